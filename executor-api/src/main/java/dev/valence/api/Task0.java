@@ -1,0 +1,13 @@
+package dev.valence.api;
+
+/** A task taking 0 argument(s), with a typed {@code submit}. */
+public final class Task0<R> extends Task<R> {
+    Task0(String name, TaskBody body, Executor executor) {
+        super(name, 0, body, executor);
+    }
+
+    /** Submits the task on its executor and returns at once with a handle. */
+    public TaskRun<R> submit() {
+        return submitArgs(new Object[] {});
+    }
+}

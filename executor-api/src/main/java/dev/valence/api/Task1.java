@@ -1,0 +1,13 @@
+package dev.valence.api;
+
+/** A task taking 1 argument(s), with a typed {@code submit}. */
+public final class Task1<A, R> extends Task<R> {
+    Task1(String name, TaskBody body, Executor executor) {
+        super(name, 1, body, executor);
+    }
+
+    /** Submits the task on its executor and returns at once with a handle. */
+    public TaskRun<R> submit(A a) {
+        return submitArgs(new Object[] {a});
+    }
+}

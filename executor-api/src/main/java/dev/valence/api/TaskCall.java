@@ -1,0 +1,124 @@
+package dev.valence.api;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/** One invocation of a task: which function, with which arguments, under which dispatch and node ids. */
+public final class TaskCall {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String dispatchId;
+    private final String nodeId;
+    private final String taskName;
+    private final TaskBody body;
+    private final List<Object> args;
+
+    private TaskCall(Builder b) {
+        this.dispatchId = b.dispatchId != null ? b.dispatchId : newDispatchId();
+        this.taskName = require(b.taskName, "taskName");
+        this.nodeId = b.nodeId != null ? b.nodeId : taskName;
+        this.body = Objects.requireNonNull(b.body, "body");
+        this.args = Collections.unmodifiableList(new ArrayList<>(b.args));
+    }
+
+    /** A fresh, random dispatch id (12 lowercase hex characters). */
+    public static String newDispatchId() {
+        byte[] bytes = new byte[6];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The dispatch (workflow run) this call belongs to; a standalone call gets a random one. */
+    public String dispatchId() {
+        return dispatchId;
+    }
+
+    /** The node id, unique within the dispatch; defaults to the task name. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The task's name. */
+    public String taskName() {
+        return taskName;
+    }
+
+    /** The function to run. */
+    public TaskBody body() {
+        return body;
+    }
+
+    /** The argument values (may contain nulls). */
+    public List<Object> args() {
+        return args;
+    }
+
+    private static String require(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "TaskCall." + field + " must be set and not blank");
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "TaskCall[" + taskName + " " + dispatchId + "/" + nodeId + ", " + args.size() + " args]";
+    }
+
+    /** Builds a {@link TaskCall}. */
+    public static final class Builder {
+        private String dispatchId;
+        private String nodeId;
+        private String taskName;
+        private TaskBody body;
+        private final List<Object> args = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The dispatch id; a random one when not set. */
+        public Builder dispatchId(String dispatchId) {
+            this.dispatchId = dispatchId;
+            return this;
+        }
+
+        /** The node id; the task name when not set. */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** The task's name (required). */
+        public Builder taskName(String taskName) {
+            this.taskName = taskName;
+            return this;
+        }
+
+        /** The function (required). */
+        public Builder body(TaskBody body) {
+            this.body = body;
+            return this;
+        }
+
+        /** The arguments, replacing any set before. */
+        public Builder args(List<?> args) {
+            this.args.clear();
+            this.args.addAll(args);
+            return this;
+        }
+
+        /** Builds the call; fails with the field name when a required one is missing. */
+        public TaskCall build() {
+            return new TaskCall(this);
+        }
+    }
+}
