@@ -60,47 +60,6 @@ final class SettingKeys {
     private static final String QUANTITY_ACCEPTED =
             "expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1G (suffixes m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)";
 
-    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
-
-    static {
-        key("base_image", v -> nonEmpty(string(v), "an image reference such as eclipse-temurin:17-jre"),
-                d -> "eclipse-temurin:17-jre");
-        key("k8s_config_file", v -> path(string(v)), SettingKeys::defaultKubeconfig);
-        key("k8s_context", SettingKeys::string, d -> "");
-        key("namespace", v -> matching(string(v), DNS_LABEL, true,
-                "expected a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"), d -> "");
-        key("registry", SettingKeys::registry, d -> "localhost:5000");
-        key("image_repo", v -> matching(string(v), IMAGE_REPO, false,
-                "expected a repository name: lowercase letters, digits, '.', '_', '-' and '/' between components"),
-                d -> "valence-task");
-        key("registry_credentials_file", v -> path(string(v)), d -> null);
-        key("region", v -> matching(string(v), Pattern.compile("^[a-z]{2}(-[a-z]+)+-\\d+$"), true,
-                "expected an AWS region such as us-east-1"), d -> "");
-        key("data_store", SettingKeys::dataStore, d -> null);
-        key("data_store_mount", v -> absolute(string(v)), d -> "/data");
-        key("vcpu", SettingKeys::quantity, d -> "500m");
-        key("memory", SettingKeys::quantity, d -> "1G");
-        key("cache_dir", v -> path(nonEmpty(string(v), "a directory path")),
-                d -> d.home().resolve(".cache").resolve("valence"));
-        key("poll_freq", v -> duration(v, false), d -> Duration.ofSeconds(10));
-        key("cluster_client", v -> oneOf(string(v), List.of("fabric8", "official")), d -> "fabric8");
-        key("gpus", v -> integer(v, 0), d -> 0);
-        key("node_selector", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
-        key("tolerations", SettingKeys::tolerations, d -> List.of());
-        key("service_account", v -> matching(string(v), DNS_SUBDOMAIN, true,
-                "expected a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"), d -> "");
-        key("image_pull_secrets", v -> stringList(v, DNS_SUBDOMAIN,
-                "each a secret name (DNS-1123 subdomain)"), d -> List.of());
-        key("env", v -> stringMap(v, ENV_NAME_CHECK, s -> { }), d -> Map.of());
-        key("timeout", v -> duration(v, false), d -> null);
-        key("retries", v -> integer(v, 0), d -> 0);
-        key("ttl_after_finished", v -> duration(v, true), d -> Duration.ofDays(1));
-        key("keep_artifacts", SettingKeys::bool, d -> false);
-        key("labels", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
-        key("unschedulable_grace", v -> duration(v, false), d -> Duration.ofMinutes(5));
-        key("max_output_bytes", v -> (long) integerLong(v, 1), d -> 256L * 1024 * 1024);
-    }
-
     private static void key(String name, Parser parser, Function<Defaults, Object> def) {
         KEYS.put(name, new Key(name, parser, def));
     }
@@ -540,5 +499,46 @@ final class SettingKeys {
         String effect = m.group(5) == null ? "" : m.group(5);
         return m.group(2) == null ? Toleration.exists(m.group(1), effect)
                 : Toleration.equal(m.group(1), m.group(3), effect);
+    }
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+    static {
+        key("base_image", v -> nonEmpty(string(v), "an image reference such as eclipse-temurin:17-jre"),
+                d -> "eclipse-temurin:17-jre");
+        key("k8s_config_file", v -> path(string(v)), SettingKeys::defaultKubeconfig);
+        key("k8s_context", SettingKeys::string, d -> "");
+        key("namespace", v -> matching(string(v), DNS_LABEL, true,
+                "expected a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"), d -> "");
+        key("registry", SettingKeys::registry, d -> "localhost:5000");
+        key("image_repo", v -> matching(string(v), IMAGE_REPO, false,
+                "expected a repository name: lowercase letters, digits, '.', '_', '-' and '/' between components"),
+                d -> "valence-task");
+        key("registry_credentials_file", v -> path(string(v)), d -> null);
+        key("region", v -> matching(string(v), Pattern.compile("^[a-z]{2}(-[a-z]+)+-\\d+$"), true,
+                "expected an AWS region such as us-east-1"), d -> "");
+        key("data_store", SettingKeys::dataStore, d -> null);
+        key("data_store_mount", v -> absolute(string(v)), d -> "/data");
+        key("vcpu", SettingKeys::quantity, d -> "500m");
+        key("memory", SettingKeys::quantity, d -> "1G");
+        key("cache_dir", v -> path(nonEmpty(string(v), "a directory path")),
+                d -> d.home().resolve(".cache").resolve("valence"));
+        key("poll_freq", v -> duration(v, false), d -> Duration.ofSeconds(10));
+        key("cluster_client", v -> oneOf(string(v), List.of("fabric8", "official")), d -> "fabric8");
+        key("gpus", v -> integer(v, 0), d -> 0);
+        key("node_selector", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
+        key("tolerations", SettingKeys::tolerations, d -> List.of());
+        key("service_account", v -> matching(string(v), DNS_SUBDOMAIN, true,
+                "expected a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"), d -> "");
+        key("image_pull_secrets", v -> stringList(v, DNS_SUBDOMAIN,
+                "each a secret name (DNS-1123 subdomain)"), d -> List.of());
+        key("env", v -> stringMap(v, ENV_NAME_CHECK, s -> { }), d -> Map.of());
+        key("timeout", v -> duration(v, false), d -> null);
+        key("retries", v -> integer(v, 0), d -> 0);
+        key("ttl_after_finished", v -> duration(v, true), d -> Duration.ofDays(1));
+        key("keep_artifacts", SettingKeys::bool, d -> false);
+        key("labels", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
+        key("unschedulable_grace", v -> duration(v, false), d -> Duration.ofMinutes(5));
+        key("max_output_bytes", v -> (long) integerLong(v, 1), d -> 256L * 1024 * 1024);
     }
 }

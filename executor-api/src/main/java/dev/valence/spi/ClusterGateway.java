@@ -1,0 +1,46 @@
+package dev.valence.spi;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Port to a Kubernetes cluster: Jobs in one namespace. */
+public interface ClusterGateway extends AutoCloseable {
+
+    /** Label every Valence Job carries. */
+    String MANAGED_BY = "app.kubernetes.io/managed-by";
+    /** Label holding the dispatch id. */
+    String DISPATCH_LABEL = "valence.dev/dispatch";
+    /** Label holding the node id. */
+    String NODE_LABEL = "valence.dev/node";
+
+    /** The namespace Jobs go to. */
+    String namespace();
+
+    /**
+     * Creates the Job, or adopts an existing one of the same name that carries the same dispatch
+     * and node labels (a restarted executor re-attaches instead of starting a duplicate).
+     */
+    JobRef submit(JobSpec spec);
+
+    /** Follows the Job to its outcome; never completes exceptionally for a failed pod. */
+    CompletableFuture<JobOutcome> follow(JobRef job);
+
+    /** Deletes the Job and its pods; returns false when it did not exist. */
+    boolean cancel(JobRef job);
+
+    /** Last {@code tailLines} lines of the Job's pod log, empty when there is no pod yet. */
+    String logs(JobRef job, int tailLines);
+
+    /** Jobs carrying every given label. */
+    List<JobInfo> list(Map<String, String> labels);
+
+    /** The Job manifest that {@link #submit} would create, as YAML. */
+    String render(JobSpec spec);
+
+    /** Checks the cluster answers and the namespace is usable; throws with the reason if not. */
+    void check();
+
+    @Override
+    void close();
+}

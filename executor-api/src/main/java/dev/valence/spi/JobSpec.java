@@ -1,0 +1,121 @@
+package dev.valence.spi;
+
+import dev.valence.api.Toleration;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Everything a cluster gateway needs to create one task's Job; build with {@link #builder()}. */
+public final class JobSpec {
+    private final String name;
+    private final String image;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final Map<String, String> labels;
+    private final String vcpu;
+    private final String memory;
+    private final int gpus;
+    private final Map<String, String> nodeSelector;
+    private final List<Toleration> tolerations;
+    private final Optional<String> serviceAccount;
+    private final List<String> imagePullSecrets;
+    private final int backoffLimit;
+    private final Optional<Duration> activeDeadline;
+    private final Optional<Duration> ttlAfterFinished;
+    private final StoreAccess storeAccess;
+
+    private JobSpec(Builder b) {
+        this.name = Objects.requireNonNull(b.name, "name");
+        this.image = Objects.requireNonNull(b.image, "image");
+        this.command = List.copyOf(b.command);
+        this.env = Map.copyOf(b.env);
+        this.labels = Map.copyOf(b.labels);
+        this.vcpu = b.vcpu;
+        this.memory = b.memory;
+        this.gpus = b.gpus;
+        this.nodeSelector = Map.copyOf(b.nodeSelector);
+        this.tolerations = List.copyOf(b.tolerations);
+        this.serviceAccount = Optional.ofNullable(b.serviceAccount);
+        this.imagePullSecrets = List.copyOf(b.imagePullSecrets);
+        this.backoffLimit = b.backoffLimit;
+        this.activeDeadline = Optional.ofNullable(b.activeDeadline);
+        this.ttlAfterFinished = Optional.ofNullable(b.ttlAfterFinished);
+        this.storeAccess = Objects.requireNonNull(b.storeAccess, "storeAccess");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String name() { return name; }
+    public String image() { return image; }
+    public List<String> command() { return command; }
+    public Map<String, String> env() { return env; }
+    public Map<String, String> labels() { return labels; }
+    /** CPU request and limit as a Kubernetes quantity; null for none. */
+    public Optional<String> vcpu() { return Optional.ofNullable(vcpu); }
+    /** Memory request and limit as a Kubernetes quantity; null for none. */
+    public Optional<String> memory() { return Optional.ofNullable(memory); }
+    public int gpus() { return gpus; }
+    public Map<String, String> nodeSelector() { return nodeSelector; }
+    public List<Toleration> tolerations() { return tolerations; }
+    public Optional<String> serviceAccount() { return serviceAccount; }
+    public List<String> imagePullSecrets() { return imagePullSecrets; }
+    public int backoffLimit() { return backoffLimit; }
+    public Optional<Duration> activeDeadline() { return activeDeadline; }
+    public Optional<Duration> ttlAfterFinished() { return ttlAfterFinished; }
+    public StoreAccess storeAccess() { return storeAccess; }
+
+    @Override
+    public String toString() {
+        return "JobSpec[" + name + ", image=" + image + ", labels=" + labels + "]";
+    }
+
+    /** Builder for {@link JobSpec}. */
+    public static final class Builder {
+        private String name;
+        private String image;
+        private List<String> command = List.of();
+        private Map<String, String> env = new LinkedHashMap<>();
+        private Map<String, String> labels = new LinkedHashMap<>();
+        private String vcpu;
+        private String memory;
+        private int gpus;
+        private Map<String, String> nodeSelector = Map.of();
+        private List<Toleration> tolerations = List.of();
+        private String serviceAccount;
+        private List<String> imagePullSecrets = List.of();
+        private int backoffLimit;
+        private Duration activeDeadline;
+        private Duration ttlAfterFinished;
+        private StoreAccess storeAccess = new StoreAccess(Map.of(), List.of());
+
+        private Builder() {}
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder image(String v) { image = v; return this; }
+        public Builder command(List<String> v) { command = v; return this; }
+        public Builder env(Map<String, String> v) { env = new LinkedHashMap<>(v); return this; }
+        public Builder env(String key, String value) { env.put(key, value); return this; }
+        public Builder labels(Map<String, String> v) { labels = new LinkedHashMap<>(v); return this; }
+        public Builder label(String key, String value) { labels.put(key, value); return this; }
+        public Builder vcpu(String v) { vcpu = v; return this; }
+        public Builder memory(String v) { memory = v; return this; }
+        public Builder gpus(int v) { gpus = v; return this; }
+        public Builder nodeSelector(Map<String, String> v) { nodeSelector = v; return this; }
+        public Builder tolerations(List<Toleration> v) { tolerations = v; return this; }
+        public Builder serviceAccount(String v) { serviceAccount = v; return this; }
+        public Builder imagePullSecrets(List<String> v) { imagePullSecrets = v; return this; }
+        public Builder backoffLimit(int v) { backoffLimit = v; return this; }
+        public Builder activeDeadline(Duration v) { activeDeadline = v; return this; }
+        public Builder ttlAfterFinished(Duration v) { ttlAfterFinished = v; return this; }
+        public Builder storeAccess(StoreAccess v) { storeAccess = v; return this; }
+
+        public JobSpec build() {
+            return new JobSpec(this);
+        }
+    }
+}
