@@ -100,6 +100,12 @@ public final class Plugins {
         return factories.stream().flatMap(f -> f.sensitiveKeys().stream()).collect(Collectors.toSet());
     }
 
+    /** Declares every plugin's setting keys and secrets on a settings builder, so they validate. */
+    public dev.valence.api.Settings.Builder declareKeys(dev.valence.api.Settings.Builder builder) {
+        settingKeys().forEach(builder::knownKey);
+        return builder.sensitiveKeys(sensitiveKeys());
+    }
+
     /** The scheme of a {@code data_store} value: {@code file} for absolute paths. */
     public static String scheme(String dataStore) {
         if (dataStore.startsWith("/")) {

@@ -1,0 +1,355 @@
+package dev.valence.core;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Executor;
+import dev.valence.api.Settings;
+import dev.valence.api.TaskCall;
+import dev.valence.api.TaskRun;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.CredentialProvider;
+import dev.valence.spi.ImageRef;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.JobSpec;
+import dev.valence.spi.Plugins;
+import dev.valence.spi.StoreAccess;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each task call as a Kubernetes Job: the payload goes to the data store, the class path
+ * becomes one cached image, the Job is submitted and followed, and the output (the value or the
+ * task's own exception) comes back through the store. Adapters are picked through {@link Plugins}.
+ */
+public final class KubernetesExecutor implements Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesExecutor.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final Settings settings;
+    private final ClusterGateway gateway;
+    private final ArtifactStore store;
+    private final TaskImages images;
+    private final String name;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "valence-k8s-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+    private CompletableFuture<ImageRef> image;
+
+    private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
+        this.settings = settings;
+        this.store = plugins.artifactStore(settings.dataStore()).create(settings);
+        this.gateway = plugins.clusterGateway(settings.clusterClient()).create(settings);
+        List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
+        this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
+        this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
+        LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
+                settings.registry());
+    }
+
+    /** An executor for settings already built, with the given adapters; the class path of this JVM. */
+    public static KubernetesExecutor create(Settings settings, Plugins plugins) {
+        return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath());
+    }
+
+    /** Starts a builder: defaults, then the config file, the environment, and what you set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The effective settings. */
+    public Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public <R> TaskRun<R> submit(TaskCall call) {
+        RunHandle<R> run = new RunHandle<>(call);
+        String jobName = JobNames.jobName(call.dispatchId(), call.nodeId());
+        run.jobName(jobName);
+        byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
+        pool.execute(() -> {
+            try {
+                start(run, jobName, payload);
+            } catch (Throwable t) {
+                run.fail(t);
+            }
+        });
+        return run;
+    }
+
+    /** The Job that a call would run as, as YAML, for an image reference. */
+    public String render(TaskCall call, String imageReference) {
+        return gateway.render(jobSpec(call, JobNames.jobName(call.dispatchId(), call.nodeId()), imageReference));
+    }
+
+    private <R> void start(RunHandle<R> run, String jobName, byte[] payload) {
+        TaskCall call = run.call();
+        String prefix = prefix(call);
+        if (store.exists(prefix + "output")) {
+            LOG.info("task '{}' ({}/{}) already has an output from an earlier run; using it", call.taskName(),
+                    call.dispatchId(), call.nodeId());
+            JobRef earlier = new JobRef(jobName, gateway.namespace(), true);
+            finish(run, earlier, JobOutcome.succeeded(""));
+            return;
+        }
+        if (!store.exists(prefix + "input")) {
+            store.put(prefix + "input", payload);
+        }
+        ImageRef ref = image();
+        if (run.isDone()) {
+            return;
+        }
+        JobRef job = gateway.submit(jobSpec(call, jobName, ref.jobReference()));
+        LOG.info(job.adopted() ? "task '{}': re-attached to Job {} in namespace {}" : "task '{}': Job {} submitted in namespace {}",
+                call.taskName(), job.name(), job.namespace());
+        run.onCancel(() -> {
+            LOG.info("task '{}' cancelled: deleting Job {}", call.taskName(), job.name());
+            gateway.cancel(job);
+            if (!settings.keepArtifacts()) {
+                store.deletePrefix(prefix);
+            }
+        });
+        run.running();
+        gateway.follow(job).whenCompleteAsync((outcome, error) -> {
+            if (error != null) {
+                run.fail(new ValenceException(ErrorKind.CLUSTER, "lost track of Job " + job + ": " + error.getMessage(), error));
+            } else {
+                finish(run, job, outcome);
+            }
+        }, pool);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> void finish(RunHandle<R> run, JobRef job, JobOutcome outcome) {
+        if (run.isDone()) {
+            return;
+        }
+        TaskCall call = run.call();
+        String key = prefix(call) + "output";
+        String where = store.describe(key);
+        String place = "Job " + job.name() + " (namespace " + job.namespace()
+                + outcome.pod().map(p -> ", pod " + p).orElse("") + ")";
+        try {
+            if (outcome.succeeded() || store.exists(key)) {
+                PayloadCodec.Output out;
+                try (InputStream in = store.get(key)) {
+                    out = PayloadCodec.decodeOutput(in, "output of task '" + call.taskName() + "' at " + where,
+                            Thread.currentThread().getContextClassLoader());
+                }
+                Duration took = run.startedAt().map(s -> Duration.between(s, Instant.now())).orElse(Duration.ZERO);
+                if (out.ok()) {
+                    LOG.info("task '{}' finished in {} s ({})", call.taskName(), took.toMillis() / 1000.0, job.name());
+                    cleanUp(job, call, true);
+                    run.complete((R) out.value());
+                } else {
+                    Throwable error = out.error();
+                    error.addSuppressed(new ValenceException(ErrorKind.TASK_FAILED,
+                            "task '" + call.taskName() + "' threw in " + place));
+                    LOG.info("task '{}' threw {} ({})", call.taskName(), error.getClass().getName(), job.name());
+                    cleanUp(job, call, false);
+                    run.fail(error);
+                }
+                return;
+            }
+            String message = "task '" + call.taskName() + "' failed in " + place + ": " + outcome.reason()
+                    + (outcome.message().isEmpty() ? "" : ": " + outcome.message())
+                    + (outcome.logTail().isBlank() ? "" : "\nlast log lines:\n" + outcome.logTail());
+            LOG.info("task '{}' failed: {} ({})", call.taskName(), outcome.reason(), job.name());
+            run.fail(new ValenceException(kindOf(outcome.reason()), message));
+        } catch (ValenceException e) {
+            run.fail(e);
+        } catch (Exception e) {
+            run.fail(new ValenceException(ErrorKind.STORE, "reading output of task '" + call.taskName() + "' at "
+                    + where + ": " + e, e));
+        }
+    }
+
+    private void cleanUp(JobRef job, TaskCall call, boolean succeeded) {
+        if (settings.keepArtifacts()) {
+            return;
+        }
+        try {
+            if (succeeded) {
+                gateway.cancel(job);
+            }
+            store.deletePrefix(prefix(call));
+        } catch (RuntimeException e) {
+            LOG.warn("could not clean up after task '{}' ({}): {}", call.taskName(), job.name(), e.getMessage());
+        }
+    }
+
+    private static ErrorKind kindOf(String reason) {
+        return switch (reason) {
+            case "DeadlineExceeded" -> ErrorKind.TIMEOUT;
+            case "Deleted" -> ErrorKind.CANCELLED;
+            default -> ErrorKind.POD_FAILED;
+        };
+    }
+
+    private synchronized ImageRef image() {
+        if (image == null || image.isCompletedExceptionally()) {
+            image = CompletableFuture.supplyAsync(images::ensure, pool);
+        }
+        return image.join();
+    }
+
+    JobSpec jobSpec(TaskCall call, String jobName, String imageReference) {
+        StoreAccess access = store.podAccess();
+        Map<String, String> env = new LinkedHashMap<>(settings.env());
+        env.putAll(access.env());
+        env.put(Launcher.DISPATCH_ENV, call.dispatchId());
+        env.put(Launcher.NODE_ENV, call.nodeId());
+        env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
+        Map<String, String> labels = new LinkedHashMap<>(settings.labels());
+        labels.put(ClusterGateway.MANAGED_BY, "valence");
+        labels.put(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()));
+        labels.put(ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+        labels.put("valence.dev/task", JobNames.labelValue(call.taskName()));
+        JobSpec.Builder b = JobSpec.builder()
+                .name(jobName)
+                .image(imageReference)
+                .env(env)
+                .labels(labels)
+                .vcpu(settings.vcpu())
+                .memory(settings.memory())
+                .gpus(settings.gpus())
+                .nodeSelector(settings.nodeSelector())
+                .tolerations(settings.tolerations())
+                .imagePullSecrets(settings.imagePullSecrets())
+                .backoffLimit(settings.retries())
+                .storeAccess(access);
+        settings.serviceAccount().ifPresent(b::serviceAccount);
+        settings.timeout().ifPresent(b::activeDeadline);
+        settings.ttlAfterFinished().ifPresent(b::ttlAfterFinished);
+        return b.build();
+    }
+
+    private static String prefix(TaskCall call) {
+        return call.dispatchId() + "/" + call.nodeId() + "/";
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        gateway.close();
+        store.close();
+    }
+
+    @Override
+    public String toString() {
+        return "KubernetesExecutor[" + name + ", namespace " + gateway.namespace() + "]";
+    }
+
+    /** Builds a {@link KubernetesExecutor}: builder values beat environment beats file beats defaults. */
+    public static final class Builder {
+        private final Map<String, Object> values = new LinkedHashMap<>();
+        private Path configFile;
+        private Map<String, String> environment = System.getenv();
+        private Path home = Path.of(System.getProperty("user.home"));
+        private Plugins plugins;
+        private List<Path> classpath;
+        private Consumer<Settings.Builder> more = b -> { };
+
+        private Builder() {
+        }
+
+        /** Any setting by its key, e.g. {@code set("k8s_context", "minikube")}. */
+        public Builder set(String key, Object value) {
+            values.put(key, value);
+            return this;
+        }
+
+        /** Typed access to every setting. */
+        public Builder settings(Consumer<Settings.Builder> change) {
+            this.more = more.andThen(change);
+            return this;
+        }
+
+        /** The TOML file to read instead of {@code VALENCE_CONFIG} or the default one. */
+        public Builder configFile(Path file) {
+            this.configFile = file;
+            return this;
+        }
+
+        /** The environment to read {@code VALENCE_K8S_*} from (default: the process's). */
+        public Builder environment(Map<String, String> env) {
+            this.environment = Map.copyOf(env);
+            return this;
+        }
+
+        /** The home directory for defaults (default: {@code user.home}). */
+        public Builder userHome(Path home) {
+            this.home = Objects.requireNonNull(home);
+            return this;
+        }
+
+        /** The adapters to use (default: found with ServiceLoader on the context class loader). */
+        public Builder plugins(Plugins plugins) {
+            this.plugins = plugins;
+            return this;
+        }
+
+        /** The class path to put in the image (default: this JVM's). */
+        public Builder classpath(List<Path> classpath) {
+            this.classpath = List.copyOf(classpath);
+            return this;
+        }
+
+        public Builder k8sConfigFile(Path v) { return set("k8s_config_file", v.toString()); }
+        public Builder k8sContext(String v) { return set("k8s_context", v); }
+        public Builder namespace(String v) { return set("namespace", v); }
+        public Builder registry(String v) { return set("registry", v); }
+        public Builder imageRepo(String v) { return set("image_repo", v); }
+        public Builder baseImage(String v) { return set("base_image", v); }
+        public Builder dataStore(String v) { return set("data_store", v); }
+        public Builder vcpu(String v) { return set("vcpu", v); }
+        public Builder memory(String v) { return set("memory", v); }
+        public Builder cacheDir(Path v) { return set("cache_dir", v.toString()); }
+        public Builder pollFreq(Duration v) { return set("poll_freq", v); }
+        public Builder clusterClient(String v) { return set("cluster_client", v); }
+
+        /** The settings these layers give, validated. */
+        public Settings buildSettings() {
+            Plugins p = plugins();
+            Settings.Builder b = SettingsLoader.layers(configFile, environment, home, p);
+            values.forEach(b::set);
+            more.accept(b);
+            return b.build();
+        }
+
+        /** Validates the settings and connects the adapters. */
+        public KubernetesExecutor build() {
+            return new KubernetesExecutor(buildSettings(), plugins(),
+                    classpath != null ? classpath : TaskImages.currentClasspath());
+        }
+
+        private Plugins plugins() {
+            if (plugins == null) {
+                plugins = Plugins.load(Thread.currentThread().getContextClassLoader());
+            }
+            return plugins;
+        }
+    }
+}

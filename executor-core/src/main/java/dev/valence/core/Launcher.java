@@ -1,0 +1,157 @@
+package dev.valence.core;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Settings;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.Plugins;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The task image's entrypoint: reads the task's input from the store named by the pod's
+ * environment, runs the function, and writes the output (value or exception) atomically.
+ * The task's own stdout and stderr go to the container's, so {@code kubectl logs} shows them.
+ * Exit code 0: the function returned; 1: it threw; 2: the launcher could not do its job.
+ */
+public final class Launcher {
+    /** Env variable holding the dispatch id. */
+    public static final String DISPATCH_ENV = "VALENCE_DISPATCH_ID";
+    /** Env variable holding the node id. */
+    public static final String NODE_ENV = "VALENCE_NODE_ID";
+
+    static final int OK = 0;
+    static final int TASK_FAILED = 1;
+    static final int LAUNCHER_FAILED = 2;
+
+    private Launcher() {
+    }
+
+    /** Runs one task as the pod's environment describes it and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(System.getenv(), Thread.currentThread().getContextClassLoader(), System.err));
+    }
+
+    /** Runs one task; returns the exit code. */
+    static int run(Map<String, String> env, ClassLoader loader, PrintStream log) {
+        String dispatch = env.get(DISPATCH_ENV);
+        String node = env.get(NODE_ENV);
+        if (dispatch == null || node == null) {
+            log.println("[valence] " + DISPATCH_ENV + " and " + NODE_ENV + " must be set; this image runs Valence tasks");
+            return LAUNCHER_FAILED;
+        }
+        String prefix = dispatch + "/" + node + "/";
+        Plugins plugins = Plugins.load(loader);
+        Settings settings;
+        ArtifactStore store;
+        try {
+            settings = plugins.declareKeys(Settings.builder().environmentValues(env).environment(env)).build();
+            store = plugins.artifactStore(settings.dataStore()).create(settings);
+        } catch (ValenceException e) {
+            log.println("[valence] cannot open the data store: " + e.getMessage());
+            return LAUNCHER_FAILED;
+        }
+        try (store) {
+            PayloadCodec.Input input;
+            try (InputStream in = store.get(prefix + "input")) {
+                input = PayloadCodec.decodeInput(in, store.describe(prefix + "input"), loader);
+            }
+            log.println("[valence] running task '" + input.taskName() + "' (" + dispatch + "/" + node + ")");
+            PayloadCodec.Output output;
+            int code;
+            try {
+                Object value = input.body().invoke(input.args().toArray());
+                output = PayloadCodec.Output.value(value);
+                code = OK;
+            } catch (Throwable t) {
+                t.printStackTrace(log);
+                output = PayloadCodec.Output.error(PayloadCodec.portable(t));
+                code = TASK_FAILED;
+            }
+            System.out.flush();
+            if (!write(store, prefix + "output", output, settings.maxOutputBytes(), input.taskName(), log)) {
+                code = TASK_FAILED;
+            }
+            log.println("[valence] task '" + input.taskName() + "' " + (code == OK ? "returned" : "threw")
+                    + "; output written to " + store.describe(prefix + "output"));
+            return code;
+        } catch (ValenceException | IOException e) {
+            log.println("[valence] " + e.getMessage());
+            return LAUNCHER_FAILED;
+        }
+    }
+
+    /** Serializes to a temp file (bounded), then puts it whole: the store never holds half an output. */
+    private static boolean write(ArtifactStore store, String key, PayloadCodec.Output output, long limit, String task,
+                              PrintStream log) throws IOException {
+        Path tmp = Files.createTempFile("valence-output", ".bin");
+        boolean asIs = true;
+        try {
+            try (OutputStream out = new Limited(Files.newOutputStream(tmp), limit)) {
+                PayloadCodec.write(out, output);
+            } catch (NotSerializableException e) {
+                String type = output.ok() ? output.value().getClass().getName() : String.valueOf(output.error());
+                String msg = "task '" + task + "' returned a value of type " + type + " that cannot be serialized ("
+                        + e.getMessage() + " is not Serializable)";
+                log.println("[valence] " + msg);
+                asIs = false;
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    PayloadCodec.write(out, PayloadCodec.Output.error(new ValenceException(ErrorKind.PAYLOAD, msg)));
+                }
+            } catch (TooLarge e) {
+                String msg = "task '" + task + "' output is larger than max_output_bytes (" + limit + " bytes)";
+                log.println("[valence] " + msg);
+                asIs = false;
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    PayloadCodec.write(out, PayloadCodec.Output.error(new ValenceException(ErrorKind.PAYLOAD, msg)));
+                }
+            }
+            try (InputStream in = Files.newInputStream(tmp)) {
+                store.put(key, in);
+            }
+            return asIs;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private static final class Limited extends FilterOutputStream {
+        private final long limit;
+        private long count;
+
+        Limited(OutputStream out, long limit) {
+            super(out);
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            count(1);
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            count(len);
+            out.write(b, off, len);
+        }
+
+        private void count(long n) throws TooLarge {
+            count += n;
+            if (count > limit) {
+                throw new TooLarge();
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.valence.core;
+
+import dev.valence.api.TaskCall;
+import dev.valence.api.TaskRun;
+import dev.valence.api.TaskStatus;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+
+/** The handle every executor returns: status and times kept as the run moves. */
+final class RunHandle<R> implements TaskRun<R> {
+    private final TaskCall call;
+    private final CompletableFuture<R> result = new CompletableFuture<>();
+    private volatile TaskStatus status = TaskStatus.NEW;
+    private volatile String jobName;
+    private volatile Instant startedAt;
+    private volatile Instant finishedAt;
+    private volatile Runnable onCancel = () -> { };
+
+    RunHandle(TaskCall call) {
+        this.call = call;
+        result.whenComplete((v, e) -> {
+            finishedAt = Instant.now();
+            if (e instanceof CancellationException) {
+                status = TaskStatus.CANCELLED;
+                onCancel.run();
+            } else {
+                status = e == null ? TaskStatus.COMPLETED : TaskStatus.FAILED;
+            }
+        });
+    }
+
+    void running() {
+        if (!result.isDone()) {
+            startedAt = startedAt == null ? Instant.now() : startedAt;
+            status = TaskStatus.RUNNING;
+        }
+    }
+
+    void jobName(String name) {
+        this.jobName = name;
+    }
+
+    void onCancel(Runnable hook) {
+        this.onCancel = hook;
+        if (result.isCancelled()) {
+            hook.run();
+        }
+    }
+
+    void complete(R value) {
+        result.complete(value);
+    }
+
+    void fail(Throwable error) {
+        result.completeExceptionally(error);
+    }
+
+    boolean isDone() {
+        return result.isDone();
+    }
+
+    @Override
+    public TaskCall call() {
+        return call;
+    }
+
+    @Override
+    public CompletableFuture<R> result() {
+        return result;
+    }
+
+    @Override
+    public TaskStatus status() {
+        return status;
+    }
+
+    @Override
+    public Optional<String> jobName() {
+        return Optional.ofNullable(jobName);
+    }
+
+    @Override
+    public Optional<Instant> startedAt() {
+        return Optional.ofNullable(startedAt);
+    }
+
+    @Override
+    public Optional<Instant> finishedAt() {
+        return Optional.ofNullable(finishedAt);
+    }
+
+    @Override
+    public boolean cancel() {
+        return result.cancel(true);
+    }
+
+    @Override
+    public String toString() {
+        return "TaskRun[" + call.taskName() + " " + call.dispatchId() + "/" + call.nodeId() + " " + status + "]";
+    }
+}

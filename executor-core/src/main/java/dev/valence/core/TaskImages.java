@@ -1,0 +1,306 @@
+package dev.valence.core;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Settings;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.CredentialProvider;
+import dev.valence.spi.Credentials;
+import dev.valence.spi.ImageBuilder;
+import dev.valence.spi.ImageRef;
+import dev.valence.spi.ImageSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns this JVM's class path into the task image: layers for dependency jars, the user's
+ * classes and the Valence runtime, the launcher as entrypoint. The tag is a hash of the layers'
+ * contents, the base image and the entrypoint; hash → digest is cached under {@code cache_dir}
+ * so an unchanged class path builds and pushes nothing.
+ */
+final class TaskImages {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskImages.class);
+    static final String APP = "/app";
+    static final String LAUNCHER = Launcher.class.getName();
+
+    private final Settings settings;
+    private final ImageBuilder builder;
+    private final List<CredentialProvider> credentials;
+    private final List<Path> classpath;
+
+    TaskImages(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials, List<Path> classpath) {
+        this.settings = settings;
+        this.builder = builder;
+        this.credentials = List.copyOf(credentials);
+        this.classpath = List.copyOf(classpath);
+    }
+
+    /** The image for this class path: from the cache when it is still in the registry, else built. */
+    ImageRef ensure() {
+        ImageSpec spec = spec();
+        String hash = hash(spec);
+        ImageSpec tagged = spec.toBuilder().target(target(hash)).build();
+        Path cacheFile = settings.cacheDir().resolve("images").resolve(hash + ".properties");
+        Optional<ImageRef> cached = readCache(cacheFile, tagged.target());
+        if (cached.isPresent() && builder.exists(cached.get(), tagged)) {
+            LOG.info("image {} is up to date (cached, digest {})", cached.get().tagged(), cached.get().digest());
+            return cached.get();
+        }
+        ImageSpec withCreds = withCredentials(tagged);
+        LOG.info("building task image {} on {}", tagged.target(), tagged.baseImage());
+        ImageRef ref;
+        try {
+            ref = builder.build(withCreds);
+        } catch (ValenceException e) {
+            if (e.kind() == ErrorKind.PERMISSION) {
+                throw new ValenceException(ErrorKind.PERMISSION, e.getMessage() + " (credentials looked for in: "
+                        + places() + ")", e);
+            }
+            throw e;
+        }
+        LOG.info("image {} pushed (digest {})", ref.tagged(), ref.digest());
+        ref.loadCommand().ifPresent(cmd -> LOG.info("load it into the cluster with: {}", cmd));
+        writeCache(cacheFile, tagged.target(), ref);
+        return ref;
+    }
+
+    /** The image spec without a target: layers, base, entrypoint, user. */
+    ImageSpec spec() {
+        List<ImageSpec.Entry> libs = new ArrayList<>();
+        List<ImageSpec.Entry> runtime = new ArrayList<>();
+        List<ImageSpec.Entry> classes = new ArrayList<>();
+        List<String> cp = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        int dirs = 0;
+        for (Path entry : classpath) {
+            if (Files.isDirectory(entry)) {
+                String root = APP + "/classes/" + dirs++;
+                cp.add(root);
+                try (Stream<Path> files = Files.walk(entry)) {
+                    files.filter(Files::isRegularFile).sorted().forEach(f ->
+                            classes.add(new ImageSpec.Entry(f, root + "/" + slashes(entry.relativize(f)))));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("reading class path entry " + entry, e);
+                }
+            } else if (Files.isRegularFile(entry)) {
+                String name = entry.getFileName().toString();
+                if (!names.add(name)) {
+                    name = names.size() + "-" + name;
+                    names.add(name);
+                }
+                boolean valence = isValenceJar(entry);
+                (valence ? runtime : libs).add(new ImageSpec.Entry(entry, APP + (valence ? "/valence/" : "/libs/") + name));
+            }
+        }
+        cp.add(APP + "/valence/*");
+        cp.add(APP + "/libs/*");
+        return ImageSpec.builder()
+                .baseImage(settings.baseImage())
+                .layer(new ImageSpec.Layer("dependencies", libs))
+                .layer(new ImageSpec.Layer("valence-runtime", runtime))
+                .layer(new ImageSpec.Layer("classes", classes))
+                .entrypoint(List.of("java", "-cp", String.join(":", cp), LAUNCHER))
+                .user("1000:1000")
+                .target("unset")
+                .build();
+    }
+
+    /** Content hash of everything that makes the image (not the target). */
+    static String hash(ImageSpec spec) {
+        MessageDigest md = sha256();
+        update(md, spec.baseImage());
+        update(md, String.join("\u0000", spec.entrypoint()));
+        update(md, spec.user());
+        for (ImageSpec.Layer layer : spec.layers()) {
+            update(md, "layer:" + layer.name());
+            for (ImageSpec.Entry e : layer.entries()) {
+                update(md, e.pathInImage());
+                try (InputStream in = Files.newInputStream(e.source())) {
+                    byte[] buf = new byte[65536];
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        md.update(buf, 0, n);
+                    }
+                } catch (IOException ex) {
+                    throw new UncheckedIOException("hashing " + e.source(), ex);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+    }
+
+    private String target(String hash) {
+        String registry = settings.registry();
+        String repo = settings.imageRepo();
+        return switch (registry) {
+            case "docker" -> "docker://" + repo + ":" + hash;
+            case "tar" -> "tar://" + settings.cacheDir().resolve("images").resolve(repo.replace('/', '-') + "-" + hash + ".tar");
+            default -> registry + "/" + repo + ":" + hash;
+        };
+    }
+
+    private ImageSpec withCredentials(ImageSpec spec) {
+        ImageSpec.Builder b = spec.toBuilder();
+        String targetHost = registryHost(spec.target());
+        boolean registryTarget = !spec.target().startsWith("docker://") && !spec.target().startsWith("tar://");
+        if (registryTarget) {
+            b.allowInsecure(isLoopback(targetHost));
+            find(targetHost).ifPresent(b::targetCredentials);
+            credentials.forEach(p -> p.ensureRepository(targetHost, settings.imageRepo()));
+        }
+        if (!spec.baseImage().equals("scratch")) {
+            String baseHost = registryHost(spec.baseImage());
+            find(baseHost).ifPresent(b::baseCredentials);
+            if (isLoopback(baseHost)) {
+                b.allowInsecure(true);
+            }
+        }
+        return b.build();
+    }
+
+    private Optional<Credentials> find(String host) {
+        for (CredentialProvider p : credentials) {
+            Optional<Credentials> c = p.credentialsFor(host);
+            if (c.isPresent()) {
+                LOG.debug("credentials for {} from {}", host, c.get().source());
+                return c;
+            }
+        }
+        LOG.debug("no credentials for {}; pushing anonymously", host);
+        return Optional.empty();
+    }
+
+    private String places() {
+        return credentials.isEmpty() ? "no credential provider installed"
+                : String.join(", ", credentials.stream().map(CredentialProvider::description).toList());
+    }
+
+    /** The registry host of an image reference; Docker Hub for references without one. */
+    static String registryHost(String reference) {
+        String ref = reference.replaceFirst("^[a-z]+://", "");
+        int slash = ref.indexOf('/');
+        if (slash > 0) {
+            String first = ref.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                return first;
+            }
+        }
+        return "registry-1.docker.io";
+    }
+
+    static boolean isLoopback(String host) {
+        String h = host.replaceFirst(":\\d+$", "").toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+    }
+
+    private static boolean isValenceJar(Path jar) {
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            return jf.getEntry("META-INF/maven/dev.valence/") != null
+                    || jf.stream().anyMatch(e -> e.getName().startsWith("META-INF/maven/dev.valence/"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** This JVM's class path, with launcher jars' manifest {@code Class-Path} entries expanded. */
+    static List<Path> currentClasspath() {
+        Set<Path> out = new LinkedHashSet<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!e.isBlank()) {
+                expand(Path.of(e).toAbsolutePath().normalize(), out);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static void expand(Path entry, Set<Path> out) {
+        if (!out.add(entry) || !Files.isRegularFile(entry)) {
+            return;
+        }
+        try (JarFile jf = new JarFile(entry.toFile())) {
+            var mf = jf.getManifest();
+            String cp = mf == null ? null : mf.getMainAttributes().getValue("Class-Path");
+            if (cp == null) {
+                return;
+            }
+            out.remove(entry); // a launcher jar (like surefire's) only points at the real entries
+            for (String part : cp.trim().split("\\s+")) {
+                URI uri = entry.toUri().resolve(part);
+                expand(Path.of(uri).normalize(), out);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.debug("not expanding {}: {}", entry, e.toString());
+        }
+    }
+
+    private static Optional<ImageRef> readCache(Path file, String target) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (!target.equals(p.getProperty("target"))) {
+            return Optional.empty();
+        }
+        String load = p.getProperty("load");
+        return Optional.of(new ImageRef(p.getProperty("repository"), p.getProperty("tag"), p.getProperty("digest"),
+                Optional.ofNullable(load)));
+    }
+
+    private static void writeCache(Path file, String target, ImageRef ref) {
+        Properties p = new Properties();
+        p.setProperty("target", target);
+        p.setProperty("repository", ref.repository());
+        p.setProperty("tag", ref.tag());
+        p.setProperty("digest", ref.digest());
+        ref.loadCommand().ifPresent(c -> p.setProperty("load", c));
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".image", ".tmp");
+            try (var out = Files.newOutputStream(tmp)) {
+                p.store(out, "Valence image cache: content hash -> digest");
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warn("could not write image cache {}: {}", file, e.toString());
+        }
+    }
+
+    private static String slashes(Path relative) {
+        return relative.toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void update(MessageDigest md, String s) {
+        md.update(s.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+    }
+}
