@@ -1,0 +1,137 @@
+package dev.valence.core;
+
+import dev.valence.api.Settings;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.ClusterGatewayFactory;
+import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.JobSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * Cluster double for core tests: keeps Jobs in a map and "runs" one by calling the real launcher
+ * in this JVM with the Job's env, unless a test scripts another outcome.
+ */
+public final class InProcessCluster implements ClusterGateway {
+    /** What happens to the next Jobs. */
+    public volatile Function<JobSpec, JobOutcome> behaviour = this::runLauncher;
+    /** Job names in creation order. */
+    public final List<String> created = new CopyOnWriteArrayList<>();
+    /** Job names deleted. */
+    public final List<String> deleted = new CopyOnWriteArrayList<>();
+    public final Map<String, JobSpec> jobs = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<JobOutcome>> followers = new ConcurrentHashMap<>();
+
+    /** Leaves Jobs running until cancelled or {@link #finish} is called. */
+    public static JobOutcome hang(JobSpec spec) {
+        return null;
+    }
+
+    /** Completes a hanging Job by running the launcher now. */
+    public void finish(String jobName) {
+        followers.get(jobName).complete(runLauncher(jobs.get(jobName)));
+    }
+
+    @Override
+    public String namespace() {
+        return "test";
+    }
+
+    @Override
+    public synchronized JobRef submit(JobSpec spec) {
+        JobSpec existing = jobs.get(spec.name());
+        if (existing != null) {
+            return new JobRef(spec.name(), namespace(), true);
+        }
+        jobs.put(spec.name(), spec);
+        created.add(spec.name());
+        CompletableFuture<JobOutcome> f = new CompletableFuture<>();
+        followers.put(spec.name(), f);
+        JobOutcome outcome = behaviour.apply(spec);
+        if (outcome != null) {
+            CompletableFuture.runAsync(() -> f.complete(outcome));
+        }
+        return new JobRef(spec.name(), namespace(), false);
+    }
+
+    @Override
+    public CompletableFuture<JobOutcome> follow(JobRef job) {
+        return followers.get(job.name()).copy();
+    }
+
+    @Override
+    public boolean cancel(JobRef job) {
+        JobSpec removed = jobs.remove(job.name());
+        if (removed != null) {
+            deleted.add(job.name());
+            followers.get(job.name()).complete(JobOutcome.failed("Deleted", "Job deleted", "", ""));
+        }
+        return removed != null;
+    }
+
+    @Override
+    public String logs(JobRef job, int tailLines) {
+        return "";
+    }
+
+    @Override
+    public List<JobInfo> list(Map<String, String> labels) {
+        List<JobInfo> out = new ArrayList<>();
+        jobs.forEach((name, spec) -> {
+            if (spec.labels().entrySet().containsAll(labels.entrySet())) {
+                out.add(new JobInfo(name, namespace(), spec.labels(), JobInfo.Phase.RUNNING, Instant.now()));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public String render(JobSpec spec) {
+        return "kind: Job\nmetadata:\n  name: " + spec.name() + "\n";
+    }
+
+    @Override
+    public void check() {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Runs the real launcher in this JVM, as the pod would, and reports the exit as a Job outcome. */
+    public JobOutcome runLauncher(JobSpec spec) {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int code;
+        code = Launcher.run(spec.env(), getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        String pod = spec.name() + "-pod";
+        return code == 0 ? JobOutcome.succeeded(pod)
+                : JobOutcome.failed("BackoffLimitExceeded", "exit code " + code, pod, log.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Factory handing out this instance. */
+    public ClusterGatewayFactory factory() {
+        InProcessCluster self = this;
+        return new ClusterGatewayFactory() {
+            @Override
+            public String name() {
+                return "fabric8";
+            }
+
+            @Override
+            public ClusterGateway create(Settings settings) {
+                return self;
+            }
+        };
+    }
+}

@@ -1,0 +1,258 @@
+package dev.valence.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Task;
+import dev.valence.api.Task1;
+import dev.valence.api.Task2;
+import dev.valence.api.TaskCall;
+import dev.valence.api.TaskRun;
+import dev.valence.api.TaskStatus;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobSpec;
+import dev.valence.spi.Plugins;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class KubernetesExecutorTest {
+    @TempDir
+    Path tmp;
+
+    final InProcessCluster cluster = new InProcessCluster();
+    final MemoryImages images = new MemoryImages();
+    final String dataStore = "mem://test-" + UUID.randomUUID();
+
+    KubernetesExecutor executor(Map<String, Object> extra) {
+        KubernetesExecutor.Builder b = KubernetesExecutor.builder()
+                .plugins(Plugins.of(List.of(new MemoryStore.Factory(), cluster.factory(), images.factory())))
+                .environment(Map.of())
+                .userHome(tmp)
+                .dataStore(dataStore)
+                .cacheDir(tmp.resolve("cache"))
+                .registry("127.0.0.1:5000")
+                .classpath(List.of(classesDir()));
+        extra.forEach(b::set);
+        return b.build();
+    }
+
+    Path classesDir() {
+        try {
+            Path dir = tmp.resolve("classes");
+            Files.createDirectories(dir);
+            if (!Files.exists(dir.resolve("A.class"))) {
+                Files.writeString(dir.resolve("A.class"), "v1");
+            }
+            return dir;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void runsTheTaskAndReturnsItsValue() {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task2<String, String, String> join = Task.of("join_words", (a, b) -> String.join(", ", a, b), k8s);
+            TaskRun<String> run = join.submit("hello", "world");
+            assertEquals("hello, world", run.await());
+            assertEquals(TaskStatus.COMPLETED, run.status());
+            assertEquals(1, cluster.created.size());
+            assertTrue(run.jobName().orElseThrow().startsWith("valence-"));
+        }
+    }
+
+    @Test
+    void theJobCarriesTheSettingsAndTheStoreAccess() throws Exception {
+        try (KubernetesExecutor k8s = executor(Map.of("vcpu", "250m", "memory", "2Gi", "retries", 2,
+                "timeout", "90s", "labels", Map.of("team", "ml"), "env", Map.of("MODE", "x")))) {
+            Task1<Integer, Integer> twice = Task.of("twice", x -> x * 2, k8s);
+            assertEquals(42, twice.submit(21).await());
+            JobSpec spec = cluster.jobs.isEmpty() ? null : cluster.jobs.values().iterator().next();
+            // the Job was deleted on success, so look at what was created through the deletion list
+            assertTrue(cluster.deleted.contains(cluster.created.get(0)));
+        }
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor(Map.of("vcpu", "250m", "memory", "2Gi", "retries", 2,
+                "timeout", "90s", "labels", Map.of("team", "ml"), "env", Map.of("MODE", "x")))) {
+            TaskRun<Integer> run = Task.of("twice", (Integer x) -> x * 2, k8s).submit(1);
+            JobSpec spec = awaitJob(run);
+            assertEquals("250m", spec.vcpu().orElseThrow());
+            assertEquals("2Gi", spec.memory().orElseThrow());
+            assertEquals(2, spec.backoffLimit());
+            assertEquals(Duration.ofSeconds(90), spec.activeDeadline().orElseThrow());
+            assertEquals("ml", spec.labels().get("team"));
+            assertEquals("valence", spec.labels().get("app.kubernetes.io/managed-by"));
+            assertEquals(run.call().dispatchId(), spec.labels().get("valence.dev/dispatch"));
+            assertEquals("x", spec.env().get("MODE"));
+            assertEquals(dataStore, spec.env().get("VALENCE_K8S_DATA_STORE"));
+            assertTrue(spec.image().contains("@sha256:"), spec.image());
+            run.cancel();
+        }
+    }
+
+    @Test
+    void rethrowsTheTasksOwnExceptionWithItsRemoteTraceAndWhereItRan() {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task1<String, String> boom = Task.of("boom", s -> {
+                throw new IllegalStateException("no " + s);
+            }, k8s);
+            TaskRun<String> run = boom.submit("luck");
+            IllegalStateException e = assertThrows(IllegalStateException.class, run::await);
+            assertEquals("no luck", e.getMessage());
+            assertTrue(Arrays.stream(e.getStackTrace()).anyMatch(f -> f.getClassName().contains("KubernetesExecutorTest")));
+            assertEquals(1, e.getSuppressed().length);
+            assertTrue(e.getSuppressed()[0].getMessage().startsWith("task 'boom' threw in Job valence-"),
+                    e.getSuppressed()[0].getMessage());
+            assertEquals(TaskStatus.FAILED, run.status());
+        }
+    }
+
+    @Test
+    void aPodThatNeverRanFailsWithTheReasonAndTheLogTail() {
+        cluster.behaviour = spec -> JobOutcome.failed("ImagePullBackOff", "Back-off pulling image \"x\"", "p-1",
+                "line 1\nline 2");
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("t", () -> "x", k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals(ErrorKind.POD_FAILED, e.kind());
+            String job = run.jobName().orElseThrow();
+            assertEquals("task 't' failed in Job " + job + " (namespace test, pod p-1): ImagePullBackOff: "
+                    + "Back-off pulling image \"x\"\nlast log lines:\nline 1\nline 2", e.getMessage());
+        }
+    }
+
+    @Test
+    void cancellingDeletesTheJobAndTheArtifacts() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("slow", () -> "x", k8s).submit();
+            JobSpec spec = awaitJob(run);
+            assertTrue(run.cancel());
+            assertThrows(CancellationException.class, () -> run.result().get(5, TimeUnit.SECONDS));
+            assertEquals(TaskStatus.CANCELLED, run.status());
+            assertEquals(List.of(spec.name()), cluster.deleted);
+            assertTrue(MemoryStore.at(dataStore).list(run.call().dispatchId()).isEmpty());
+        }
+    }
+
+    @Test
+    void aNewExecutorReattachesToTheRunningJobInsteadOfStartingAnother() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        TaskCall call;
+        KubernetesExecutor first = executor(Map.of());
+        TaskRun<String> firstRun = Task.of("join", (String a) -> a + "!", first).submit("hi");
+        JobSpec spec = awaitJob(firstRun);
+        call = firstRun.call();
+        first.close(); // the executor's JVM "dies"; the Job keeps running
+
+        try (KubernetesExecutor second = executor(Map.of())) {
+            TaskRun<String> again = second.submit(TaskCall.builder().dispatchId(call.dispatchId()).nodeId(call.nodeId())
+                    .taskName(call.taskName()).body(call.body()).args(call.args()).build());
+            waitUntil(() -> again.status() == TaskStatus.RUNNING);
+            cluster.finish(spec.name());
+            assertEquals("hi!", again.await());
+            assertEquals(1, cluster.created.size());
+        }
+    }
+
+    @Test
+    void anUnchangedClassPathBuildsNoImageAndAChangedOneBuildsAgain() throws Exception {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task.of("a", () -> 1, k8s).submit().await();
+            Task.of("b", () -> 2, k8s).submit().await();
+        }
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task.of("c", () -> 3, k8s).submit().await();
+        }
+        assertEquals(1, images.builds.size());
+        Files.writeString(classesDir().resolve("A.class"), "v2");
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task.of("d", () -> 4, k8s).submit().await();
+        }
+        assertEquals(2, images.builds.size());
+        images.digests.clear(); // the registry lost the image: the cache must notice and rebuild
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task.of("e", () -> 5, k8s).submit().await();
+        }
+        assertEquals(3, images.builds.size());
+    }
+
+    @Test
+    void successCleansUpUnlessToldToKeepArtifacts() {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<Integer> run = Task.of("a", () -> 1, k8s).submit();
+            run.await();
+            assertTrue(MemoryStore.at(dataStore).list(run.call().dispatchId() + "/").isEmpty());
+        }
+        try (KubernetesExecutor k8s = executor(Map.of("keep_artifacts", true))) {
+            TaskRun<Integer> run = Task.of("a", () -> 1, k8s).submit();
+            run.await();
+            String prefix = run.call().dispatchId() + "/" + run.call().nodeId() + "/";
+            assertEquals(List.of(prefix + "input", prefix + "output"), MemoryStore.at(dataStore).list(prefix));
+            assertFalse(cluster.deleted.contains(run.jobName().orElseThrow()));
+        }
+    }
+
+    @Test
+    void anArgumentThatIsNotSerializableIsRefusedAtSubmit() {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task1<Object, String> t = Task.of("t", (Object o) -> String.valueOf(o), k8s);
+            ValenceException e = assertThrows(ValenceException.class, () -> t.submit(new Object()));
+            assertEquals(ErrorKind.PAYLOAD, e.kind());
+            assertEquals("task 't' cannot be sent: java.lang.Object is not Serializable (a task's function, "
+                    + "its captured variables and its arguments must be)", e.getMessage());
+            assertTrue(cluster.created.isEmpty());
+        }
+    }
+
+    @Test
+    void aValueThatIsNotSerializableFailsWithItsType() {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<Object> run = Task.of("t", () -> (Object) new Thread(), k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals(ErrorKind.PAYLOAD, e.kind());
+            assertTrue(e.getMessage().startsWith("task 't' returned a value of type java.lang.Thread that cannot be serialized"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void anOutputLargerThanTheLimitIsRefused() {
+        try (KubernetesExecutor k8s = executor(Map.of("max_output_bytes", 1000))) {
+            TaskRun<byte[]> run = Task.of("big", () -> new byte[5000], k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals("task 'big' output is larger than max_output_bytes (1000 bytes)", e.getMessage());
+        }
+    }
+
+    private JobSpec awaitJob(TaskRun<?> run) throws InterruptedException {
+        waitUntil(() -> run.status() == TaskStatus.RUNNING);
+        return cluster.jobs.get(run.jobName().orElseThrow());
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+}
