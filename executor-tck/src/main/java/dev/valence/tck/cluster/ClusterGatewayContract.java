@@ -1,0 +1,644 @@
+package dev.valence.tck.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Settings;
+import dev.valence.api.Toleration;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.ClusterGatewayFactory;
+import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.JobSpec;
+import dev.valence.spi.Plugins;
+import dev.valence.spi.StoreAccess;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The contract every {@link ClusterGateway} adapter passes, against fabric8's mock API server in
+ * CRUD mode ({@link ApiServerBed}) with the test playing the Job controller
+ * ({@link JobControllerStandIn}). A subclass provides the factory; the suite builds settings
+ * pointing at the bed's kubeconfig ({@code poll_freq} 1 s, {@code unschedulable_grace} 1 s).
+ *
+ * <p>What it pins down, beyond the port's Javadoc:
+ * <ul>
+ *   <li>The stored Job equals {@link #REFERENCE_JOB_YAML} for {@link #referenceSpec()} (after
+ *       {@link StoredManifests#normalise}), so every adapter writes the same manifest: env sorted by
+ *       name (the store's env first, the spec's env winning on a clash), requests = limits, the
+ *       container named {@code task}, a restrictive container security context.</li>
+ *   <li>An outcome's {@code reason} is the most specific one: the pod's ({@code Evicted},
+ *       {@code OOMKilled}, the waiting reason, {@code Unschedulable}) before the Job's
+ *       ({@code BackoffLimitExceeded}, {@code DeadlineExceeded}); a plain non-zero exit says
+ *       {@code exit code N} in the message; {@code Deleted} when the Job went away.</li>
+ *   <li>Following many Jobs makes no request naming one Job: one shared watch (or list) serves all.</li>
+ * </ul>
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class ClusterGatewayContract {
+
+    /** How long a test waits for an outcome. */
+    protected static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** The manifest {@link #referenceSpec()} must produce (namespace {@value ApiServerBed#NAMESPACE}). */
+    public static final String REFERENCE_JOB_YAML = """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: valence-ref-d1-n1
+              namespace: valence-test
+              labels:
+                app.kubernetes.io/managed-by: valence
+                valence.dev/dispatch: d1
+                valence.dev/node: n1
+                team: ml
+            spec:
+              backoffLimit: 2
+              activeDeadlineSeconds: 600
+              ttlSecondsAfterFinished: 3600
+              template:
+                metadata:
+                  labels:
+                    app.kubernetes.io/managed-by: valence
+                    valence.dev/dispatch: d1
+                    valence.dev/node: n1
+                    team: ml
+                spec:
+                  restartPolicy: Never
+                  serviceAccountName: valence-runner
+                  nodeSelector:
+                    disktype: ssd
+                  tolerations:
+                  - key: gpu
+                    operator: Equal
+                    value: "true"
+                    effect: NoSchedule
+                  - key: spot
+                    operator: Exists
+                    effect: NoExecute
+                    tolerationSeconds: 30
+                  imagePullSecrets:
+                  - name: regcred
+                  containers:
+                  - name: task
+                    image: 127.0.0.1:5000/valence-task@sha256:4f3c2b1a00000000000000000000000000000000000000000000000000000000
+                    command: [java, -cp, "/app/libs/*:/app/classes", dev.valence.core.launcher.Launcher]
+                    env:
+                    - name: TZ
+                      value: UTC
+                    - name: VALENCE_DISPATCH_ID
+                      value: d1
+                    - name: VALENCE_K8S_DATA_STORE
+                      value: /data
+                    resources:
+                      requests:
+                        cpu: 500m
+                        memory: 1G
+                        nvidia.com/gpu: "1"
+                      limits:
+                        cpu: 500m
+                        memory: 1G
+                        nvidia.com/gpu: "1"
+                    securityContext:
+                      runAsNonRoot: true
+                      allowPrivilegeEscalation: false
+                      capabilities:
+                        drop: [ALL]
+                      seccompProfile:
+                        type: RuntimeDefault
+                    volumeMounts:
+                    - name: valence-data
+                      mountPath: /data
+                  volumes:
+                  - name: valence-data
+                    hostPath:
+                      path: /data
+            """;
+
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    /** The API server of this test class. */
+    protected static ApiServerBed bed;
+    /** Plays the Job controller on {@link #bed}. */
+    protected static JobControllerStandIn controller;
+
+    /** The gateway under test, on {@link #bed}'s kubeconfig; closed after each test. */
+    protected ClusterGateway gateway;
+    private final List<ClusterGateway> opened = new ArrayList<>();
+
+    @TempDir
+    Path home;
+
+    /** The factory of the adapter under test. */
+    protected abstract ClusterGatewayFactory factory();
+
+    /** Settings for a kubeconfig: no environment, a temp home, short {@code poll_freq} and grace. */
+    protected Settings.Builder settings(Path kubeconfig) {
+        Settings.Builder b = Settings.builder().environment(Map.of()).userHome(home)
+                .k8sConfigFile(kubeconfig).pollFreq(Duration.ofSeconds(1))
+                .set("unschedulable_grace", Duration.ofSeconds(1))
+                .sensitiveKeys(factory().sensitiveKeys());
+        factory().settingKeys().forEach(b::knownKey);
+        return b;
+    }
+
+    /** A gateway from these settings, closed after the test. */
+    protected ClusterGateway open(Settings settings) {
+        ClusterGateway g = factory().create(settings);
+        opened.add(g);
+        return g;
+    }
+
+    @BeforeAll
+    static void startBed() {
+        bed = ApiServerBed.start();
+        controller = new JobControllerStandIn(bed);
+    }
+
+    @AfterAll
+    static void stopBed() {
+        if (controller != null) {
+            controller.close();
+        }
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @BeforeEach
+    void openGateway() {
+        gateway = open(settings(bed.kubeconfig()).k8sContext(ApiServerBed.CONTEXT).build());
+        bed.takeRequests();
+    }
+
+    @AfterEach
+    void closeGateways() {
+        opened.forEach(ClusterGateway::close);
+        opened.clear();
+    }
+
+    // ---- fixtures ----
+
+    /** The spec whose manifest is {@link #REFERENCE_JOB_YAML}. */
+    public static JobSpec referenceSpec() {
+        return JobSpec.builder()
+                .name("valence-ref-d1-n1")
+                .image("127.0.0.1:5000/valence-task@sha256:4f3c2b1a00000000000000000000000000000000000000000000000000000000")
+                .command(List.of("java", "-cp", "/app/libs/*:/app/classes", "dev.valence.core.launcher.Launcher"))
+                .env(Map.of("VALENCE_DISPATCH_ID", "d1", "TZ", "UTC"))
+                .labels(Map.of(ClusterGateway.DISPATCH_LABEL, "d1", ClusterGateway.NODE_LABEL, "n1", "team", "ml"))
+                .vcpu("500m").memory("1G").gpus(1)
+                .nodeSelector(Map.of("disktype", "ssd"))
+                .tolerations(List.of(Toleration.equal("gpu", "true", "NoSchedule"),
+                        new Toleration("spot", "Exists", "", "NoExecute", Optional.of(30L))))
+                .serviceAccount("valence-runner")
+                .imagePullSecrets(List.of("regcred"))
+                .backoffLimit(2)
+                .activeDeadline(Duration.ofMinutes(10))
+                .ttlAfterFinished(Duration.ofHours(1))
+                .storeAccess(new StoreAccess(Map.of("VALENCE_K8S_DATA_STORE", "/data"),
+                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data", "/data"))))
+                .build();
+    }
+
+    /** A small spec with a fresh name and dispatch/node labels. */
+    protected static JobSpec spec(String dispatch) {
+        int n = SEQ.incrementAndGet();
+        return JobSpec.builder().name("valence-" + dispatch + "-n" + n).image("127.0.0.1:5000/valence-task:t1")
+                .command(List.of("java", "-version"))
+                .label(ClusterGateway.DISPATCH_LABEL, dispatch).label(ClusterGateway.NODE_LABEL, "n" + n)
+                .vcpu("100m").memory("64Mi").build();
+    }
+
+    /** The outcome of following the Job, waiting at most {@link #WAIT}. */
+    protected JobOutcome outcome(CompletableFuture<JobOutcome> f) throws Exception {
+        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static String ns() {
+        return ApiServerBed.NAMESPACE;
+    }
+
+    private static Job stored(String name) {
+        return bed.client().batch().v1().jobs().inNamespace(ns()).withName(name).get();
+    }
+
+    // ---- plugin ----
+
+    @Test
+    void factoryIsDiscoveredByItsName() {
+        var found = Plugins.load(getClass().getClassLoader()).of(ClusterGatewayFactory.class).stream()
+                .filter(f -> f.name().equals(factory().name())).findFirst();
+        assertTrue(found.isPresent(), "no ClusterGatewayFactory named " + factory().name() + " in META-INF/services");
+        assertTrue(List.of("fabric8", "official").contains(factory().name()) || !factory().name().isBlank());
+    }
+
+    // ---- submit ----
+
+    @Test
+    void submitStoresTheReferenceManifest() {
+        JobRef ref = gateway.submit(referenceSpec());
+        try {
+            assertEquals(new JobRef("valence-ref-d1-n1", ns(), false), ref);
+            assertEquals(StoredManifests.fromYaml(REFERENCE_JOB_YAML), StoredManifests.job(bed.client(), ns(), ref.name()));
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void renderGivesTheManifestSubmitWouldStore() {
+        String yaml = gateway.render(referenceSpec());
+        assertEquals(StoredManifests.fromYaml(REFERENCE_JOB_YAML), StoredManifests.fromYaml(yaml));
+        assertNull(stored("valence-ref-d1-n1"), "render must not create the Job");
+    }
+
+    @Test
+    void submitLeavesOutWhatTheSpecDoesNotSet() {
+        JobSpec spec = JobSpec.builder().name("valence-min-n" + SEQ.incrementAndGet()).image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "dmin").label(ClusterGateway.NODE_LABEL, "n1").build();
+        JobRef ref = gateway.submit(spec);
+        Job job = stored(ref.name());
+        assertEquals(0, job.getSpec().getBackoffLimit());
+        assertNull(job.getSpec().getActiveDeadlineSeconds());
+        assertNull(job.getSpec().getTtlSecondsAfterFinished());
+        var pod = job.getSpec().getTemplate().getSpec();
+        assertEquals("Never", pod.getRestartPolicy());
+        assertNull(pod.getServiceAccountName());
+        assertTrue(pod.getVolumes().isEmpty());
+        assertTrue(pod.getContainers().get(0).getResources().getRequests().isEmpty());
+        assertTrue(pod.getContainers().get(0).getResources().getLimits().isEmpty());
+        assertEquals("valence", job.getMetadata().getLabels().get(ClusterGateway.MANAGED_BY));
+        assertTrue(pod.getContainers().get(0).getSecurityContext().getRunAsNonRoot());
+    }
+
+    @Test
+    void submittingTheSameSpecTwiceAdoptsTheJob() {
+        JobSpec spec = spec("dadopt");
+        JobRef first = gateway.submit(spec);
+        JobRef second = gateway.submit(spec);
+        assertFalse(first.adopted());
+        assertTrue(second.adopted());
+        assertEquals(first.name(), second.name());
+        assertEquals(1, gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dadopt")).size());
+    }
+
+    @Test
+    void submitRefusesAJobOfTheSameNameWithAnotherOwner() {
+        JobSpec spec = spec("dother");
+        bed.client().batch().v1().jobs().inNamespace(ns()).resource(new JobBuilder().withNewMetadata()
+                .withName(spec.name()).addToLabels("app", "someone-else").endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("x").withImage("busybox")
+                .endContainer().withRestartPolicy("Never").endSpec().endTemplate().endSpec().build()).create();
+        ValenceException e = assertThrows(ValenceException.class, () -> gateway.submit(spec));
+        assertEquals(ErrorKind.CLUSTER, e.kind());
+        assertTrue(e.getMessage().contains(spec.name()), e.getMessage());
+        assertEquals("someone-else", stored(spec.name()).getMetadata().getLabels().get("app"), "left alone");
+    }
+
+    @Test
+    void submitDeniedIsAPermissionErrorNamingVerbAndResource() {
+        bed.failNext("POST", "/apis/batch/v1/namespaces/" + ns() + "/jobs", 1, 403,
+                "jobs.batch is forbidden: User \"system:serviceaccount:valence-test:default\" cannot create resource "
+                        + "\"jobs\" in API group \"batch\" in the namespace \"" + ns() + "\"");
+        ValenceException e = assertThrows(ValenceException.class, () -> gateway.submit(spec("ddenied")));
+        assertEquals(ErrorKind.PERMISSION, e.kind());
+        assertTrue(e.getMessage().contains("create") && e.getMessage().contains("jobs"), e.getMessage());
+        assertTrue(e.getMessage().contains(ns()), e.getMessage());
+    }
+
+    @Test
+    void submitRetriesServerErrors() {
+        JobSpec spec = spec("dretry");
+        bed.failNext("POST", "/apis/batch/v1/namespaces/" + ns() + "/jobs", 2, 503, "etcdserver: leader changed");
+        JobRef ref = gateway.submit(spec);
+        assertNotNull(stored(ref.name()));
+        long posts = bed.takeRequests().stream().filter(r -> r.method().equals("POST") && r.path().contains("/jobs")).count();
+        assertTrue(posts >= 3, "expected the two 503s to be retried, saw " + posts + " POSTs");
+    }
+
+    // ---- follow ----
+
+    @Test
+    void followCompletesWhenTheJobSucceeds() throws Exception {
+        JobRef ref = gateway.submit(spec("dok"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        assertFalse(f.isDone());
+        controller.succeed(ns(), ref.name());
+        JobOutcome o = outcome(f);
+        assertTrue(o.succeeded(), o.toString());
+        assertEquals(controller.podName(ns(), ref.name()), o.podName());
+    }
+
+    @Test
+    void followOfAFinishedJobCompletesAtOnce() throws Exception {
+        JobSpec spec = spec("ddone");
+        JobRef ref = gateway.submit(spec);
+        controller.succeed(ns(), ref.name());
+        try (ClusterGateway restarted = factory().create(settings(bed.kubeconfig()).build())) {
+            JobRef adopted = restarted.submit(spec);
+            assertTrue(adopted.adopted());
+            assertTrue(outcome(restarted.follow(adopted)).succeeded());
+        }
+    }
+
+    @Test
+    void followReportsExitCodeAndLogTailWhenTheTaskFails() throws Exception {
+        JobRef ref = gateway.submit(spec("dfail"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        controller.writeLog(ns(), ref.name(), "starting\nworking\nException in thread \"main\" boom\n\tat Task.run\n");
+        controller.fail(ns(), ref.name(), 3);
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("BackoffLimitExceeded", o.reason());
+        assertTrue(o.message().contains("exit code 3"), o.message());
+        assertEquals(controller.podName(ns(), ref.name()), o.podName());
+        assertTrue(o.logTail().contains("Exception in thread \"main\" boom"), o.logTail());
+        assertTrue(o.logTail().contains("at Task.run"), o.logTail());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "ImagePullBackOff|Back-off pulling image \"127.0.0.1:5000/valence-task:t1\"",
+        "ErrImagePull|failed to pull and unpack image \"127.0.0.1:5000/valence-task:t1\": not found",
+        "InvalidImageName|Failed to apply default image tag \"UPPER/Case\": invalid reference format",
+        "CreateContainerConfigError|secret \"db-password\" not found",
+    })
+    void failsFastWhenTheContainerCannotStart(String reason, String message) throws Exception {
+        JobRef ref = gateway.submit(spec("dwait"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.waiting(ns(), ref.name(), reason, message);
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals(reason, o.reason());
+        assertTrue(o.message().contains(message), o.message());
+        assertEquals(controller.podName(ns(), ref.name()), o.podName());
+        assertNull(stored(ref.name()).getStatus().getConditions().stream().filter(c -> c.getType().equals("Failed"))
+                .findAny().orElse(null), "the stand-in never failed the Job: the gateway must not wait for it");
+    }
+
+    @Test
+    void failsFastOnOomKilledWithLogTail() throws Exception {
+        JobRef ref = gateway.submit(spec("doom"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        controller.writeLog(ns(), ref.name(), "allocating\nallocating more\n");
+        controller.oomKill(ns(), ref.name());
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("OOMKilled", o.reason());
+        assertTrue(o.logTail().contains("allocating more"), o.logTail());
+    }
+
+    @Test
+    void failsWithEvictedWhenThePodWasEvicted() throws Exception {
+        JobRef ref = gateway.submit(spec("devict"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        controller.writeLog(ns(), ref.name(), "half way\n");
+        controller.evict(ns(), ref.name());
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("Evicted", o.reason());
+        assertTrue(o.message().contains("low on resource: memory"), o.message());
+        assertTrue(o.logTail().contains("half way"), o.logTail());
+    }
+
+    @Test
+    void failsWhenUnschedulableLongerThanTheGrace() throws Exception {
+        JobRef ref = gateway.submit(spec("dunsched"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        Instant since = controller.unschedulable(ns(), ref.name(), "0/1 nodes are available: 1 Insufficient nvidia.com/gpu.");
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("Unschedulable", o.reason());
+        assertTrue(o.message().contains("Insufficient nvidia.com/gpu"), o.message());
+        assertFalse(o.finishedAt().isBefore(since.plusSeconds(1)), "failed before unschedulable_grace (1 s) passed");
+    }
+
+    @Test
+    void failsWithDeadlineExceeded() throws Exception {
+        JobRef ref = gateway.submit(spec("ddeadline"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        controller.deadlineExceeded(ns(), ref.name());
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("DeadlineExceeded", o.reason());
+    }
+
+    @Test
+    void oneWatchServesManyJobs() throws Exception {
+        List<JobRef> refs = new ArrayList<>();
+        List<CompletableFuture<JobOutcome>> futures = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            JobRef ref = gateway.submit(spec("dmany"));
+            refs.add(ref);
+            futures.add(gateway.follow(ref));
+        }
+        bed.takeRequests();
+        for (int i = refs.size() - 1; i >= 0; i--) {
+            if (i % 3 == 0) {
+                controller.fail(ns(), refs.get(i).name(), 2);
+            } else {
+                controller.succeed(ns(), refs.get(i).name());
+            }
+        }
+        for (int i = 0; i < refs.size(); i++) {
+            JobOutcome o = outcome(futures.get(i));
+            assertEquals(i % 3 != 0, o.succeeded(), refs.get(i) + ": " + o);
+        }
+        List<String> perJob = bed.takeRequests().stream()
+                .filter(r -> r.method().equals("GET") && !r.path().contains("/log"))
+                .map(ApiServerBed.Request::path)
+                .filter(p -> refs.stream().anyMatch(ref -> p.contains(ref.name())))
+                .collect(Collectors.toList());
+        assertEquals(List.of(), perJob, "following must not poll each Job; one shared watch or list serves all");
+    }
+
+    // ---- cancel ----
+
+    @Test
+    void cancelDeletesTheJobInTheBackgroundAndEndsFollowWithDeleted() throws Exception {
+        JobRef ref = gateway.submit(spec("dcancel"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.running(ns(), ref.name());
+        bed.takeRequests();
+        assertTrue(gateway.cancel(ref));
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("Deleted", o.reason());
+        assertNull(stored(ref.name()));
+        List<ApiServerBed.Request> deletes = bed.takeRequests().stream()
+                .filter(r -> r.method().equals("DELETE") && r.path().contains("/jobs/" + ref.name())).toList();
+        assertEquals(1, deletes.size(), "one DELETE of the Job");
+        assertTrue(deletes.get(0).body().contains("Background") || deletes.get(0).path().contains("propagationPolicy=Background"),
+                "the Job must be deleted with propagationPolicy Background so its pods go too: " + deletes.get(0));
+        assertFalse(gateway.cancel(ref), "a second cancel finds nothing");
+    }
+
+    @Test
+    void jobDeletedBySomeoneElseEndsFollowWithDeleted() throws Exception {
+        JobRef ref = gateway.submit(spec("dgone"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        bed.client().batch().v1().jobs().inNamespace(ns()).withName(ref.name()).delete();
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("Deleted", o.reason());
+    }
+
+    // ---- list and logs ----
+
+    @Test
+    void listFindsJobsByLabelsWithTheirPhase() {
+        JobRef a = gateway.submit(spec("dlist"));
+        JobRef b = gateway.submit(spec("dlist"));
+        JobRef c = gateway.submit(spec("dlist"));
+        gateway.submit(spec("dlist-other"));
+        controller.running(ns(), b.name());
+        controller.succeed(ns(), c.name());
+        Map<String, JobInfo> found = gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dlist")).stream()
+                .collect(Collectors.toMap(JobInfo::name, i -> i));
+        assertEquals(java.util.Set.of(a.name(), b.name(), c.name()), found.keySet());
+        assertEquals(JobInfo.Phase.PENDING, found.get(a.name()).phase());
+        assertEquals(JobInfo.Phase.RUNNING, found.get(b.name()).phase());
+        assertEquals(JobInfo.Phase.SUCCEEDED, found.get(c.name()).phase());
+        assertEquals(ns(), found.get(a.name()).namespace());
+        assertEquals("valence", found.get(a.name()).labels().get(ClusterGateway.MANAGED_BY));
+        assertNotNull(found.get(a.name()).created());
+        assertTrue(gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dlist-none")).isEmpty());
+    }
+
+    @Test
+    void logsGivesTheTailOfThePodLog() {
+        JobRef ref = gateway.submit(spec("dlogs"));
+        assertEquals("", gateway.logs(ref, 10), "no pod yet");
+        controller.running(ns(), ref.name());
+        controller.writeLog(ns(), ref.name(), "one\ntwo\nthree\nfour\nfive\n");
+        String tail = gateway.logs(ref, 2);
+        assertEquals(List.of("four", "five"), tail.lines().toList());
+    }
+
+    // ---- check and kubeconfig ----
+
+    @Test
+    void checkPassesOnAReachableServer() {
+        gateway.check();
+        assertEquals(ns(), gateway.namespace());
+    }
+
+    @Test
+    void checkFailsWithTheServerUrlWhenNothingListens() {
+        String url = ApiServerBed.closedPortUrl();
+        Path kc = bed.writeKubeconfig("closed-" + SEQ.incrementAndGet(), "closed",
+                new ApiServerBed.KubeContext("closed", url, "valence-test"));
+        ValenceException e = assertThrows(ValenceException.class, () -> open(settings(kc).build()).check());
+        assertEquals(ErrorKind.CLUSTER, e.kind());
+        assertTrue(e.getMessage().contains(url.replace("http://", "")), e.getMessage());
+    }
+
+    @Test
+    void checkFailsWhenTheNamespaceDoesNotExist() {
+        ClusterGateway g = open(settings(bed.kubeconfig()).namespace("no-such-ns").build());
+        ValenceException e = assertThrows(ValenceException.class, g::check);
+        assertEquals(ErrorKind.CONFIG, e.kind());
+        assertTrue(e.getMessage().contains("no-such-ns"), e.getMessage());
+    }
+
+    @Test
+    void checkDeniedIsAPermissionErrorNamingVerbAndResource() {
+        bed.failNext("GET", "/api/v1/namespaces/" + ns(), 1, 403,
+                "namespaces \"" + ns() + "\" is forbidden: User \"alice\" cannot get resource \"namespaces\"");
+        ValenceException e = assertThrows(ValenceException.class, gateway::check);
+        assertEquals(ErrorKind.PERMISSION, e.kind());
+        assertTrue(e.getMessage().contains("get") && e.getMessage().contains("namespaces"), e.getMessage());
+    }
+
+    @Test
+    void unknownContextIsAConfigErrorListingTheKnownOnes() {
+        Path kc = bed.writeKubeconfig("two-contexts-" + SEQ.incrementAndGet(), "valence-bed",
+                bed.context("valence-bed", "valence-test"), bed.context("kind-dev", ""));
+        ValenceException e = assertThrows(ValenceException.class, () -> {
+            ClusterGateway g = open(settings(kc).k8sContext("prod").build());
+            g.check();
+        });
+        assertEquals(ErrorKind.CONFIG, e.kind());
+        assertTrue(e.getMessage().contains("prod"), e.getMessage());
+        assertTrue(e.getMessage().contains("valence-bed") && e.getMessage().contains("kind-dev"), e.getMessage());
+    }
+
+    @Test
+    void emptyContextMeansTheCurrentContext() {
+        Path kc = bed.writeKubeconfig("current-" + SEQ.incrementAndGet(), "here",
+                new ApiServerBed.KubeContext("elsewhere", ApiServerBed.closedPortUrl(), "other"),
+                bed.context("here", "valence-test"));
+        ClusterGateway g = open(settings(kc).k8sContext("").build());
+        assertEquals("valence-test", g.namespace());
+        g.check();
+    }
+
+    @Test
+    void namespaceIsTheSettingElseTheContextsElseDefault() {
+        Path kc = bed.writeKubeconfig("ns-" + SEQ.incrementAndGet(), "with-ns",
+                bed.context("with-ns", "valence-test"), bed.context("without-ns", ""));
+        assertEquals("valence-test", open(settings(kc).k8sContext("with-ns").build()).namespace());
+        assertEquals("default", open(settings(kc).k8sContext("without-ns").build()).namespace());
+        assertEquals("team-a", open(settings(kc).k8sContext("with-ns").namespace("team-a").build()).namespace());
+        ClusterGateway g = open(settings(kc).k8sContext("without-ns").build());
+        JobRef ref = g.submit(spec("dnsdefault"));
+        assertEquals("default", ref.namespace());
+        assertNotNull(bed.client().batch().v1().jobs().inNamespace("default").withName(ref.name()).get());
+    }
+
+    @Test
+    void usesTheGivenKubeconfigFile() {
+        try (ApiServerBed other = ApiServerBed.start()) {
+            ClusterGateway g = open(settings(other.kubeconfig()).k8sContext(ApiServerBed.CONTEXT).build());
+            JobRef ref = g.submit(spec("dfile"));
+            assertNotNull(other.client().batch().v1().jobs().inNamespace(ns()).withName(ref.name()).get(),
+                    "the Job must go to the server of the given kubeconfig");
+            assertNull(stored(ref.name()), "and not to another one");
+            g.close();
+        }
+    }
+
+    /** Waits until the future completes or the wait ends; for subclasses' own tests. */
+    protected static boolean completesWithin(CompletableFuture<?> f, Duration d) throws Exception {
+        try {
+            f.get(d.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+}
