@@ -1,0 +1,54 @@
+package dev.valence.tck;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import org.junit.jupiter.api.Test;
+
+/** Each rule catches a bad fixture and passes a good one, so the rules can fail. */
+class ArchRulesTest {
+    private static final JavaClasses FIXTURES = new ClassFileImporter().importPackages(
+            "dev.valence.core.fixture", "dev.valence.spi.fixture", "dev.valence.api.fixture",
+            "dev.valence.fabric8.fixture", "dev.valence.store.s3.fixture");
+
+    @Test
+    void coreUsingABackendIsCaught() {
+        assertViolation(ArchRules.CORE_DEPENDS_ON_API_ONLY, "CoreUsingFabric8");
+        assertNoViolation(ArchRules.CORE_DEPENDS_ON_API_ONLY, "CoreUsingApi");
+    }
+
+    @Test
+    void aPortExposingABackendTypeIsCaught() {
+        assertViolation(ArchRules.PORTS_EXPOSE_NO_BACKEND_TYPES, "PortExposingFabric8");
+        assertViolation(ArchRules.API_DEPENDS_ON_JDK_ONLY, "PortExposingFabric8");
+        assertNoViolation(ArchRules.API_DEPENDS_ON_JDK_ONLY, "ApiUsingSlf4j");
+    }
+
+    @Test
+    void anAdapterUsingTheCoreIsCaught() {
+        assertViolation(ArchRules.ADAPTERS_DO_NOT_SEE_CORE, "AdapterUsingCore");
+    }
+
+    @Test
+    void anAdapterUsingAnotherAdapterIsCaught() {
+        assertViolation(ArchRules.ADAPTERS_DO_NOT_SEE_EACH_OTHER, "AdapterUsingAnotherAdapter");
+        assertNoViolation(ArchRules.ADAPTERS_DO_NOT_SEE_EACH_OTHER, "AdapterUsingCore");
+    }
+
+    private static void assertViolation(ArchRule rule, String className) {
+        EvaluationResult result = rule.evaluate(FIXTURES);
+        assertTrue(result.getFailureReport().getDetails().stream().anyMatch(d -> d.contains(className)),
+                () -> rule.getDescription() + " did not catch " + className + ": " + result.getFailureReport());
+    }
+
+    private static void assertNoViolation(ArchRule rule, String className) {
+        EvaluationResult result = rule.evaluate(FIXTURES);
+        assertFalse(result.getFailureReport().getDetails().stream().anyMatch(d -> d.contains(className + ".")
+                        || d.contains(className + " ")),
+                () -> rule.getDescription() + " wrongly flagged " + className + ": " + result.getFailureReport());
+    }
+}
