@@ -36,12 +36,12 @@ public final class StoredManifests {
 
     /** A manifest given as YAML (or JSON), normalised the same way. */
     public static Map<String, Object> fromYaml(String yaml) {
-        Map<String, Object> m = Serialization.yamlMapper().readValue(yaml, new TypeReference<Map<String, Object>>() { });
+        Map<String, Object> m = Serialization.unmarshal(yaml, new TypeReference<Map<String, Object>>() { });
         return normalise(m);
     }
 
     private static Map<String, Object> parseJson(String json) {
-        return Serialization.jsonMapper().readValue(json, new TypeReference<Map<String, Object>>() { });
+        return Serialization.unmarshal(json, new TypeReference<Map<String, Object>>() { });
     }
 
     /** Drops server-set fields, status, nulls and empty containers; numbers become longs, map order is ignored. */
