@@ -1,9 +1,12 @@
 package dev.valence.api;
 
+import java.io.File;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -16,7 +19,10 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The catalog of Valence's own keys: type, default, and what is accepted. */
+/**
+ * The catalog of Valence's own keys, in the seed README's order then Valence's own: how each is
+ * parsed and validated, its default, and what an empty value means.
+ */
 final class SettingKeys {
     private SettingKeys() {
     }
@@ -30,17 +36,19 @@ final class SettingKeys {
         }
     }
 
-    /** Inputs the defaults depend on. */
+    /** Inputs the defaults (and {@code ~} expansion) depend on: the process environment and the home directory. */
     record Defaults(Map<String, String> env, Path home) {
     }
 
     @FunctionalInterface
     private interface Parser {
-        Object parse(Object raw) throws Invalid;
+        Object parse(Object raw, Defaults d) throws Invalid;
     }
 
-    private record Key(String name, Parser parser, Function<Defaults, Object> defaultValue) {
+    private record Key(String name, Parser parser, Function<Defaults, Object> defaultValue, String whenEmpty) {
     }
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
     static final Pattern QUANTITY = Pattern.compile(
             "^\\+?(\\d+(\\.\\d*)?|\\.\\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\\d+)?$");
@@ -51,17 +59,88 @@ final class SettingKeys {
             "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\\d{1,5})?$");
     private static final Pattern IMAGE_REPO = Pattern.compile(
             "^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$");
-    private static final Pattern LABEL_NAME = Pattern.compile("^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$");
+    private static final Pattern LABEL_NAME = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
     private static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
-    private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.-]*$");
-    private static final Pattern DURATION = Pattern.compile("^(\\d+(\\.\\d+)?)(ms|s|m|h)?$");
+    private static final Pattern ENV_NAME = Pattern.compile("^[-._a-zA-Z][-._a-zA-Z0-9]*$");
+    private static final Pattern DURATION = Pattern.compile("^(\\d+(\\.\\d+)?|\\.\\d+)(ms|s|m|h)?$");
     private static final Pattern TAINT = Pattern.compile("^([^=:]*)(=([^:]*))?(:(\\w*))?$");
+    private static final Pattern REGION = Pattern.compile("^[a-z]{2}(-[a-z]+)+-\\d+$");
+    private static final Pattern STORE_URI = Pattern.compile("^([a-z][a-z0-9+.-]*)://([^/]*)(/.*)?$");
 
-    private static final String QUANTITY_ACCEPTED =
-            "expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1G (suffixes m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)";
+    private static final String QUANTITY_ACCEPTED = "expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1G "
+            + "(suffixes m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)";
+    private static final String DATA_STORE_ACCEPTED = "expected an absolute path (/tmp/valence, ~/valence), "
+            + "file:/path, s3://bucket/prefix or azblob://container/prefix "
+            + "(another scheme works when a store plugin serves it)";
+    private static final String REGISTRY_ACCEPTED = "expected a registry host[:port] "
+            + "(localhost:5000, 123456789012.dkr.ecr.us-east-1.amazonaws.com), "
+            + "'docker' (a local Docker daemon) or 'tar' (an image tar for 'minikube image load')";
+    private static final String LABEL_KEY_ACCEPTED = "a label key is [prefix/]name: name at most 63 letters, digits, "
+            + "'-', '_', '.', starting and ending with a letter or digit; prefix a DNS subdomain";
+    private static final String LABEL_VALUE_ACCEPTED = "a label value is at most 63 letters, digits, '-', '_', '.', "
+            + "starting and ending with a letter or digit (or empty)";
+    private static final String ENV_NAME_ACCEPTED = "an environment variable name is letters, digits, '_', '-' and '.', "
+            + "not starting with a digit";
+    private static final String TOLERATIONS_ACCEPTED = "expected a list of tables "
+            + "{key, operator, value, effect, toleration_seconds} ([[executors.k8s.tolerations]]) "
+            + "or taints as key=value:Effect,key:Effect";
 
-    private static void key(String name, Parser parser, Function<Defaults, Object> def) {
-        KEYS.put(name, new Key(name, parser, def));
+    private static final List<String> TOLERATION_FIELDS = List.of("key", "operator", "value", "effect",
+            "toleration_seconds");
+    /** Labels Valence puts on every Job; the executor relies on them to find its Jobs. */
+    private static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    private static final String VALENCE_LABEL_PREFIX = "valence.dev/";
+
+    static {
+        // the seed's configuration block, in its order
+        key("base_image", (v, d) -> image(string(v)), d -> "eclipse-temurin:17-jre", null);
+        key("k8s_config_file", SettingKeys::kubeconfig, SettingKeys::defaultKubeconfig,
+                "in-cluster config (no kubeconfig found, running in a pod)");
+        key("k8s_context", (v, d) -> string(v), d -> "", "the kubeconfig's current context");
+        key("registry", (v, d) -> registry(v), d -> "localhost:5000", null);
+        key("registry_credentials_file", SettingKeys::credentialsFile, d -> null, "none");
+        key("data_store", SettingKeys::dataStore, d -> null, null);
+        key("vcpu", (v, d) -> quantity(v), d -> "500m", null);
+        key("memory", (v, d) -> quantity(v), d -> "1G", null);
+        key("cache_dir", (v, d) -> directory(string(v), d), d -> d.home().resolve(".cache").resolve("valence"), null);
+        key("poll_freq", (v, d) -> duration(v, false), d -> Duration.ofSeconds(10), null);
+        // the seed's executor example
+        key("image_repo", (v, d) -> matching(string(v), IMAGE_REPO, false,
+                "expected a repository name: lowercase letters, digits, '.', '_', '-' and '/' between components"),
+                d -> "valence-task", null);
+        // Valence's own
+        key("namespace", (v, d) -> matching(string(v), DNS_LABEL, true,
+                "expected a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters "
+                        + "(or empty for the context's namespace)"),
+                d -> "", "the context's namespace, else default");
+        key("region", (v, d) -> matching(string(v), REGION, true, "expected an AWS region such as us-east-1 "
+                + "(or empty for the AWS SDK's default chain)"), d -> "", "the AWS SDK's default chain");
+        key("data_store_mount", (v, d) -> absolute(string(v)), d -> "/data", null);
+        key("cluster_client", (v, d) -> oneOf(string(v), List.of("fabric8", "official")), d -> "fabric8", null);
+        key("gpus", (v, d) -> integer(v, 0), d -> 0, null);
+        key("node_selector", (v, d) -> stringMap(v, SettingKeys::labelKeyCheck, SettingKeys::labelValue), d -> Map.of(),
+                null);
+        key("tolerations", (v, d) -> tolerations(v), d -> List.of(), null);
+        key("service_account", (v, d) -> matching(string(v), DNS_SUBDOMAIN, true,
+                "expected a DNS-1123 subdomain: lowercase letters, digits, '-' and '.' "
+                        + "(or empty for the namespace's default)"),
+                d -> "", "the namespace's default");
+        key("image_pull_secrets", (v, d) -> stringList(v, DNS_SUBDOMAIN, "a secret name (DNS-1123 subdomain: "
+                + "lowercase letters, digits, '-' and '.')"), d -> List.of(), null);
+        key("env", (v, d) -> stringMap(v, SettingKeys::envName, s -> { }), d -> Map.of(), null);
+        key("timeout", (v, d) -> emptyIsNone(v) ? null : duration(v, false), d -> null, "none");
+        key("retries", (v, d) -> integer(v, 0), d -> 0, null);
+        key("ttl_after_finished", (v, d) -> emptyIsNone(v) ? null : duration(v, true), d -> Duration.ofDays(1),
+                "none (kept until Valence deletes it)");
+        key("keep_artifacts", (v, d) -> bool(v), d -> false, null);
+        key("labels", (v, d) -> stringMap(v, SettingKeys::userLabelKey, SettingKeys::labelValue), d -> Map.of(),
+                null);
+        key("unschedulable_grace", (v, d) -> duration(v, false), d -> Duration.ofMinutes(5), null);
+        key("max_output_bytes", (v, d) -> integerLong(v, 1), d -> 256L * 1024 * 1024, null);
+    }
+
+    private static void key(String name, Parser parser, Function<Defaults, Object> def, String whenEmpty) {
+        KEYS.put(name, new Key(name, parser, def, whenEmpty));
     }
 
     static List<String> names() {
@@ -72,34 +151,35 @@ final class SettingKeys {
         return KEYS.containsKey(key);
     }
 
-    static Object parse(String key, Object raw) throws Invalid {
-        return KEYS.get(key).parser().parse(raw);
+    static Object parse(String key, Object raw, Defaults defaults) throws Invalid {
+        return KEYS.get(key).parser().parse(raw, defaults);
     }
 
-    static Object parsePluginValue(String key, Object raw) throws Invalid {
+    static Object parsePluginValue(Object raw) throws Invalid {
         if (raw instanceof Map || raw instanceof List) {
-            throw new Invalid("expected a single value, not a table or list");
+            throw new Invalid("expected a single value, got " + typeName(raw));
         }
-        return String.valueOf(raw);
+        return plain(raw);
     }
 
-    static Object defaultValue(String key, Defaults defaults, Map<String, Settings.Entry> soFar) {
-        if (key.equals("data_store")) {
-            return null; // derived from cache_dir in crossCheck
-        }
+    static Object defaultValue(String key, Defaults defaults) {
         return KEYS.get(key).defaultValue().apply(defaults);
     }
 
-    /** Checks that involve more than one key, and fills derived defaults. */
-    static List<String> crossCheck(Map<String, Settings.Entry> out) {
-        List<String> problems = new ArrayList<>();
+    /** What an empty value of this key means, for listings; empty when the key always has a value. */
+    static Optional<String> whenEmpty(String key) {
+        Key k = KEYS.get(key);
+        return k == null ? Optional.empty() : Optional.ofNullable(k.whenEmpty());
+    }
+
+    /** Fills values derived from other keys: {@code data_store} defaults to {@code <cache_dir>/data}. */
+    static void derive(Map<String, Settings.Entry> out) {
         Settings.Entry store = out.get("data_store");
         if (store.value() == null) {
             Path cache = (Path) out.get("cache_dir").value();
             out.put("data_store", new Settings.Entry("data_store", cache.resolve("data").toString(),
                     Settings.Source.DEFAULT, "default"));
         }
-        return problems;
     }
 
     static String schemeOf(String dataStore) {
@@ -107,22 +187,30 @@ final class SettingKeys {
             return "file";
         }
         int colon = dataStore.indexOf(':');
-        return colon > 0 ? dataStore.substring(0, colon).toLowerCase(Locale.ROOT) : "";
+        return colon > 0 ? dataStore.substring(0, colon).toLowerCase(Locale.ROOT) : "file";
     }
 
-    static String unknownKey(String key, String origin, Collection<String> known) {
-        String where = origin == null || origin.equals("builder") ? "" : " (from " + origin + ")";
+    // ---- unknown keys ----
+
+    static String unknownKey(String key, Settings.Source source, String origin, Collection<String> known) {
         Optional<String> near = nearest(key, known);
-        return "unknown key '" + key + "'" + where
-                + near.map(n -> ": did you mean '" + n + "'?").orElse(": not a Valence setting")
-                + " (known keys: " + String.join(", ", known) + ")";
+        String suggestion;
+        if (near.isPresent() && source == Settings.Source.ENV) {
+            suggestion = ": did you mean " + Settings.ENV_PREFIX + near.get().toUpperCase(Locale.ROOT) + "?";
+        } else if (near.isPresent()) {
+            suggestion = ": did you mean '" + near.get() + "'?";
+        } else {
+            suggestion = ": not a Valence setting (known keys: " + String.join(", ", known) + ")";
+        }
+        return "unknown key '" + key + "'" + from(source, origin) + suggestion;
     }
 
     static Optional<String> nearest(String key, Collection<String> known) {
+        String wanted = key.toLowerCase(Locale.ROOT).replace('-', '_');
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
-            int d = distance(key.toLowerCase(Locale.ROOT).replace('-', '_'), k);
+            int d = distance(wanted, k);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;
@@ -151,8 +239,44 @@ final class SettingKeys {
         return prev[b.length()];
     }
 
-    static String show(Object raw) {
-        return raw == null ? "" : String.valueOf(raw);
+    /** Where a value came from, as error messages say it: {@code  (from VALENCE_K8S_VCPU)}. */
+    static String from(Settings.Source source, String origin) {
+        return switch (source) {
+            case DEFAULT -> " (default)";
+            case BUILDER -> " (from the builder)";
+            default -> " (from " + origin + ")";
+        };
+    }
+
+    // ---- display ----
+
+    /** A value as a user would write it: durations as {@code 10s}, lists and maps flat. */
+    static String plain(Object value) {
+        if (value == null) {
+            return "";
+        }
+        if (value instanceof Duration d) {
+            return duration(d);
+        }
+        if (value instanceof Optional<?> o) {
+            return o.map(SettingKeys::plain).orElse("");
+        }
+        return String.valueOf(value);
+    }
+
+    private static String duration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s != 0 && s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        if (s != 0 && s % 60 == 0) {
+            return s / 60 + "m";
+        }
+        return s + "s";
     }
 
     // ---- defaults ----
@@ -160,11 +284,17 @@ final class SettingKeys {
     private static Object defaultKubeconfig(Defaults d) {
         String kubeconfig = d.env().get("KUBECONFIG");
         if (kubeconfig != null && !kubeconfig.isBlank()) {
-            String first = kubeconfig.split(java.io.File.pathSeparator)[0];
-            return Path.of(first);
+            List<Path> listed = new ArrayList<>();
+            for (String part : kubeconfig.split(Pattern.quote(File.pathSeparator))) {
+                if (!part.isBlank()) {
+                    listed.add(expandHome(part.trim(), d));
+                }
+            }
+            return listed.stream().filter(Files::isRegularFile).findFirst().orElse(listed.get(0));
         }
         Path home = d.home().resolve(".kube").resolve("config");
-        if (!Files.exists(home) && d.env().containsKey("KUBERNETES_SERVICE_HOST")) {
+        String serviceHost = d.env().get("KUBERNETES_SERVICE_HOST");
+        if (!Files.exists(home) && serviceHost != null && !serviceHost.isBlank()) {
             return null; // in a pod: in-cluster config
         }
         return home;
@@ -182,7 +312,7 @@ final class SettingKeys {
         throw new Invalid("expected a string, got " + typeName(v));
     }
 
-    private static String typeName(Object v) {
+    static String typeName(Object v) {
         if (v instanceof Map) {
             return "a table";
         }
@@ -192,27 +322,71 @@ final class SettingKeys {
         if (v instanceof Boolean) {
             return "a boolean";
         }
+        if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {
+            return "a decimal number";
+        }
         if (v instanceof Number) {
             return "a number";
+        }
+        if (v instanceof TemporalAccessor) {
+            return "a date/time";
         }
         return v == null ? "nothing" : v.getClass().getSimpleName();
     }
 
-    private static String nonEmpty(String s, String accepted) throws Invalid {
-        if (s.isEmpty()) {
-            throw new Invalid("expected " + accepted + ", got an empty value");
+    private static boolean emptyIsNone(Object v) {
+        return v instanceof String s && s.isBlank();
+    }
+
+    private static String image(String s) throws Invalid {
+        if (s.isEmpty() || s.chars().anyMatch(Character::isWhitespace)) {
+            throw new Invalid("expected an image reference such as eclipse-temurin:17-jre");
         }
         return s;
     }
 
-    private static Object path(String s) {
+    private static Path expandHome(String s, Defaults d) {
+        if (s.equals("~")) {
+            return d.home();
+        }
+        if (s.startsWith("~/")) {
+            return d.home().resolve(s.substring(2));
+        }
+        return Path.of(s);
+    }
+
+    private static Object kubeconfig(Object v, Defaults d) throws Invalid {
+        String s = string(v);
+        if (s.isEmpty()) {
+            return defaultKubeconfig(d);
+        }
+        Path p = expandHome(s, d);
+        if (!Files.isRegularFile(p)) {
+            throw new Invalid("no such file; expected a kubeconfig file "
+                    + "(or empty for $KUBECONFIG, ~/.kube/config, or in-cluster config in a pod)");
+        }
+        return p;
+    }
+
+    private static Object credentialsFile(Object v, Defaults d) throws Invalid {
+        String s = string(v);
         if (s.isEmpty()) {
             return null;
         }
-        if (s.equals("~") || s.startsWith("~/")) {
-            return Path.of(System.getProperty("user.home") + s.substring(1));
+        Path p = expandHome(s, d);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new Invalid((Files.exists(p) ? "not a readable file" : "no such file")
+                    + "; expected a TOML file with username and password (or empty for none)");
         }
-        return Path.of(s);
+        return p;
+    }
+
+    private static Path directory(String s, Defaults d) throws Invalid {
+        Path p = s.isEmpty() ? null : expandHome(s, d);
+        if (p == null || !p.isAbsolute()) {
+            throw new Invalid("expected an absolute directory path, such as /home/user/.cache/valence or ~/.cache/valence");
+        }
+        return p;
     }
 
     private static String absolute(String s) throws Invalid {
@@ -240,13 +414,21 @@ final class SettingKeys {
     }
 
     private static String quantity(Object v) throws Invalid {
-        String s = v instanceof Number n ? new BigDecimal(n.toString()).toPlainString() : string(v);
+        String s;
+        if (v instanceof Number n) {
+            if (v instanceof Double dbl && (dbl.isNaN() || dbl.isInfinite())) {
+                throw new Invalid(QUANTITY_ACCEPTED);
+            }
+            s = new BigDecimal(n.toString()).toPlainString();
+        } else {
+            s = string(v);
+        }
         Matcher m = QUANTITY.matcher(s);
         if (!m.matches()) {
             throw new Invalid(QUANTITY_ACCEPTED);
         }
         if (new BigDecimal(m.group(1).startsWith(".") ? "0" + m.group(1) : m.group(1)).signum() == 0) {
-            throw new Invalid("must be greater than zero; " + QUANTITY_ACCEPTED);
+            throw new Invalid("must be more than zero; " + QUANTITY_ACCEPTED);
         }
         return s;
     }
@@ -256,26 +438,26 @@ final class SettingKeys {
         if (s.equals("docker") || s.equals("tar")) {
             return s;
         }
-        Matcher m = HOST_PORT.matcher(s);
-        if (!m.matches()) {
-            throw new Invalid("expected a registry host[:port] (localhost:5000, 123456789012.dkr.ecr.us-east-1.amazonaws.com), "
-                    + "'docker' (a local Docker daemon) or 'tar' (an image tar for 'minikube image load')");
+        if (!HOST_PORT.matcher(s).matches()) {
+            throw new Invalid(REGISTRY_ACCEPTED);
         }
         int colon = s.lastIndexOf(':');
         if (colon > 0) {
             int port = Integer.parseInt(s.substring(colon + 1));
             if (port < 1 || port > 65535) {
-                throw new Invalid("port must be between 1 and 65535");
+                throw new Invalid("the port must be from 1 to 65535; " + REGISTRY_ACCEPTED);
             }
         }
         return s;
     }
 
-    private static String dataStore(Object v) throws Invalid {
+    private static String dataStore(Object v, Defaults d) throws Invalid {
         String s = string(v);
-        String accepted = "expected an absolute path, file:/path, s3://bucket/prefix or azblob://container/prefix";
         if (s.isEmpty()) {
-            throw new Invalid(accepted + ", got an empty value");
+            throw new Invalid(DATA_STORE_ACCEPTED + ", got an empty value");
+        }
+        if (s.equals("~") || s.startsWith("~/")) {
+            return expandHome(s, d).toString();
         }
         if (s.startsWith("/")) {
             return s;
@@ -283,16 +465,17 @@ final class SettingKeys {
         if (s.startsWith("file:")) {
             String path = s.substring("file:".length()).replaceFirst("^//", "");
             if (!path.startsWith("/")) {
-                throw new Invalid("a file: store needs an absolute path, such as file:/tmp/valence");
+                throw new Invalid("a file: store needs an absolute path, such as file:/tmp/valence; "
+                        + DATA_STORE_ACCEPTED);
             }
             return s;
         }
-        Matcher m = Pattern.compile("^([a-z][a-z0-9+.-]*)://([^/]*)(/.*)?$").matcher(s);
+        Matcher m = STORE_URI.matcher(s);
         if (!m.matches()) {
-            throw new Invalid(accepted);
+            throw new Invalid(DATA_STORE_ACCEPTED);
         }
         if (m.group(2).isEmpty()) {
-            throw new Invalid("no bucket or container after '" + m.group(1) + "://'; " + accepted);
+            throw new Invalid("no bucket or container after '" + m.group(1) + "://'; " + DATA_STORE_ACCEPTED);
         }
         return s;
     }
@@ -303,28 +486,45 @@ final class SettingKeys {
         BigDecimal seconds;
         if (v instanceof Duration d) {
             seconds = BigDecimal.valueOf(d.toMillis()).movePointLeft(3);
+        } else if (v instanceof Double dbl && (dbl.isNaN() || dbl.isInfinite())) {
+            throw new Invalid(accepted);
         } else if (v instanceof Number n) {
             seconds = new BigDecimal(n.toString());
-        } else if (v instanceof String s) {
-            Matcher m = DURATION.matcher(s.trim());
-            if (!m.matches()) {
-                throw new Invalid(accepted);
+        } else if (v instanceof String str) {
+            String s = str.trim();
+            if (s.startsWith("P") || s.startsWith("p")) {
+                try {
+                    seconds = BigDecimal.valueOf(Duration.parse(s).toMillis()).movePointLeft(3);
+                } catch (DateTimeParseException | ArithmeticException e) {
+                    throw new Invalid(accepted);
+                }
+            } else {
+                Matcher m = DURATION.matcher(s);
+                if (!m.matches()) {
+                    throw new Invalid(accepted);
+                }
+                BigDecimal n = new BigDecimal(m.group(1));
+                String unit = m.group(3) == null ? "s" : m.group(3);
+                seconds = switch (unit) {
+                    case "ms" -> n.movePointLeft(3);
+                    case "m" -> n.multiply(BigDecimal.valueOf(60));
+                    case "h" -> n.multiply(BigDecimal.valueOf(3600));
+                    default -> n;
+                };
             }
-            BigDecimal n = new BigDecimal(m.group(1));
-            String unit = m.group(3) == null ? "s" : m.group(3);
-            seconds = switch (unit) {
-                case "ms" -> n.movePointLeft(3);
-                case "m" -> n.multiply(BigDecimal.valueOf(60));
-                case "h" -> n.multiply(BigDecimal.valueOf(3600));
-                default -> n;
-            };
         } else {
             throw new Invalid(accepted + ", got " + typeName(v));
         }
-        if (seconds.signum() < 0 || (!zeroAllowed && seconds.signum() == 0)) {
+        long millis;
+        try {
+            millis = seconds.movePointRight(3).setScale(0, java.math.RoundingMode.DOWN).longValueExact();
+        } catch (ArithmeticException e) {
             throw new Invalid(accepted);
         }
-        return Duration.ofMillis(seconds.movePointRight(3).longValue());
+        if (millis < 0 || (!zeroAllowed && millis == 0)) {
+            throw new Invalid(accepted);
+        }
+        return Duration.ofMillis(millis);
     }
 
     private static int integer(Object v, int min) throws Invalid {
@@ -340,7 +540,7 @@ final class SettingKeys {
         long l;
         if (v instanceof Integer || v instanceof Long || v instanceof Short) {
             l = ((Number) v).longValue();
-        } else if (v instanceof String s && s.trim().matches("-?\\d{1,18}")) {
+        } else if (v instanceof String s && s.trim().matches("[-+]?\\d{1,18}")) {
             l = Long.parseLong(s.trim());
         } else {
             throw new Invalid(accepted + (v instanceof String ? "" : ", got " + typeName(v)));
@@ -365,7 +565,7 @@ final class SettingKeys {
                     break;
             }
         }
-        throw new Invalid("accepted: true, false");
+        throw new Invalid("accepted: true, false" + (v instanceof String ? "" : "; got " + typeName(v)));
     }
 
     @FunctionalInterface
@@ -373,34 +573,51 @@ final class SettingKeys {
         void check(String s) throws Invalid;
     }
 
-    private static final Check LABEL_NAME_CHECK = s -> {
+    static void labelKeyCheck(String s) throws Invalid {
         int slash = s.indexOf('/');
         String prefix = slash >= 0 ? s.substring(0, slash) : "";
         String name = slash >= 0 ? s.substring(slash + 1) : s;
         if ((slash >= 0 && !DNS_SUBDOMAIN.matcher(prefix).matches()) || !LABEL_NAME.matcher(name).matches()) {
-            throw new Invalid("key '" + s + "' is not a label key: [prefix/]name, name at most 63 of letters, digits, '-', '_', '.'");
+            throw new Invalid("'" + s + "' is not a label key; " + LABEL_KEY_ACCEPTED);
         }
-    };
-    private static final Check LABEL_VALUE_CHECK = s -> {
+    }
+
+    private static void userLabelKey(String s) throws Invalid {
+        labelKeyCheck(s);
+        if (s.equals(MANAGED_BY_LABEL) || s.startsWith(VALENCE_LABEL_PREFIX)) {
+            throw new Invalid("'" + s + "' is set by Valence on every Job; " + MANAGED_BY_LABEL
+                    + " and keys starting with " + VALENCE_LABEL_PREFIX + " are reserved");
+        }
+    }
+
+    private static void labelValue(String s) throws Invalid {
         if (!LABEL_VALUE.matcher(s).matches()) {
-            throw new Invalid("value '" + s + "' is not a label value: at most 63 of letters, digits, '-', '_', '.', "
-                    + "starting and ending with a letter or digit");
+            throw new Invalid("'" + s + "' is not a label value; " + LABEL_VALUE_ACCEPTED);
         }
-    };
-    private static final Check ENV_NAME_CHECK = s -> {
+    }
+
+    private static void envName(String s) throws Invalid {
         if (!ENV_NAME.matcher(s).matches()) {
-            throw new Invalid("'" + s + "' is not an environment variable name: letters, digits and '_', not starting with a digit");
+            throw new Invalid("'" + s + "' is not an environment variable name; " + ENV_NAME_ACCEPTED);
         }
-    };
+        if (s.startsWith("VALENCE_")) {
+            throw new Invalid("'" + s + "': names starting with VALENCE_ are reserved for Valence");
+        }
+    }
 
     private static Map<String, String> stringMap(Object v, Check keyCheck, Check valueCheck) throws Invalid {
         Map<String, String> out = new LinkedHashMap<>();
         if (v instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (e.getValue() instanceof Map || e.getValue() instanceof List) {
-                    throw new Invalid("expected a table of strings; '" + e.getKey() + "' is " + typeName(e.getValue()));
+                Object value = e.getValue();
+                if (value instanceof Map) {
+                    throw new Invalid("expected a table of strings; '" + e.getKey() + "' is a table "
+                            + "(quote keys that contain dots: \"" + e.getKey() + ".name\" = \"value\")");
                 }
-                out.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+                if (value instanceof List || value == null) {
+                    throw new Invalid("expected a table of strings; '" + e.getKey() + "' is " + typeName(value));
+                }
+                out.put(String.valueOf(e.getKey()), plain(value));
             }
         } else if (v instanceof String s) {
             for (String part : s.split(",")) {
@@ -427,7 +644,10 @@ final class SettingKeys {
         List<String> out = new ArrayList<>();
         if (v instanceof List<?> l) {
             for (Object o : l) {
-                out.add(string(o));
+                if (!(o instanceof String)) {
+                    throw new Invalid("expected a list of strings, got " + typeName(o) + " in the list");
+                }
+                out.add(((String) o).trim());
             }
         } else if (v instanceof String s) {
             for (String part : s.split(",")) {
@@ -440,7 +660,7 @@ final class SettingKeys {
         }
         for (String s : out) {
             if (!each.matcher(s).matches()) {
-                throw new Invalid("'" + s + "': expected " + accepted);
+                throw new Invalid("'" + s + "' is not " + accepted);
             }
         }
         return List.copyOf(out);
@@ -448,97 +668,75 @@ final class SettingKeys {
 
     private static List<Toleration> tolerations(Object v) throws Invalid {
         List<Toleration> out = new ArrayList<>();
-        String accepted = "expected a list of tables {key, operator, value, effect, toleration_seconds} "
-                + "or taints as key=value:Effect,key:Effect";
-        try {
-            if (v instanceof List<?> l) {
-                for (Object o : l) {
-                    if (o instanceof Toleration t) {
-                        out.add(t);
-                    } else if (o instanceof Map<?, ?> m) {
-                        for (Object k : m.keySet()) {
-                            if (!List.of("key", "operator", "value", "effect", "toleration_seconds").contains(k)) {
-                                throw new Invalid("unknown toleration field '" + k
-                                        + "' (accepted: key, operator, value, effect, toleration_seconds)");
-                            }
-                        }
-                        Object seconds = m.get("toleration_seconds");
-                        out.add(new Toleration(str(m.get("key")), m.get("operator") == null ? null : str(m.get("operator")),
-                                str(m.get("value")), str(m.get("effect")),
-                                seconds == null ? Optional.empty() : Optional.of(integerLong(seconds, 0))));
-                    } else if (o instanceof String s) {
-                        out.add(taint(s, accepted));
-                    } else {
-                        throw new Invalid(accepted);
-                    }
+        if (v instanceof List<?> l) {
+            int n = 0;
+            for (Object o : l) {
+                n++;
+                if (o instanceof Toleration t) {
+                    out.add(t);
+                } else if (o instanceof Map<?, ?> m) {
+                    out.add(toleration(n, m));
+                } else if (o instanceof String s) {
+                    out.add(taint(n, s.trim()));
+                } else {
+                    throw new Invalid("toleration " + n + " is " + typeName(o) + "; " + TOLERATIONS_ACCEPTED);
                 }
-            } else if (v instanceof String s) {
-                for (String part : s.split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(taint(part.trim(), accepted));
-                    }
-                }
-            } else {
-                throw new Invalid(accepted + ", got " + typeName(v));
             }
-        } catch (ValenceException e) {
-            throw new Invalid(e.getMessage());
+        } else if (v instanceof String s) {
+            int n = 0;
+            for (String part : s.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(taint(++n, part.trim()));
+                }
+            }
+        } else {
+            throw new Invalid(TOLERATIONS_ACCEPTED + ", got " + typeName(v));
         }
         return List.copyOf(out);
     }
 
-    private static String str(Object o) {
-        return o == null ? null : String.valueOf(o);
+    private static Toleration toleration(int n, Map<?, ?> m) throws Invalid {
+        for (Object field : m.keySet()) {
+            if (!TOLERATION_FIELDS.contains(String.valueOf(field))) {
+                throw new Invalid("toleration " + n + ": unknown field '" + field + "' (accepted: "
+                        + String.join(", ", TOLERATION_FIELDS) + ")");
+            }
+        }
+        for (String field : List.of("key", "operator", "value", "effect")) {
+            Object value = m.get(field);
+            if (value != null && !(value instanceof String)) {
+                throw new Invalid("toleration " + n + ": " + field + " must be a string, got " + typeName(value));
+            }
+        }
+        Optional<Long> seconds = Optional.empty();
+        if (m.get("toleration_seconds") != null) {
+            try {
+                seconds = Optional.of(integerLong(m.get("toleration_seconds"), 0));
+            } catch (Invalid e) {
+                throw new Invalid("toleration " + n + ": toleration_seconds " + e.getMessage());
+            }
+        }
+        return checked(n, (String) m.get("key"), (String) m.get("operator"), (String) m.get("value"),
+                (String) m.get("effect"), seconds);
     }
 
-    private static Toleration taint(String s, String accepted) throws Invalid {
+    private static Toleration taint(int n, String s) throws Invalid {
         Matcher m = TAINT.matcher(s);
         if (!m.matches() || m.group(1).isEmpty()) {
-            throw new Invalid(accepted);
+            throw new Invalid("toleration " + n + " '" + s + "': " + TOLERATIONS_ACCEPTED);
         }
         String effect = m.group(5) == null ? "" : m.group(5);
-        return m.group(2) == null ? Toleration.exists(m.group(1), effect)
-                : Toleration.equal(m.group(1), m.group(3), effect);
+        return m.group(2) == null
+                ? checked(n, m.group(1), "Exists", "", effect, Optional.empty())
+                : checked(n, m.group(1), "Equal", m.group(3), effect, Optional.empty());
     }
 
-    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
-
-    static {
-        key("base_image", v -> nonEmpty(string(v), "an image reference such as eclipse-temurin:17-jre"),
-                d -> "eclipse-temurin:17-jre");
-        key("k8s_config_file", v -> path(string(v)), SettingKeys::defaultKubeconfig);
-        key("k8s_context", SettingKeys::string, d -> "");
-        key("namespace", v -> matching(string(v), DNS_LABEL, true,
-                "expected a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"), d -> "");
-        key("registry", SettingKeys::registry, d -> "localhost:5000");
-        key("image_repo", v -> matching(string(v), IMAGE_REPO, false,
-                "expected a repository name: lowercase letters, digits, '.', '_', '-' and '/' between components"),
-                d -> "valence-task");
-        key("registry_credentials_file", v -> path(string(v)), d -> null);
-        key("region", v -> matching(string(v), Pattern.compile("^[a-z]{2}(-[a-z]+)+-\\d+$"), true,
-                "expected an AWS region such as us-east-1"), d -> "");
-        key("data_store", SettingKeys::dataStore, d -> null);
-        key("data_store_mount", v -> absolute(string(v)), d -> "/data");
-        key("vcpu", SettingKeys::quantity, d -> "500m");
-        key("memory", SettingKeys::quantity, d -> "1G");
-        key("cache_dir", v -> path(nonEmpty(string(v), "a directory path")),
-                d -> d.home().resolve(".cache").resolve("valence"));
-        key("poll_freq", v -> duration(v, false), d -> Duration.ofSeconds(10));
-        key("cluster_client", v -> oneOf(string(v), List.of("fabric8", "official")), d -> "fabric8");
-        key("gpus", v -> integer(v, 0), d -> 0);
-        key("node_selector", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
-        key("tolerations", SettingKeys::tolerations, d -> List.of());
-        key("service_account", v -> matching(string(v), DNS_SUBDOMAIN, true,
-                "expected a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"), d -> "");
-        key("image_pull_secrets", v -> stringList(v, DNS_SUBDOMAIN,
-                "each a secret name (DNS-1123 subdomain)"), d -> List.of());
-        key("env", v -> stringMap(v, ENV_NAME_CHECK, s -> { }), d -> Map.of());
-        key("timeout", v -> duration(v, false), d -> null);
-        key("retries", v -> integer(v, 0), d -> 0);
-        key("ttl_after_finished", v -> duration(v, true), d -> Duration.ofDays(1));
-        key("keep_artifacts", SettingKeys::bool, d -> false);
-        key("labels", v -> stringMap(v, LABEL_NAME_CHECK, LABEL_VALUE_CHECK), d -> Map.of());
-        key("unschedulable_grace", v -> duration(v, false), d -> Duration.ofMinutes(5));
-        key("max_output_bytes", v -> (long) integerLong(v, 1), d -> 256L * 1024 * 1024);
+    private static Toleration checked(int n, String key, String operator, String value, String effect,
+            Optional<Long> seconds) throws Invalid {
+        String problem = Toleration.problem(key, operator, value, effect, seconds);
+        if (problem != null) {
+            throw new Invalid("toleration " + n + ": " + problem);
+        }
+        return new Toleration(key, operator, value, effect, seconds);
     }
 }

@@ -12,7 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -25,8 +26,22 @@ public final class Settings {
     /** Where a value came from; later sources beat earlier ones. */
     public enum Source { DEFAULT, FILE, ENV, BUILDER }
 
-    /** One effective value and where it came from ({@code origin}: file path, variable name, ...). */
-    public record Entry(String key, Object value, Source source, String origin) {
+    /**
+     * One effective value and where it came from ({@code origin}: the file path, the variable name,
+     * {@code builder} or {@code default}); {@code sensitive} values are masked by {@link #toString()}.
+     */
+    public record Entry(String key, Object value, Source source, String origin, boolean sensitive) {
+        /** An entry whose value is not a secret. */
+        public Entry(String key, Object value, Source source, String origin) {
+            this(key, value, source, origin, false);
+        }
+
+        @Override
+        public String toString() {
+            String shown = sensitive && value != null ? "****" : SettingKeys.plain(value);
+            return key + "=" + shown + " (" + source.name().toLowerCase(Locale.ROOT)
+                    + (source == Source.FILE || source == Source.ENV ? " " + origin : "") + ")";
+        }
     }
 
     /** Prefix of the environment variables that set a key: {@code VALENCE_K8S_<KEY>}. */
@@ -34,14 +49,23 @@ public final class Settings {
 
     /** Values whose key matches this are secrets, whichever plugin declared them. */
     private static final Pattern SECRET_NAME = Pattern.compile(
-            "(?i).*(password|passwd|secret|token|credential|connection_string|private_key|access_key|api_key|account_key).*");
+            "(?i).*(password|passwd|secret|token|connection_string|private_key|access_key|api_key|account_key).*");
 
     private final Map<String, Entry> entries;
     private final Set<String> sensitiveKeys;
+    private final Map<String, String> pluginKeys;
+    private final SettingKeys.Defaults defaults;
+    private final Map<String, List<Function<Object, Optional<String>>>> checks;
+    private final Map<String, Map<Source, Builder.Raw>> layers;
 
-    private Settings(Map<String, Entry> entries, Set<String> sensitiveKeys) {
+    private Settings(Map<String, Entry> entries, Builder from) {
+        this.layers = new LinkedHashMap<>();
+        from.values.forEach((k, v) -> layers.put(k, Map.copyOf(v)));
         this.entries = Collections.unmodifiableMap(entries);
-        this.sensitiveKeys = Set.copyOf(sensitiveKeys);
+        this.sensitiveKeys = Set.copyOf(from.sensitive);
+        this.pluginKeys = Collections.unmodifiableMap(new LinkedHashMap<>(from.pluginKeys));
+        this.defaults = new SettingKeys.Defaults(from.environment, from.home);
+        this.checks = Map.copyOf(from.checks);
     }
 
     /** A builder starting from the defaults, with no file or environment applied. */
@@ -49,25 +73,21 @@ public final class Settings {
         return new Builder();
     }
 
-    /** The keys Valence itself knows, in the seed's order. */
+    /** The keys Valence itself knows, in the seed's order then Valence's own. */
     public static List<String> knownKeys() {
         return SettingKeys.names();
     }
 
-    /** A builder holding these settings' layers, to derive a changed copy. */
+    /** A builder holding these settings' layers (and declared keys, secrets, checks), to derive a changed copy. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.knownKeys(extraKeys());
-        b.sensitiveKeys(sensitiveKeys);
-        entries.values().stream().filter(e -> e.source() != Source.DEFAULT)
-                .forEach(e -> b.put(e.source(), e.origin(), e.key(), e.value()));
+        b.environment = defaults.env();
+        b.home = defaults.home();
+        b.pluginKeys.putAll(pluginKeys);
+        b.sensitive.addAll(sensitiveKeys);
+        checks.forEach((k, list) -> b.checks.put(k, new ArrayList<>(list)));
+        layers.forEach((k, v) -> b.values.put(k, new LinkedHashMap<>(v)));
         return b;
-    }
-
-    private Set<String> extraKeys() {
-        Set<String> extra = new LinkedHashSet<>(entries.keySet());
-        extra.removeAll(SettingKeys.names());
-        return extra;
     }
 
     // ---- typed accessors, in the seed's order ----
@@ -227,9 +247,14 @@ public final class Settings {
         return e == null ? Optional.empty() : Optional.ofNullable(e.value());
     }
 
-    /** The value of a plugin-declared key as a string, empty when unset or blank. */
+    /** The value of any key as a string (durations as {@code 10s}), empty when unset or blank. */
     public Optional<String> getString(String key) {
-        return get(key).map(String::valueOf).filter(s -> !s.isBlank());
+        return get(key).map(SettingKeys::plain).filter(s -> !s.isBlank());
+    }
+
+    /** The effective value of one key with its source; empty for a key nobody declared. */
+    public Optional<Entry> entry(String key) {
+        return Optional.ofNullable(entries.get(key));
     }
 
     /** Every effective value with its source, in the seed's order then plugin keys. */
@@ -242,44 +267,54 @@ public final class Settings {
         return sensitiveKeys.contains(key) || SECRET_NAME.matcher(key).matches();
     }
 
-    /** The value as it may be shown: secrets masked, maps with secret-looking entries masked. */
+    /** The value as it may be shown: secrets masked, table entries with secret-looking names masked. */
     public String display(String key) {
         Entry e = entries.get(key);
-        if (e == null || e.value() == null) {
-            return "";
-        }
-        return mask(key, e.value());
+        return e == null ? "" : mask(isSensitive(key), e.value());
     }
 
-    private String mask(String key, Object value) {
-        if (isSensitive(key)) {
+    static String mask(boolean sensitive, Object value) {
+        if (value == null) {
+            return "";
+        }
+        if (sensitive) {
             return String.valueOf(value).isEmpty() ? "" : "****";
         }
         if (value instanceof Map<?, ?> m) {
             Map<String, String> shown = new LinkedHashMap<>();
             m.forEach((k, v) -> shown.put(String.valueOf(k),
-                    SECRET_NAME.matcher(String.valueOf(k)).matches() ? "****" : String.valueOf(v)));
+                    SECRET_NAME.matcher(String.valueOf(k)).matches() ? "****" : mask(false, v)));
             return shown.toString();
         }
-        if (value instanceof Optional<?> o) {
-            return o.map(String::valueOf).orElse("");
+        if (value instanceof List<?> l) {
+            List<String> shown = new ArrayList<>();
+            l.forEach(v -> shown.add(mask(false, v)));
+            return shown.toString();
         }
-        return String.valueOf(value);
+        return SettingKeys.plain(value);
     }
 
-    /** The effective configuration as a table: key, value (secrets masked), source. */
+    /**
+     * The effective configuration, one line per key: key, value (secrets masked; what an empty
+     * value means), and where it came from ({@code default}, {@code file <path>},
+     * {@code env <VARIABLE>}, {@code builder}).
+     */
     public String describe() {
         StringBuilder sb = new StringBuilder();
         int width = entries.keySet().stream().mapToInt(String::length).max().orElse(10);
         for (Entry e : entries.values()) {
-            String origin = e.source() == Source.DEFAULT || e.source() == Source.BUILDER
-                    ? e.source().name().toLowerCase(Locale.ROOT)
-                    : e.source().name().toLowerCase(Locale.ROOT) + " " + e.origin();
-            sb.append(String.format("%-" + width + "s = %-40s # %s%n", e.key(), display(e.key()), origin));
+            String shown = display(e.key());
+            if (shown.isEmpty()) {
+                shown = SettingKeys.whenEmpty(e.key()).map(m -> "(" + m + ")").orElse("");
+            }
+            String origin = e.source().name().toLowerCase(Locale.ROOT)
+                    + (e.source() == Source.FILE || e.source() == Source.ENV ? " " + e.origin() : "");
+            sb.append(String.format("%-" + width + "s = %-40s # %s%n", e.key(), shown, origin));
         }
         return sb.toString();
     }
 
+    /** The values that are not defaults, secrets masked. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Settings{");
@@ -322,16 +357,17 @@ public final class Settings {
     /**
      * Builds {@link Settings} from layers: defaults, then file, environment and builder values
      * (builder beats environment beats file beats defaults). {@link #build()} validates every
-     * value and reports every problem at once, each naming the key, the value and what is accepted.
+     * effective value and reports every problem at once, each naming the key, the value, where it
+     * came from and what is accepted.
      */
     public static final class Builder {
         private record Raw(Source source, String origin, Object value) {
         }
 
         private final Map<String, Map<Source, Raw>> values = new LinkedHashMap<>();
-        private final Set<String> extraKeys = new LinkedHashSet<>();
+        private final Map<String, String> pluginKeys = new LinkedHashMap<>();
         private final Set<String> sensitive = new LinkedHashSet<>();
-        private final Map<String, String> extraDefaults = new LinkedHashMap<>();
+        private final Map<String, List<Function<Object, Optional<String>>>> checks = new LinkedHashMap<>();
         private Map<String, String> environment = System.getenv();
         private Path home = Path.of(System.getProperty("user.home"));
 
@@ -357,14 +393,18 @@ public final class Settings {
 
         /** Adds values read from a file ({@code origin}: its path); keys are as in the file. */
         public Builder fileValues(String origin, Map<String, ?> fileValues) {
-            fileValues.forEach((k, v) -> put(Source.FILE, origin, k, v));
+            fileValues.forEach((k, v) -> {
+                if (v != null) {
+                    put(Source.FILE, origin, k, v);
+                }
+            });
             return this;
         }
 
         /** Adds every {@code VALENCE_K8S_<KEY>} variable of this environment as an environment value. */
         public Builder environmentValues(Map<String, String> env) {
             env.forEach((name, v) -> {
-                if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+                if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && v != null) {
                     put(Source.ENV, name, name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), v);
                 }
             });
@@ -377,28 +417,38 @@ public final class Settings {
             return this;
         }
 
-        /** The user's home directory used for defaults; tests pass their own. */
+        /** The user's home directory used for defaults and {@code ~} in paths; tests pass their own. */
         public Builder userHome(Path home) {
-            this.home = home;
+            this.home = Objects.requireNonNull(home, "home");
             return this;
         }
 
-        /** Keys declared by plugins, accepted in addition to Valence's own. */
+        /** Keys declared by plugins, accepted in addition to Valence's own, with no default. */
         public Builder knownKeys(Collection<String> keys) {
-            extraKeys.addAll(keys);
+            keys.forEach(k -> pluginKeys.putIfAbsent(k, null));
             return this;
         }
 
-        /** A plugin-declared key with its default value. */
+        /** A plugin-declared key with its default value ({@code null} for none). */
         public Builder knownKey(String key, String defaultValue) {
-            extraKeys.add(key);
-            extraDefaults.put(key, defaultValue);
+            pluginKeys.put(key, defaultValue);
             return this;
         }
 
         /** Keys whose values are secrets (from the factories' {@code sensitiveKeys()}). */
         public Builder sensitiveKeys(Collection<String> keys) {
             sensitive.addAll(keys);
+            return this;
+        }
+
+        /**
+         * An extra check of a key's effective value, run by {@link #build()} after the key's own
+         * validation: returns what is wrong and what is accepted, or empty when the value is fine.
+         * Not called when the key has no value. Used for checks that need more than the JDK (a
+         * credentials file's content, the installed stores).
+         */
+        public Builder check(String key, Function<Object, Optional<String>> check) {
+            checks.computeIfAbsent(key, k -> new ArrayList<>()).add(Objects.requireNonNull(check, "check"));
             return this;
         }
 
@@ -534,46 +584,74 @@ public final class Settings {
 
         /** Validates every value and builds; all problems are reported in one {@link ErrorKind#CONFIG} error. */
         public Settings build() {
-            Set<String> sens = new LinkedHashSet<>(sensitive);
             List<String> problems = new ArrayList<>();
             Set<String> known = new LinkedHashSet<>(SettingKeys.names());
-            known.addAll(extraKeys);
+            known.addAll(pluginKeys.keySet());
             for (Map.Entry<String, Map<Source, Raw>> e : values.entrySet()) {
-                if (!known.contains(e.getKey())) {
+                if (!known.contains(e.getKey()) && !e.getValue().isEmpty()) {
                     Raw raw = top(e.getValue());
-                    problems.add(SettingKeys.unknownKey(e.getKey(), raw.origin(), known));
+                    problems.add(SettingKeys.unknownKey(e.getKey(), raw.source(), raw.origin(), known));
                 }
             }
-            Map<String, Entry> out = new LinkedHashMap<>();
             SettingKeys.Defaults defaults = new SettingKeys.Defaults(environment, home);
+            Map<String, Entry> out = new LinkedHashMap<>();
+            Map<String, String> invalid = new LinkedHashMap<>();
             for (String key : known) {
-                Map<Source, Raw> layers = values.getOrDefault(key, Map.of());
-                Raw raw = layers.isEmpty() ? null : top(layers);
-                boolean secret = sens.contains(key) || SECRET_NAME.matcher(key).matches();
+                boolean secret = sensitive.contains(key) || SECRET_NAME.matcher(key).matches();
+                Raw raw = top(values.getOrDefault(key, Map.of()));
+                if (raw == null) {
+                    Object def = SettingKeys.isKnown(key) ? SettingKeys.defaultValue(key, defaults) : pluginKeys.get(key);
+                    out.put(key, new Entry(key, def, Source.DEFAULT, "default", secret));
+                    continue;
+                }
                 try {
-                    if (raw == null) {
-                        Object def = SettingKeys.isKnown(key)
-                                ? SettingKeys.defaultValue(key, defaults, out)
-                                : extraDefaults.get(key);
-                        out.put(key, new Entry(key, def, Source.DEFAULT, "default"));
-                    } else {
-                        Object parsed = SettingKeys.isKnown(key) ? SettingKeys.parse(key, raw.value())
-                                : SettingKeys.parsePluginValue(key, raw.value());
-                        out.put(key, new Entry(key, parsed, raw.source(), raw.origin()));
-                    }
-                } catch (SettingKeys.Invalid invalid) {
-                    String shown = secret ? "****" : SettingKeys.show(raw == null ? null : raw.value());
-                    String from = raw == null || raw.source() == Source.BUILDER ? "" : " (from " + raw.origin() + ")";
-                    problems.add(key + " '" + shown + "'" + from + " is not valid: " + invalid.getMessage());
+                    Object parsed = SettingKeys.isKnown(key) ? SettingKeys.parse(key, raw.value(), defaults)
+                            : SettingKeys.parsePluginValue(raw.value());
+                    out.put(key, new Entry(key, parsed, raw.source(), raw.origin(), secret));
+                } catch (SettingKeys.Invalid bad) {
+                    invalid.put(key, problem(key, raw.value(), raw.source(), raw.origin(), secret, bad.getMessage()));
                 }
             }
-            if (problems.isEmpty()) {
-                problems.addAll(SettingKeys.crossCheck(out));
+            if (!invalid.containsKey("cache_dir") && !invalid.containsKey("data_store")) {
+                SettingKeys.derive(out);
+            }
+            for (Map.Entry<String, List<Function<Object, Optional<String>>>> c : checks.entrySet()) {
+                Entry e = out.get(c.getKey());
+                if (e == null || e.value() == null || invalid.containsKey(c.getKey())) {
+                    continue;
+                }
+                for (Function<Object, Optional<String>> check : c.getValue()) {
+                    Optional<String> wrong = check.apply(e.value());
+                    if (wrong.isPresent()) {
+                        invalid.put(e.key(), problem(e.key(), e.value(), e.source(), e.origin(), e.sensitive(),
+                                wrong.get()));
+                        break;
+                    }
+                }
+            }
+            problems.addAll(invalid.values());
+            if (problems.size() == 1) {
+                throw new ValenceException(ErrorKind.CONFIG, problems.get(0));
             }
             if (!problems.isEmpty()) {
-                throw new ValenceException(ErrorKind.CONFIG, String.join("\n", problems));
+                throw new ValenceException(ErrorKind.CONFIG, problems.size() + " settings are not valid:\n  "
+                        + String.join("\n  ", problems));
             }
-            return new Settings(out, sens);
+            return new Settings(out, this);
+        }
+
+        /** {@code key 'value' (from origin) is not valid: what is accepted}, with secrets masked. */
+        private static String problem(String key, Object value, Source source, String origin, boolean secret,
+                String accepted) {
+            String shown = mask(secret, value);
+            String why = accepted;
+            if (secret) {
+                String plain = SettingKeys.plain(value);
+                if (!plain.isEmpty()) {
+                    why = why.replace(plain, "****");
+                }
+            }
+            return key + " '" + shown + "'" + SettingKeys.from(source, origin) + " is not valid: " + why;
         }
 
         private static Raw top(Map<Source, Raw> layers) {
@@ -584,11 +662,6 @@ public final class Settings {
                 }
             }
             return best;
-        }
-
-        /** Keys that were given but are not known; used by callers that want to list them. */
-        Set<String> givenKeys() {
-            return new TreeSet<>(values.keySet());
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.valence.api;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A pod toleration, as in the Kubernetes API.
@@ -14,8 +14,8 @@ import java.util.Set;
  * @param tolerationSeconds for NoExecute: how long the pod stays bound after the taint appears
  */
 public record Toleration(String key, String operator, String value, String effect, Optional<Long> tolerationSeconds) {
-    private static final Set<String> OPERATORS = Set.of("Equal", "Exists");
-    private static final Set<String> EFFECTS = Set.of("", "NoSchedule", "PreferNoSchedule", "NoExecute");
+    private static final List<String> OPERATORS = List.of("Equal", "Exists");
+    private static final List<String> EFFECTS = List.of("NoSchedule", "PreferNoSchedule", "NoExecute");
 
     /** Validates the fields; the message names the field, the value and what is accepted. */
     public Toleration {
@@ -24,15 +24,9 @@ public record Toleration(String key, String operator, String value, String effec
         value = Objects.requireNonNullElse(value, "");
         effect = Objects.requireNonNullElse(effect, "");
         tolerationSeconds = Objects.requireNonNullElse(tolerationSeconds, Optional.empty());
-        if (!OPERATORS.contains(operator)) {
-            throw ValenceException.config("tolerations.operator", operator, "accepted: Equal, Exists");
-        }
-        if (!EFFECTS.contains(effect)) {
-            throw ValenceException.config("tolerations.effect", effect,
-                    "accepted: NoSchedule, PreferNoSchedule, NoExecute (or empty for all effects)");
-        }
-        if (operator.equals("Exists") && !value.isEmpty()) {
-            throw ValenceException.config("tolerations.value", value, "must be empty when operator is Exists");
+        String problem = problem(key, operator, value, effect, tolerationSeconds);
+        if (problem != null) {
+            throw new ValenceException(ErrorKind.CONFIG, "tolerations: " + problem);
         }
     }
 
@@ -44,5 +38,49 @@ public record Toleration(String key, String operator, String value, String effec
     /** Tolerates any taint with this key and effect. */
     public static Toleration exists(String key, String effect) {
         return new Toleration(key, "Exists", "", effect, Optional.empty());
+    }
+
+    /** What is wrong with these fields (field, value, what is accepted), or null when they make a valid toleration. */
+    static String problem(String key, String operator, String value, String effect, Optional<Long> seconds) {
+        key = Objects.requireNonNullElse(key, "");
+        operator = Objects.requireNonNullElse(operator, "Equal");
+        value = Objects.requireNonNullElse(value, "");
+        effect = Objects.requireNonNullElse(effect, "");
+        if (!OPERATORS.contains(operator)) {
+            return "operator '" + operator + "' is not accepted (accepted: " + String.join(", ", OPERATORS) + ")";
+        }
+        if (!effect.isEmpty() && !EFFECTS.contains(effect)) {
+            return "effect '" + effect + "' is not accepted (accepted: " + String.join(", ", EFFECTS)
+                    + ", or empty for every effect)";
+        }
+        if (operator.equals("Exists") && !value.isEmpty()) {
+            return "value '" + value + "' must be empty when operator is Exists";
+        }
+        if (operator.equals("Equal") && key.isEmpty()) {
+            return "key must be set when operator is Equal (operator Exists with no key tolerates every taint)";
+        }
+        if (!key.isEmpty()) {
+            try {
+                SettingKeys.labelKeyCheck(key);
+            } catch (SettingKeys.Invalid e) {
+                return "key " + e.getMessage();
+            }
+        }
+        if (seconds != null && seconds.isPresent() && !effect.equals("NoExecute")) {
+            return "toleration_seconds applies only to effect NoExecute"
+                    + (effect.isEmpty() ? "" : ", not to '" + effect + "'");
+        }
+        if (seconds != null && seconds.isPresent() && seconds.get() < 0) {
+            return "toleration_seconds '" + seconds.get() + "' must be 0 or more";
+        }
+        return null;
+    }
+
+    /** The toleration as a taint pattern: {@code key=value:Effect}, {@code key:Effect} (Exists), {@code *} (everything). */
+    @Override
+    public String toString() {
+        String head = operator.equals("Exists") ? (key.isEmpty() ? "*" : key) : key + "=" + value;
+        return head + (effect.isEmpty() ? "" : ":" + effect)
+                + tolerationSeconds.map(s -> " for " + s + "s").orElse("");
     }
 }
