@@ -137,10 +137,12 @@ class TerraformTest {
     @Test
     void everyReferencedResourceAndDataSourceIsDeclared() {
         Set<String> missing = new TreeSet<>();
+        Set<String> seen = new TreeSet<>();
         for (var e : tfText.entrySet()) {
             String code = withoutComments(e.getValue());
             Matcher m = REFERENCE.matcher(code);
             while (m.find()) {
+                seen.add(m.group());
                 String kind = m.group(1) == null ? "resource" : "data";
                 if (!blocks(kind, m.group(2)).containsKey(m.group(3))) {
                     missing.add(e.getKey().getFileName() + ": " + m.group());
@@ -148,6 +150,7 @@ class TerraformTest {
             }
         }
         assertEquals(Set.of(), missing, "references to undeclared resources or data sources");
+        assertTrue(seen.size() >= 25, "the scan found the stack's references: " + seen);
     }
 
     @Test
