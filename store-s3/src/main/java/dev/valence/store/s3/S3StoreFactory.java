@@ -1,22 +1,110 @@
 package dev.valence.store.s3;
 
+import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
-import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.ArtifactStoreFactory;
+import java.net.URI;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** ArtifactStore on S3 (not built yet). */
+/**
+ * The S3 store: {@code data_store = s3://bucket/prefix}; region from {@code region} or the AWS SDK's
+ * chain, credentials from the SDK's default chain, and {@code s3_endpoint} for S3-compatible stores.
+ */
 public final class S3StoreFactory implements ArtifactStoreFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(S3StoreFactory.class);
+    /** Plugin setting: endpoint of an S3-compatible store; empty means AWS S3. */
+    static final String ENDPOINT_KEY = "s3_endpoint";
+    /** Region used with an {@code s3_endpoint} when nothing else names one (S3-compatible stores ignore it). */
+    static final String ENDPOINT_DEFAULT_REGION = "us-east-1";
+
     @Override
     public String name() {
         return "s3";
     }
+
     @Override
-    public java.util.Set<String> schemes() {
-        return java.util.Set.of("s3");
+    public Set<String> schemes() {
+        return Set.of("s3");
     }
+
+    @Override
+    public Map<String, String> settingKeys() {
+        return Map.of(ENDPOINT_KEY, "");
+    }
+
     @Override
     public ArtifactStore create(Settings settings) {
-        throw ValenceException.notBuiltYet("ArtifactStore on S3");
+        S3Location where = S3Location.parse(settings.dataStore());
+        String endpoint = endpoint(settings);
+        String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(region))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .httpClientBuilder(Apache5HttpClient.builder());
+        if (!endpoint.isEmpty()) {
+            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
+        }
+        S3Client s3 = builder.build();
+        S3Errors errors = new S3Errors(where, region, endpoint);
+        try {
+            s3.headBucket(b -> b.bucket(where.bucket()));
+        } catch (S3Exception e) {
+            s3.close();
+            if (e.statusCode() == 404) {
+                throw new ValenceException(ErrorKind.STORE, "opening data_store '" + where + "' failed: S3 bucket '"
+                        + where.bucket() + "' at " + errors.endpoint() + " does not exist; create it or fix data_store", e);
+            }
+            throw errors.translate("opening data_store '" + where + "'", e);
+        } catch (SdkException e) {
+            s3.close();
+            throw errors.translate("opening data_store '" + where + "'", e);
+        }
+        LOG.debug("S3 data store {} at {}", where, errors.endpoint());
+        return new S3ArtifactStore(s3, where, region, endpoint);
+    }
+
+    private static String endpoint(Settings settings) {
+        String endpoint = settings.getString(ENDPOINT_KEY).orElse("").trim();
+        if (endpoint.isEmpty()) {
+            return "";
+        }
+        String accepted = "expected an http or https URL of an S3-compatible store, such as http://127.0.0.1:9000,"
+                + " or empty for AWS S3";
+        URI uri;
+        try {
+            uri = URI.create(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw ValenceException.config(ENDPOINT_KEY, endpoint, accepted);
+        }
+        if (uri.getHost() == null || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+            throw ValenceException.config(ENDPOINT_KEY, endpoint, accepted);
+        }
+        return endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+    }
+
+    private static String defaultRegion(S3Location where, String endpoint) {
+        try {
+            return new DefaultAwsRegionProviderChain().getRegion().id();
+        } catch (SdkException e) {
+            if (!endpoint.isEmpty()) {
+                return ENDPOINT_DEFAULT_REGION;
+            }
+            throw new ValenceException(ErrorKind.CONFIG, "region is not set and the AWS SDK found none for data_store '"
+                    + where + "' (" + e.getMessage() + "); set region (VALENCE_K8S_REGION, or region in the settings"
+                    + " file), AWS_REGION, or a region in the AWS profile", e);
+        }
     }
 }

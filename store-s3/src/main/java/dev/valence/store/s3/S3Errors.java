@@ -1,0 +1,71 @@
+package dev.valence.store.s3;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.ValenceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** Turns AWS SDK exceptions into {@code STORE} errors that say what failed, where, and what to check. */
+final class S3Errors {
+    private final S3Location where;
+    private final String region;
+    private final String endpoint;
+
+    S3Errors(S3Location where, String region, String endpoint) {
+        this.where = where;
+        this.region = region;
+        this.endpoint = endpoint;
+    }
+
+    /** Where requests go, for messages: the {@code s3_endpoint} or AWS S3 in the region. */
+    String endpoint() {
+        return endpoint.isEmpty() ? "AWS S3 in " + region + " (https://s3." + region + ".amazonaws.com)" : endpoint;
+    }
+
+    /** A {@code STORE} error for {@code what} (e.g. "writing s3://b/p/k") failing with {@code e}. */
+    ValenceException translate(String what, SdkException e) {
+        return new ValenceException(ErrorKind.STORE, what + " failed: " + reason(e), e);
+    }
+
+    private String reason(SdkException e) {
+        String bucket = "S3 bucket '" + where.bucket() + "' at " + endpoint();
+        if (e instanceof NoSuchBucketException || e instanceof S3Exception s && "NoSuchBucket".equals(code(s))) {
+            return bucket + " does not exist; create it or fix data_store '" + where + "'";
+        }
+        if (e instanceof S3Exception s) {
+            int status = s.statusCode();
+            String detail = status + " " + code(s) + ": " + message(s);
+            if (status == 301 || "PermanentRedirect".equals(code(s)) || "AuthorizationHeaderMalformed".equals(code(s))) {
+                return bucket + " is in another region (" + detail + "); set region to the bucket's region";
+            }
+            if (status == 403) {
+                return "access to " + bucket + " was denied (" + detail + "); check the AWS credentials (the SDK's"
+                        + " default chain: env, system properties, profile, web identity, container or instance role)"
+                        + " and that they may read, write, list and delete under " + where;
+            }
+            if (status == 404 && code(s).isEmpty()) {
+                return bucket + " answered 404 (" + detail + "); check that the bucket exists";
+            }
+            return bucket + " answered " + detail;
+        }
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof SdkClientException && message.contains("Unable to load credentials")) {
+            return "no AWS credentials found for " + bucket + ": " + message
+                    + " — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), or give the pod a"
+                    + " role (IRSA)";
+        }
+        return "cannot reach " + bucket + ": " + message + "; check the endpoint and the network";
+    }
+
+    private static String code(S3Exception e) {
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? ""
+                : e.awsErrorDetails().errorCode();
+    }
+
+    private static String message(S3Exception e) {
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorMessage() == null ? String.valueOf(e.getMessage())
+                : e.awsErrorDetails().errorMessage();
+    }
+}
