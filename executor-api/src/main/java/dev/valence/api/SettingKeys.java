@@ -211,6 +211,10 @@ final class SettingKeys {
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
             int d = distance(wanted, k);
+            boolean prefix = Math.min(wanted.length(), k.length()) >= 4 && (wanted.startsWith(k) || k.startsWith(wanted));
+            if (prefix) {
+                d = Math.min(d, 1);
+            }
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;
@@ -362,10 +366,14 @@ final class SettingKeys {
         }
         Path p = expandHome(s, d);
         if (!Files.isRegularFile(p)) {
-            throw new Invalid("no such file; expected a kubeconfig file "
+            throw new Invalid(noSuchFile(s, p) + "; expected a kubeconfig file "
                     + "(or empty for $KUBECONFIG, ~/.kube/config, or in-cluster config in a pod)");
         }
         return p;
+    }
+
+    private static String noSuchFile(String given, Path resolved) {
+        return given.equals(resolved.toString()) ? "no such file" : "no such file " + resolved;
     }
 
     private static Object credentialsFile(Object v, Defaults d) throws Invalid {
@@ -375,7 +383,7 @@ final class SettingKeys {
         }
         Path p = expandHome(s, d);
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new Invalid((Files.exists(p) ? "not a readable file" : "no such file")
+            throw new Invalid((Files.exists(p) ? "not a readable file" : noSuchFile(s, p))
                     + "; expected a TOML file with username and password (or empty for none)");
         }
         return p;
@@ -610,9 +618,10 @@ final class SettingKeys {
         if (v instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 Object value = e.getValue();
-                if (value instanceof Map) {
+                if (value instanceof Map<?, ?> nested) {
+                    String example = e.getKey() + "." + nested.keySet().stream().map(String::valueOf).findFirst().orElse("name");
                     throw new Invalid("expected a table of strings; '" + e.getKey() + "' is a table "
-                            + "(quote keys that contain dots: \"" + e.getKey() + ".name\" = \"value\")");
+                            + "(quote keys that contain dots: \"" + example + "\" = \"...\")");
                 }
                 if (value instanceof List || value == null) {
                     throw new Invalid("expected a table of strings; '" + e.getKey() + "' is " + typeName(value));

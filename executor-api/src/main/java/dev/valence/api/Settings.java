@@ -264,7 +264,12 @@ public final class Settings {
 
     /** True if the key's value must never be shown. */
     public boolean isSensitive(String key) {
-        return sensitiveKeys.contains(key) || SECRET_NAME.matcher(key).matches();
+        return isSensitive(key, sensitiveKeys);
+    }
+
+    /** Declared secrets, and plugin keys named like one ({@code *password*}, {@code *token*}, ...). */
+    private static boolean isSensitive(String key, Set<String> declared) {
+        return declared.contains(key) || (!SettingKeys.isKnown(key) && SECRET_NAME.matcher(key).matches());
     }
 
     /** The value as it may be shown: secrets masked, table entries with secret-looking names masked. */
@@ -597,7 +602,7 @@ public final class Settings {
             Map<String, Entry> out = new LinkedHashMap<>();
             Map<String, String> invalid = new LinkedHashMap<>();
             for (String key : known) {
-                boolean secret = sensitive.contains(key) || SECRET_NAME.matcher(key).matches();
+                boolean secret = isSensitive(key, sensitive);
                 Raw raw = top(values.getOrDefault(key, Map.of()));
                 if (raw == null) {
                     Object def = SettingKeys.isKnown(key) ? SettingKeys.defaultValue(key, defaults) : pluginKeys.get(key);
