@@ -58,7 +58,7 @@ class ApiServerBedTest {
         assertTrue(yaml.contains("server: " + bed.url()), yaml);
         assertTrue(yaml.contains("current-context: " + ApiServerBed.CONTEXT), yaml);
         assertTrue(yaml.contains("namespace: " + NS), yaml);
-        var config = io.fabric8.kubernetes.client.Config.fromKubeconfig(null, yaml, bed.kubeconfig().toString());
+        var config = io.fabric8.kubernetes.client.Config.fromKubeconfig(null, bed.kubeconfig().toFile());
         try (KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build()) {
             assertEquals(NS, c.getNamespace());
             assertNotNull(c.namespaces().withName(NS).get());
@@ -149,9 +149,13 @@ class ApiServerBedTest {
     }
 
     @Test
-    void recordsRequests() {
+    void recordsRequestsOfOtherClientsOnly() {
         bed.takeRequests();
-        bed.client().pods().inNamespace(NS).withName("nope").get();
+        bed.client().pods().inNamespace(NS).withName("test-side").get();
+        try (KubernetesClient other = new KubernetesClientBuilder()
+                .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(null, bed.kubeconfig().toFile())).build()) {
+            other.pods().inNamespace(NS).withName("nope").get();
+        }
         List<ApiServerBed.Request> seen = bed.takeRequests();
         assertEquals(1, seen.size(), seen.toString());
         assertEquals("GET", seen.get(0).method());

@@ -1,0 +1,239 @@
+package dev.valence.fabric8;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.Settings;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.JobSpec;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.StatusDetails;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link ClusterGateway} on the fabric8 client: Jobs in one namespace, followed by one shared informer. */
+final class Fabric8Gateway implements ClusterGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(Fabric8Gateway.class);
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private final KubeconfigLoader.Connection connection;
+    private final KubernetesClient client;
+    private final ApiErrors errors;
+    private final ScheduledExecutorService scheduler;
+    private final JobTracker tracker;
+
+    private Fabric8Gateway(KubeconfigLoader.Connection connection, Settings settings) {
+        this.connection = connection;
+        this.client = new KubernetesClientBuilder().withConfig(connection.config()).build();
+        this.errors = new ApiErrors(connection);
+        int n = SEQ.incrementAndGet();
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "valence-fabric8-" + n);
+            t.setDaemon(true);
+            return t;
+        });
+        this.tracker = new JobTracker(client, connection.namespace(), settings.pollFreq(), settings.unschedulableGrace(),
+                scheduler, errors, this::podLogTail);
+    }
+
+    /** Reads the kubeconfig (or in-cluster config) the settings name; talks to the cluster only when used. */
+    static Fabric8Gateway connect(Settings settings) {
+        KubeconfigLoader.Connection c = KubeconfigLoader.load(settings);
+        LOG.debug("fabric8 gateway on {} ({}), namespace {}", c.server(), c.describe(), c.namespace());
+        return new Fabric8Gateway(c, settings);
+    }
+
+    @Override
+    public String namespace() {
+        return connection.namespace();
+    }
+
+    @Override
+    public JobRef submit(JobSpec spec) {
+        Job job = JobManifest.build(spec, namespace());
+        try {
+            client.batch().v1().jobs().inNamespace(namespace()).resource(job).create();
+            LOG.debug("created Job {}/{}", namespace(), spec.name());
+            return new JobRef(spec.name(), namespace(), false);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw errors.map(e, "create", "jobs", spec.name());
+            }
+        } catch (RuntimeException e) {
+            throw errors.map(e, "create", "jobs", spec.name());
+        }
+        return adopt(spec);
+    }
+
+    private JobRef adopt(JobSpec spec) {
+        Job existing;
+        try {
+            existing = client.batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "get", "jobs", spec.name());
+        }
+        if (existing == null) {
+            return submit(spec);
+        }
+        Map<String, String> have = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
+        Map<String, String> want = JobManifest.labels(spec);
+        boolean ours = JobManifest.MANAGED_BY_VALUE.equals(have.get(MANAGED_BY))
+                && Objects.equals(have.get(DISPATCH_LABEL), want.get(DISPATCH_LABEL))
+                && Objects.equals(have.get(NODE_LABEL), want.get(NODE_LABEL));
+        if (!ours) {
+            throw new ValenceException(ErrorKind.CLUSTER, "a Job named '" + spec.name() + "' already exists in namespace '"
+                    + namespace() + "' and is not this task's (its labels: " + have + "; expected " + MANAGED_BY + "=valence, "
+                    + DISPATCH_LABEL + "=" + want.get(DISPATCH_LABEL) + ", " + NODE_LABEL + "=" + want.get(NODE_LABEL)
+                    + "); delete it ('kubectl -n " + namespace() + " delete job " + spec.name() + "') or use another namespace");
+        }
+        LOG.info("re-attached to existing Job {}/{}", namespace(), spec.name());
+        return new JobRef(spec.name(), namespace(), true);
+    }
+
+    @Override
+    public CompletableFuture<JobOutcome> follow(JobRef job) {
+        requireOurNamespace(job);
+        return tracker.follow(job.name());
+    }
+
+    @Override
+    public boolean cancel(JobRef job) {
+        requireOurNamespace(job);
+        List<StatusDetails> deleted;
+        try {
+            deleted = client.batch().v1().jobs().inNamespace(namespace()).withName(job.name())
+                    .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "delete", "jobs", job.name());
+        }
+        tracker.cancelled(job.name());
+        return !deleted.isEmpty();
+    }
+
+    @Override
+    public String logs(JobRef job, int tailLines) {
+        requireOurNamespace(job);
+        List<Pod> pods;
+        try {
+            pods = client.pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "list", "pods", "");
+        }
+        return pods.stream().max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp())))
+                .map(p -> podLogTail(p.getMetadata().getName(), tailLines)).orElse("");
+    }
+
+    /** The tail of a pod's log; empty when the container has not started or the log is gone. */
+    String podLogTail(String pod, int tailLines) {
+        try {
+            String log = client.pods().inNamespace(namespace()).withName(pod).inContainer(JobManifest.CONTAINER)
+                    .tailingLines(tailLines).getLog();
+            return log == null ? "" : log;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 400 || e.getCode() == 404) {
+                return "";
+            }
+            throw errors.map(e, "get", "pods/log", pod);
+        } catch (RuntimeException e) {
+            throw errors.map(e, "get", "pods/log", pod);
+        }
+    }
+
+    @Override
+    public List<JobInfo> list(Map<String, String> labels) {
+        try {
+            return client.batch().v1().jobs().inNamespace(namespace()).withLabels(labels).list().getItems().stream()
+                    .map(this::info).toList();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "list", "jobs", "");
+        }
+    }
+
+    private JobInfo info(Job j) {
+        String created = j.getMetadata().getCreationTimestamp();
+        return new JobInfo(j.getMetadata().getName(), namespace(),
+                j.getMetadata().getLabels() == null ? Map.of() : j.getMetadata().getLabels(), phase(j.getStatus()),
+                created == null ? Instant.EPOCH : Instant.parse(created));
+    }
+
+    private static JobInfo.Phase phase(JobStatus s) {
+        if (s == null) {
+            return JobInfo.Phase.PENDING;
+        }
+        if (s.getConditions().stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()))) {
+            return JobInfo.Phase.SUCCEEDED;
+        }
+        if (s.getConditions().stream().anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()))) {
+            return JobInfo.Phase.FAILED;
+        }
+        return s.getActive() != null && s.getActive() > 0 ? JobInfo.Phase.RUNNING : JobInfo.Phase.PENDING;
+    }
+
+    @Override
+    public String render(JobSpec spec) {
+        return Serialization.asYaml(JobManifest.build(spec, namespace()));
+    }
+
+    @Override
+    public void check() {
+        try {
+            client.getKubernetesVersion();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "get", "the server version", "");
+        }
+        Object ns;
+        try {
+            ns = client.namespaces().withName(namespace()).get();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "get", "namespaces", namespace());
+        }
+        if (ns == null) {
+            throw new ValenceException(ErrorKind.CONFIG, "namespace '" + namespace() + "' not found on "
+                    + connection.server() + " (" + connection.describe() + "); create it ('kubectl create namespace "
+                    + namespace() + "') or set namespace");
+        }
+    }
+
+    private void requireOurNamespace(JobRef job) {
+        if (!job.namespace().equals(namespace())) {
+            throw new ValenceException(ErrorKind.CONFIG, "Job " + job + " is in namespace '" + job.namespace()
+                    + "' but this gateway works in '" + namespace() + "'; open a gateway with namespace=" + job.namespace());
+        }
+    }
+
+    @Override
+    public void close() {
+        tracker.close();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Fabric8Gateway[" + connection.server() + ", " + connection.describe() + ", namespace=" + namespace() + "]";
+    }
+}

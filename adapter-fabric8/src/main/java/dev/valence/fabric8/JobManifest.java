@@ -1,0 +1,124 @@
+package dev.valence.fabric8;
+
+import dev.valence.api.Toleration;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobSpec;
+import dev.valence.spi.StoreAccess;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the {@code batch/v1} Job for a {@link JobSpec}: one container named {@code task},
+ * {@code restartPolicy: Never}, requests = limits, env sorted by name (the store's env first,
+ * the spec's env winning on a clash), a restrictive container security context.
+ */
+final class JobManifest {
+    /** Name of the task container. */
+    static final String CONTAINER = "task";
+    static final String MANAGED_BY_VALUE = "valence";
+
+    private JobManifest() {
+    }
+
+    /** The labels a Job of this spec carries: the spec's plus {@code app.kubernetes.io/managed-by=valence}. */
+    static Map<String, String> labels(JobSpec spec) {
+        Map<String, String> labels = new TreeMap<>(spec.labels());
+        labels.put(ClusterGateway.MANAGED_BY, MANAGED_BY_VALUE);
+        return labels;
+    }
+
+    static Job build(JobSpec spec, String namespace) {
+        Map<String, String> labels = labels(spec);
+        return new JobBuilder()
+                .withNewMetadata().withName(spec.name()).withNamespace(namespace).withLabels(labels).endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(spec.backoffLimit())
+                .withActiveDeadlineSeconds(spec.activeDeadline().map(d -> Math.max(1, d.toSeconds())).orElse(null))
+                .withTtlSecondsAfterFinished(spec.ttlAfterFinished().map(d -> (int) d.toSeconds()).orElse(null))
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withServiceAccountName(spec.serviceAccount().orElse(null))
+                .withNodeSelector(spec.nodeSelector().isEmpty() ? null : new TreeMap<>(spec.nodeSelector()))
+                .withTolerations(spec.tolerations().stream().map(JobManifest::toleration).toList())
+                .withImagePullSecrets(spec.imagePullSecrets().stream().map(LocalObjectReference::new).toList())
+                .withContainers(container(spec))
+                .withVolumes(volumes(spec.storeAccess()))
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static Container container(JobSpec spec) {
+        Map<String, Quantity> resources = new LinkedHashMap<>();
+        spec.vcpu().ifPresent(v -> resources.put("cpu", new Quantity(v)));
+        spec.memory().ifPresent(v -> resources.put("memory", new Quantity(v)));
+        if (spec.gpus() > 0) {
+            resources.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.gpus())));
+        }
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(spec.image())
+                .withCommand(spec.command())
+                .withEnv(env(spec))
+                .withNewResources().withRequests(resources).withLimits(new LinkedHashMap<>(resources)).endResources()
+                .withSecurityContext(securityContext())
+                .withVolumeMounts(mounts(spec.storeAccess()))
+                .build();
+    }
+
+    private static List<EnvVar> env(JobSpec spec) {
+        Map<String, String> env = new TreeMap<>(spec.storeAccess().env());
+        env.putAll(spec.env());
+        return env.entrySet().stream().map(e -> new EnvVarBuilder().withName(e.getKey()).withValue(e.getValue()).build())
+                .toList();
+    }
+
+    private static SecurityContext securityContext() {
+        return new SecurityContextBuilder()
+                .withRunAsNonRoot(true)
+                .withAllowPrivilegeEscalation(false)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.Toleration toleration(Toleration t) {
+        return new TolerationBuilder()
+                .withKey(t.key().isEmpty() ? null : t.key())
+                .withOperator(t.operator())
+                .withValue(t.value().isEmpty() ? null : t.value())
+                .withEffect(t.effect().isEmpty() ? null : t.effect())
+                .withTolerationSeconds(t.tolerationSeconds().orElse(null))
+                .build();
+    }
+
+    private static List<Volume> volumes(StoreAccess access) {
+        return access.volumes().stream().map(v -> new VolumeBuilder().withName(v.name())
+                .withNewHostPath().withPath(v.hostPath()).endHostPath().build()).toList();
+    }
+
+    private static List<VolumeMount> mounts(StoreAccess access) {
+        return access.volumes().stream().map(v -> new VolumeMountBuilder().withName(v.name())
+                .withMountPath(v.mountPath()).build()).toList();
+    }
+}

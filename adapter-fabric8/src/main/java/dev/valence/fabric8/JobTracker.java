@@ -1,0 +1,282 @@
+package dev.valence.fabric8;
+
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobOutcome;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every in-flight Job of one namespace with ONE shared informer on Jobs and ONE on pods,
+ * both selected by {@code app.kubernetes.io/managed-by=valence}, with {@code poll_freq} as the
+ * resync period. A followed Job is an entry in a map (name → future); each event re-evaluates
+ * only the Job it concerns. No thread or poller per task: the informers' own watch threads, plus
+ * the gateway's scheduler for unschedulable-grace deadlines and log reads. The informers re-list
+ * and re-watch by themselves when a watch closes or the server answers 410 Gone; a Job deleted
+ * meanwhile is reported as a delete by the re-list.
+ */
+final class JobTracker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JobTracker.class);
+    private static final String BY_JOB = "job";
+    static final int LOG_TAIL_LINES = 50;
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Duration resync;
+    private final Duration grace;
+    private final ScheduledExecutorService scheduler;
+    private final ApiErrors errors;
+    private final BiFunction<String, Integer, String> podLogTail;
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private SharedIndexInformer<Job> jobs;
+    private SharedIndexInformer<Pod> pods;
+    private CompletableFuture<Void> started;
+    private volatile boolean closed;
+
+    private static final class Tracked {
+        final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
+        final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
+        volatile Instant recheckAt;
+    }
+
+    JobTracker(KubernetesClient client, String namespace, Duration resync, Duration grace,
+               ScheduledExecutorService scheduler, ApiErrors errors, BiFunction<String, Integer, String> podLogTail) {
+        this.client = client;
+        this.namespace = namespace;
+        this.resync = resync;
+        this.grace = grace;
+        this.scheduler = scheduler;
+        this.errors = errors;
+        this.podLogTail = podLogTail;
+    }
+
+    /** Follows the Job; the returned future is the caller's own (cancelling it stops nothing else). */
+    CompletableFuture<JobOutcome> follow(String name) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("gateway closed"));
+        }
+        Tracked t = tracked.computeIfAbsent(name, n -> new Tracked());
+        CompletableFuture<Void> ready = ensureStarted();
+        try {
+            // the first follow waits until the informers have listed and are watching, so nothing
+            // that happens after follow() returns can fall between the list and the watch
+            ready.get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("informers not started yet; following {} once they are", name, e);
+        }
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            if (jobs.getStore().getByKey(namespace + "/" + name) == null) {
+                checkExists(name);
+            } else {
+                evaluate(name);
+            }
+        }
+        return t.future.copy();
+    }
+
+    /** The Job was deleted by us: end its follow with {@code Deleted}. */
+    void cancelled(String name) {
+        finish(name, new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name
+                + " was deleted (cancelled)", "", false));
+    }
+
+    /** How many Jobs are being followed. */
+    int inFlight() {
+        return tracked.size();
+    }
+
+    private synchronized CompletableFuture<Void> ensureStarted() {
+        if (started != null) {
+            return started;
+        }
+        long resyncMillis = resync.toMillis();
+        jobs = client.batch().v1().jobs().inNamespace(namespace)
+                .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE)
+                .runnableInformer(resyncMillis);
+        pods = client.pods().inNamespace(namespace)
+                .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE)
+                .runnableInformer(resyncMillis);
+        pods.addIndexers(Map.of(BY_JOB, p -> jobNameOf(p).map(List::of).orElse(List.of())));
+        jobs.addEventHandler(new Handler<>(j -> Optional.of(j.getMetadata().getName()), true));
+        pods.addEventHandler(new Handler<>(JobTracker::jobNameOf, false));
+        CompletableFuture<Void> both = CompletableFuture.allOf(jobs.start().toCompletableFuture(),
+                pods.start().toCompletableFuture());
+        started = both;
+        both.whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                LOG.debug("informers failed to start", e);
+                ValenceException error = errors.map(e instanceof RuntimeException r ? r : new RuntimeException(e),
+                        "watch", "jobs and pods", "");
+                synchronized (this) {
+                    stopInformers();
+                    started = null;
+                }
+                new ArrayList<>(tracked.keySet()).forEach(n -> {
+                    Tracked t = tracked.remove(n);
+                    if (t != null) {
+                        t.future.completeExceptionally(error);
+                    }
+                });
+            } else {
+                LOG.debug("following Jobs in {} with one shared informer (resync {})", namespace, resync);
+                new ArrayList<>(tracked.keySet()).forEach(n -> {
+                    if (jobs.getStore().getByKey(namespace + "/" + n) == null) {
+                        confirmExists(n);
+                    } else {
+                        evaluate(n);
+                    }
+                });
+            }
+        }, scheduler);
+        return both;
+    }
+
+    /** A followed Job the informer has not seen: one GET tells a Job not yet delivered from one that is gone. */
+    private void confirmExists(String name) {
+        scheduler.execute(() -> checkExists(name));
+    }
+
+    private void checkExists(String name) {
+        if (!tracked.containsKey(name)) {
+            return;
+        }
+        try {
+            Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+            if (job == null) {
+                finish(name, new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name
+                        + " does not exist (deleted, or never created)", "", false));
+            } else {
+                evaluate(name);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("checking Job {} failed; the watch will tell", name, e);
+        }
+    }
+
+    private void evaluate(String name) {
+        Tracked t = tracked.get(name);
+        if (t == null || closed) {
+            return;
+        }
+        Job job = jobs.getStore().getByKey(namespace + "/" + name);
+        if (job == null) {
+            return;
+        }
+        List<Pod> jobPods = pods.getIndexer().byIndex(BY_JOB, name);
+        Instant now = Instant.now();
+        JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
+                key -> t.firstSeen.computeIfAbsent(key, k -> now));
+        if (verdict instanceof JobVerdict.Finished f) {
+            finish(name, f);
+        } else if (verdict instanceof JobVerdict.Going g && g.recheckAt().isPresent()) {
+            Instant at = g.recheckAt().get();
+            if (t.recheckAt == null || !t.recheckAt.equals(at)) {
+                t.recheckAt = at;
+                long delay = Math.max(0, Duration.between(now, at).toMillis()) + 10;
+                scheduler.schedule(() -> evaluate(name), delay, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void finish(String name, JobVerdict.Finished f) {
+        Tracked t = tracked.remove(name);
+        if (t == null) {
+            return;
+        }
+        if (f.succeeded()) {
+            LOG.debug("Job {}/{} succeeded", namespace, name);
+            JobOutcome ok = new JobOutcome(true, f.reason(), f.message(), f.podName(), "", Instant.now());
+            scheduler.execute(() -> t.future.complete(ok)); // off the informer thread: callers' stages run here
+            return;
+        }
+        LOG.info("Job {}/{} failed: {}: {}", namespace, name, f.reason(), f.message());
+        Instant at = Instant.now();
+        scheduler.execute(() -> {
+            String tail = f.wantLog() && !f.podName().isEmpty() ? podLogTail.apply(f.podName(), LOG_TAIL_LINES) : "";
+            t.future.complete(new JobOutcome(false, f.reason(), f.message(), f.podName(), tail, at));
+        });
+    }
+
+    static Optional<String> jobNameOf(HasMetadata pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        if (labels == null) {
+            return Optional.empty();
+        }
+        String name = labels.getOrDefault("batch.kubernetes.io/job-name", labels.get("job-name"));
+        return Optional.ofNullable(name);
+    }
+
+    private synchronized void stopInformers() {
+        if (jobs != null) {
+            jobs.close();
+        }
+        if (pods != null) {
+            pods.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stopInformers();
+        new ArrayList<>(tracked.keySet()).forEach(n -> {
+            Tracked t = tracked.remove(n);
+            if (t != null) {
+                t.future.cancel(false);
+            }
+        });
+    }
+
+    /** Routes an informer event to the Job it concerns. */
+    private final class Handler<T extends HasMetadata> implements ResourceEventHandler<T> {
+        private final java.util.function.Function<T, Optional<String>> jobName;
+        private final boolean isJob;
+
+        Handler(java.util.function.Function<T, Optional<String>> jobName, boolean isJob) {
+            this.jobName = jobName;
+            this.isJob = isJob;
+        }
+
+        @Override
+        public void onAdd(T obj) {
+            jobName.apply(obj).ifPresent(JobTracker.this::evaluate);
+        }
+
+        @Override
+        public void onUpdate(T oldObj, T newObj) {
+            jobName.apply(newObj).ifPresent(JobTracker.this::evaluate);
+        }
+
+        @Override
+        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            Optional<String> name = jobName.apply(obj);
+            if (isJob && name.isPresent()) {
+                finish(name.get(), new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name.get()
+                        + " was deleted before it finished (by someone else, or its ttl_after_finished passed)",
+                        "", false));
+            }
+        }
+    }
+}
