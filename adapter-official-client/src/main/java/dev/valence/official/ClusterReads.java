@@ -1,0 +1,73 @@
+package dev.valence.official;
+
+import dev.valence.official.ApiCalls.Op;
+import dev.valence.api.ValenceException;
+import io.kubernetes.client.openapi.apis.BatchV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1JobList;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The reads the gateway and its poller share: Jobs and pods by label, a Job by name, a pod's log tail. */
+final class ClusterReads {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterReads.class);
+
+    private final BatchV1Api batch;
+    private final CoreV1Api core;
+    private final ApiCalls calls;
+
+    ClusterReads(BatchV1Api batch, CoreV1Api core, ApiCalls calls) {
+        this.batch = batch;
+        this.core = core;
+        this.calls = calls;
+    }
+
+    List<V1Job> jobs(String namespace, String selector) {
+        V1JobList list = calls.run(Op.of("list", "jobs.batch", namespace),
+                () -> LenientJson.send(batch.listNamespacedJob(namespace).labelSelector(selector).buildCall(null), V1JobList.class));
+        return list.getItems() == null ? List.of() : list.getItems();
+    }
+
+    List<V1Pod> pods(String namespace, String selector) {
+        V1PodList list = calls.run(Op.of("list", "pods", namespace),
+                () -> LenientJson.send(core.listNamespacedPod(namespace).labelSelector(selector).buildCall(null), V1PodList.class));
+        return list.getItems() == null ? List.of() : list.getItems();
+    }
+
+    Optional<V1Job> job(String namespace, String name) {
+        return calls.runUnless(Op.of("get", "jobs.batch", namespace, name),
+                () -> LenientJson.send(batch.readNamespacedJob(name, namespace).buildCall(null), V1Job.class), 404);
+    }
+
+    /** The pods of one Job, newest first (the pod template carries {@code managed-by=valence}). */
+    List<V1Pod> podsOf(V1Job job) {
+        String ns = job.getMetadata().getNamespace();
+        return JobVerdicts.podsOf(job, pods(ns, JobManifest.managedSelector()));
+    }
+
+    /** The last lines of the task container's log; empty when there is none yet. */
+    String logTail(String namespace, String pod, int lines) {
+        return calls.runUnless(Op.of("get", "pods/log", namespace, pod),
+                () -> LenientJson.<String>send(core.readNamespacedPodLog(pod, namespace).container(JobManifest.CONTAINER)
+                        .tailLines(lines).buildCall(null), String.class),
+                400, 404).orElse("");
+    }
+
+    /** Like {@link #logTail} but never throws: a failed task's outcome must not be lost for want of its log. */
+    String logTailQuietly(String namespace, String pod, int lines) {
+        if (pod.isEmpty()) {
+            return "";
+        }
+        try {
+            return logTail(namespace, pod, lines);
+        } catch (ValenceException e) {
+            LOG.debug("no log for pod {}/{}: {}", namespace, pod, e.getMessage());
+            return "";
+        }
+    }
+}

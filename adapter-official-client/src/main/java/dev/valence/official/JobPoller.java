@@ -1,0 +1,150 @@
+package dev.valence.official;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.ValenceException;
+import dev.valence.official.JobVerdicts.Verdict;
+import dev.valence.spi.JobOutcome;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every in-flight Valence Job of one namespace with ONE periodic list: every {@code poll_freq}
+ * it lists the Jobs and the pods labelled {@code app.kubernetes.io/managed-by=valence} and completes
+ * the future of each followed Job that has an outcome. One poller serves all tasks of the namespace
+ * (a map of Job name to future), not one thread or request per task, and it makes no request while
+ * nothing is followed.
+ *
+ * <p>Why a list and not a watch: client-java watches with chunked HTTP, and the API server the tests
+ * run against (fabric8's mock server) serves watches over WebSocket only, so a watch could not be
+ * tested here; the list every {@code poll_freq} is the resync every watch needs anyway.
+ *
+ * <p>API errors during a poll are logged and retried at the next one; a 401 or 403 (which will not
+ * heal by itself) fails every followed future with a {@code PERMISSION} error.
+ */
+final class JobPoller {
+    private static final Logger LOG = LoggerFactory.getLogger(JobPoller.class);
+    /** Lines of a failed pod's log put in its outcome. */
+    static final int LOG_TAIL_LINES = 50;
+
+    private final String namespace;
+    private final ClusterReads reads;
+    private final Duration unschedulableGrace;
+    private final Clock clock;
+    private final Map<String, CompletableFuture<JobOutcome>> inFlight = new ConcurrentHashMap<>();
+    /** When this poller first saw a pod unschedulable, for pods whose condition has no transition time. */
+    private final Map<String, Instant> firstUnschedulable = new HashMap<>();
+    private final ScheduledFuture<?> task;
+    private volatile String lastError = "";
+
+    JobPoller(String namespace, ClusterReads reads, ScheduledExecutorService scheduler, Duration pollFreq,
+              Duration unschedulableGrace, Clock clock) {
+        this.namespace = namespace;
+        this.reads = reads;
+        this.unschedulableGrace = unschedulableGrace;
+        this.clock = clock;
+        this.task = scheduler.scheduleWithFixedDelay(this::pollSafely, 0, pollFreq.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The outcome of the named Job; following a Job twice gives the same future. */
+    CompletableFuture<JobOutcome> follow(String name) {
+        CompletableFuture<JobOutcome> future = inFlight.computeIfAbsent(name, n -> new CompletableFuture<>());
+        // a caller that cancels stops following
+        future.whenComplete((o, e) -> inFlight.remove(name, future));
+        return future;
+    }
+
+    /** How many Jobs are followed now. */
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    private void pollSafely() {
+        try {
+            poll();
+        } catch (ValenceException e) {
+            if (e.kind() == ErrorKind.PERMISSION) {
+                LOG.warn("following Jobs in namespace {} failed: {}", namespace, e.getMessage());
+                Set.copyOf(inFlight.values()).forEach(f -> f.completeExceptionally(e));
+            } else if (!e.getMessage().equals(lastError)) {
+                LOG.warn("following Jobs in namespace {}: {} (retrying every poll_freq)", namespace, e.getMessage());
+            }
+            lastError = e.getMessage();
+        } catch (RuntimeException e) {
+            LOG.warn("following Jobs in namespace {} failed unexpectedly; retrying", namespace, e);
+        }
+    }
+
+    /** One round: list, judge every followed Job, complete the decided ones. */
+    void poll() {
+        if (inFlight.isEmpty()) {
+            firstUnschedulable.clear();
+            return;
+        }
+        Set<String> followed = new HashSet<>(inFlight.keySet());
+        List<V1Job> jobs = reads.jobs(namespace, JobManifest.managedSelector());
+        List<V1Pod> pods = reads.pods(namespace, JobManifest.managedSelector());
+        if (!lastError.isEmpty()) {
+            LOG.info("following Jobs in namespace {} works again", namespace);
+            lastError = "";
+        }
+        Instant now = clock.instant();
+        Map<String, V1Job> byName = new HashMap<>();
+        jobs.forEach(j -> byName.put(j.getMetadata().getName(), j));
+        Set<String> seenPods = new HashSet<>();
+        for (String name : followed) {
+            V1Job job = byName.get(name);
+            if (job == null) {
+                complete(name, JobOutcome.failed("Deleted", "Job " + namespace + "/" + name
+                        + " was deleted before it finished (by a cancel, a TTL, or someone else)", "", ""));
+                continue;
+            }
+            if (job.getMetadata().getDeletionTimestamp() != null) {
+                continue; // being deleted: its disappearance decides
+            }
+            List<V1Pod> mine = JobVerdicts.podsOf(job, pods);
+            mine.forEach(p -> seenPods.add(p.getMetadata().getName()));
+            Optional<Verdict> verdict = JobVerdicts.judge(job, mine, now, unschedulableGrace, this::unschedulableSince);
+            verdict.ifPresent(v -> complete(name, v.succeeded() ? JobOutcome.succeeded(v.podName())
+                    : JobOutcome.failed(v.reason(), v.message(), v.podName(),
+                            reads.logTailQuietly(namespace, v.podName(), LOG_TAIL_LINES))));
+        }
+        firstUnschedulable.keySet().retainAll(seenPods);
+    }
+
+    private Instant unschedulableSince(V1Pod pod) {
+        Instant seen = firstUnschedulable.computeIfAbsent(pod.getMetadata().getName(), p -> clock.instant());
+        return JobVerdicts.unschedulableTransition(pod).filter(t -> t.isBefore(seen)).orElse(seen);
+    }
+
+    private void complete(String name, JobOutcome outcome) {
+        CompletableFuture<JobOutcome> future = inFlight.remove(name);
+        if (future != null) {
+            LOG.debug("Job {}/{}: {} {}", namespace, name, outcome.succeeded() ? "succeeded" : "failed", outcome.reason());
+            // callers' dependent stages run off the poller's thread
+            future.completeAsync(() -> outcome);
+        }
+    }
+
+    /** Stops polling; followed futures are cancelled. */
+    void close() {
+        task.cancel(false);
+        Set.copyOf(inFlight.values()).forEach(f -> f.cancel(false));
+        inFlight.clear();
+    }
+}

@@ -1,0 +1,198 @@
+package dev.valence.official;
+
+import io.kubernetes.client.openapi.models.V1ContainerStatus;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1JobCondition;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1OwnerReference;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodCondition;
+import io.kubernetes.client.openapi.models.V1PodStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reads a Job and its pods and says whether the task is over: succeeded, failed, or will never
+ * finish (the fail-fast reasons). Pure functions of the objects, so the poller stays small.
+ */
+final class JobVerdicts {
+    /** Container waiting reasons that never resolve by themselves. */
+    static final Set<String> FAIL_FAST_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+            "CreateContainerConfigError");
+    /** Container termination reasons that end the task at once. */
+    static final Set<String> FAIL_FAST_TERMINATED = Set.of("OOMKilled");
+    /** Pod status reasons that end the task at once. */
+    static final Set<String> FAIL_FAST_POD = Set.of("Evicted");
+    /** The Job controller's pod labels, newest first. */
+    static final List<String> JOB_NAME_LABELS = List.of("batch.kubernetes.io/job-name", "job-name");
+
+    private JobVerdicts() {
+    }
+
+    /** How the task ended: {@code podName} is empty when no pod ran; the log tail is read afterwards. */
+    record Verdict(boolean succeeded, String reason, String message, String podName) {
+    }
+
+    /** The pods of a Job: owned by it, or carrying the Job controller's job-name label. */
+    static List<V1Pod> podsOf(V1Job job, List<V1Pod> pods) {
+        String name = job.getMetadata().getName();
+        String uid = job.getMetadata().getUid();
+        List<V1Pod> mine = new ArrayList<>();
+        for (V1Pod pod : pods) {
+            V1ObjectMeta meta = pod.getMetadata();
+            if (meta == null) {
+                continue;
+            }
+            boolean owned = meta.getOwnerReferences() != null && meta.getOwnerReferences().stream().anyMatch(
+                    (V1OwnerReference o) -> "Job".equals(o.getKind()) && (name.equals(o.getName())
+                            || (uid != null && uid.equals(o.getUid()))));
+            Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+            boolean labelled = JOB_NAME_LABELS.stream().anyMatch(l -> name.equals(labels.get(l)));
+            if (owned || labelled) {
+                mine.add(pod);
+            }
+        }
+        mine.sort(Comparator.comparing((V1Pod p) -> Optional.ofNullable(p.getMetadata().getCreationTimestamp())
+                .orElse(OffsetDateTime.MIN)).thenComparing(p -> p.getMetadata().getName()).reversed());
+        return mine;
+    }
+
+    /**
+     * The verdict on a Job, or empty while it may still finish. {@code unschedulableSince} gives,
+     * for a pod that cannot be scheduled, since when (the condition's transition time, else when first seen).
+     */
+    static Optional<Verdict> judge(V1Job job, List<V1Pod> pods, Instant now, Duration unschedulableGrace,
+                                   Function<V1Pod, Instant> unschedulableSince) {
+        var status = job.getStatus();
+        List<V1JobCondition> conditions = status == null || status.getConditions() == null ? List.of() : status.getConditions();
+        Optional<V1Pod> newest = pods.stream().findFirst();
+        if (isTrue(conditions, "Complete") || isTrue(conditions, "SuccessCriteriaMet")
+                || (status != null && status.getSucceeded() != null && status.getSucceeded() > 0)) {
+            String pod = pods.stream().filter(p -> "Succeeded".equals(phase(p))).findFirst().or(() -> newest)
+                    .map(JobVerdicts::name).orElse("");
+            return Optional.of(new Verdict(true, "Complete", "", pod));
+        }
+        Optional<V1JobCondition> failed = condition(conditions, "Failed").or(() -> condition(conditions, "FailureTarget"));
+        Optional<Verdict> podVerdict = pods.stream()
+                .map(p -> podFailure(p, now, unschedulableGrace, unschedulableSince))
+                .flatMap(Optional::stream).findFirst();
+        if (failed.isPresent()) {
+            V1JobCondition c = failed.get();
+            String reason = Objects.requireNonNullElse(c.getReason(), "Failed");
+            String message = Objects.requireNonNullElse(c.getMessage(), "");
+            if (podVerdict.isPresent() && !"DeadlineExceeded".equals(reason)) {
+                Verdict p = podVerdict.get();
+                return Optional.of(new Verdict(false, p.reason(), join(p.message(), message), p.podName()));
+            }
+            Optional<V1Pod> pod = pods.stream().filter(p -> "Failed".equals(phase(p))).findFirst().or(() -> newest);
+            String detail = pod.map(JobVerdicts::terminationDetail).orElse("");
+            return Optional.of(new Verdict(false, reason, join(message, detail), pod.map(JobVerdicts::name).orElse("")));
+        }
+        return podVerdict;
+    }
+
+    /** A pod state that will never lead to success, if any. */
+    static Optional<Verdict> podFailure(V1Pod pod, Instant now, Duration grace, Function<V1Pod, Instant> unschedulableSince) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null) {
+            return Optional.empty();
+        }
+        String name = name(pod);
+        if (s.getReason() != null && FAIL_FAST_POD.contains(s.getReason())) {
+            return Optional.of(new Verdict(false, s.getReason(), Objects.requireNonNullElse(s.getMessage(), ""), name));
+        }
+        for (V1ContainerStatus c : containerStatuses(s)) {
+            var state = c.getState();
+            if (state == null) {
+                continue;
+            }
+            if (state.getWaiting() != null && FAIL_FAST_WAITING.contains(state.getWaiting().getReason())) {
+                return Optional.of(new Verdict(false, state.getWaiting().getReason(), join("container " + c.getName()
+                        + " (" + c.getImage() + ")", state.getWaiting().getMessage()), name));
+            }
+            if (state.getTerminated() != null && FAIL_FAST_TERMINATED.contains(state.getTerminated().getReason())) {
+                return Optional.of(new Verdict(false, state.getTerminated().getReason(), join("container " + c.getName()
+                        + " exit code " + state.getTerminated().getExitCode(), state.getTerminated().getMessage()), name));
+            }
+        }
+        if (s.getConditions() != null) {
+            for (V1PodCondition c : s.getConditions()) {
+                if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
+                    Instant since = unschedulableSince.apply(pod);
+                    if (!since.plus(grace).isAfter(now)) {
+                        return Optional.of(new Verdict(false, "Unschedulable", join(c.getMessage(),
+                                "unschedulable for more than " + grace.toSeconds() + "s (unschedulable_grace)"), name));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** When the pod's PodScheduled condition last changed, if the server said. */
+    static Optional<Instant> unschedulableTransition(V1Pod pod) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null || s.getConditions() == null) {
+            return Optional.empty();
+        }
+        return s.getConditions().stream().filter(c -> "PodScheduled".equals(c.getType()))
+                .map(V1PodCondition::getLastTransitionTime).filter(Objects::nonNull).map(OffsetDateTime::toInstant).findFirst();
+    }
+
+    private static List<V1ContainerStatus> containerStatuses(V1PodStatus s) {
+        List<V1ContainerStatus> all = new ArrayList<>();
+        if (s.getInitContainerStatuses() != null) {
+            all.addAll(s.getInitContainerStatuses());
+        }
+        if (s.getContainerStatuses() != null) {
+            all.addAll(s.getContainerStatuses());
+        }
+        return all;
+    }
+
+    private static String terminationDetail(V1Pod pod) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null) {
+            return "";
+        }
+        for (V1ContainerStatus c : containerStatuses(s)) {
+            if (c.getState() != null && c.getState().getTerminated() != null) {
+                var t = c.getState().getTerminated();
+                return join("pod " + name(pod) + ": container " + c.getName() + " terminated: "
+                        + Objects.requireNonNullElse(t.getReason(), "") + " (exit code " + t.getExitCode() + ")", t.getMessage());
+            }
+        }
+        return s.getReason() == null ? "" : join("pod " + name(pod) + ": " + s.getReason(), s.getMessage());
+    }
+
+    private static boolean isTrue(List<V1JobCondition> conditions, String type) {
+        return condition(conditions, type).isPresent();
+    }
+
+    private static Optional<V1JobCondition> condition(List<V1JobCondition> conditions, String type) {
+        return conditions.stream().filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+    }
+
+    private static String phase(V1Pod pod) {
+        return pod.getStatus() == null ? "" : Objects.requireNonNullElse(pod.getStatus().getPhase(), "");
+    }
+
+    private static String name(V1Pod pod) {
+        return pod.getMetadata().getName();
+    }
+
+    private static String join(String a, String b) {
+        boolean hasA = a != null && !a.isBlank();
+        boolean hasB = b != null && !b.isBlank();
+        return hasA && hasB ? a + ": " + b : hasA ? a : hasB ? b : "";
+    }
+}

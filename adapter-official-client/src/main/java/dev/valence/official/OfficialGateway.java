@@ -1,0 +1,220 @@
+package dev.valence.official;
+
+import com.google.gson.JsonObject;
+import dev.valence.api.ErrorKind;
+import dev.valence.api.ValenceException;
+import dev.valence.official.ApiCalls.Op;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.JobSpec;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.BatchV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1JobCondition;
+import io.kubernetes.client.openapi.models.V1JobList;
+import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1JobStatus;
+import io.kubernetes.client.util.Yaml;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ClusterGateway} on the official Kubernetes Java client (client-java). Jobs are followed by
+ * one shared {@link JobPoller} per namespace that lists Jobs and pods every {@code poll_freq} (a list,
+ * not a watch: see {@link JobPoller}); the gateway owns that poller's single thread.
+ */
+final class OfficialGateway implements ClusterGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(OfficialGateway.class);
+
+    private final ClusterConnection connection;
+    private final ApiCalls calls;
+    private final BatchV1Api batch;
+    private final CoreV1Api core;
+    private final ClusterReads reads;
+    private final Duration pollFreq;
+    private final Duration unschedulableGrace;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final Map<String, JobPoller> pollers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    OfficialGateway(ClusterConnection connection, Duration pollFreq, Duration unschedulableGrace, Clock clock) {
+        this.connection = connection;
+        this.calls = new ApiCalls(connection.server(), connection.origin());
+        ApiClient client = connection.client();
+        this.batch = new BatchV1Api(client);
+        this.core = new CoreV1Api(client);
+        this.reads = new ClusterReads(batch, core, calls);
+        this.pollFreq = pollFreq;
+        this.unschedulableGrace = unschedulableGrace;
+        this.clock = clock;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "valence-official-poller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String namespace() {
+        return connection.namespace();
+    }
+
+    @Override
+    public JobRef submit(JobSpec spec) {
+        ensureOpen();
+        String ns = namespace();
+        V1Job manifest = JobManifest.build(spec, ns);
+        Op create = Op.of("create", "jobs.batch", ns, spec.name());
+        if (calls.runUnless(create, () -> LenientJson.send(batch.createNamespacedJob(ns, manifest).buildCall(null), V1Job.class), 409).isPresent()) {
+            LOG.info("created Job {}/{} ({})", ns, spec.name(), spec.image());
+            return new JobRef(spec.name(), ns, false);
+        }
+        V1Job existing = reads.job(ns, spec.name()).orElseThrow(() -> new ValenceException(ErrorKind.CLUSTER,
+                "Job " + ns + "/" + spec.name() + " already existed on " + connection.server()
+                        + " but vanished when read; submit again"));
+        Map<String, String> theirs = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
+        Map<String, String> ours = JobManifest.labels(spec);
+        boolean same = JobManifest.MANAGED_BY_VALUE.equals(theirs.get(MANAGED_BY))
+                && Objects.equals(ours.get(DISPATCH_LABEL), theirs.get(DISPATCH_LABEL))
+                && Objects.equals(ours.get(NODE_LABEL), theirs.get(NODE_LABEL));
+        if (!same) {
+            throw new ValenceException(ErrorKind.CLUSTER, "Job " + ns + "/" + spec.name() + " already exists on "
+                    + connection.server() + " and is not this task's (its labels: " + new TreeMap<>(theirs)
+                    + "; expected " + MANAGED_BY + "=" + JobManifest.MANAGED_BY_VALUE + ", " + DISPATCH_LABEL + "="
+                    + ours.get(DISPATCH_LABEL) + ", " + NODE_LABEL + "=" + ours.get(NODE_LABEL) + "); delete it with "
+                    + "'kubectl delete job -n " + ns + " " + spec.name() + "' or use another namespace");
+        }
+        LOG.info("adopted existing Job {}/{}", ns, spec.name());
+        return new JobRef(spec.name(), ns, true);
+    }
+
+    @Override
+    public CompletableFuture<JobOutcome> follow(JobRef job) {
+        ensureOpen();
+        return pollers.computeIfAbsent(job.namespace(), ns -> new JobPoller(ns, reads, scheduler, pollFreq,
+                unschedulableGrace, clock)).follow(job.name());
+    }
+
+    @Override
+    public boolean cancel(JobRef job) {
+        ensureOpen();
+        boolean deleted = calls.runUnless(Op.of("delete", "jobs.batch", job.namespace(), job.name()),
+                () -> LenientJson.<String>send(batch.deleteNamespacedJob(job.name(), job.namespace())
+                        .propagationPolicy("Background").buildCall(null), String.class),
+                404).isPresent();
+        if (deleted) {
+            LOG.info("deleted Job {} and its pods", job);
+        }
+        return deleted;
+    }
+
+    @Override
+    public String logs(JobRef job, int tailLines) {
+        ensureOpen();
+        if (tailLines <= 0) {
+            throw ValenceException.config("tailLines", tailLines, "expected 1 or more lines");
+        }
+        return reads.job(job.namespace(), job.name())
+                .flatMap(j -> reads.podsOf(j).stream().findFirst())
+                .map(p -> reads.logTail(job.namespace(), p.getMetadata().getName(), tailLines))
+                .orElse("");
+    }
+
+    @Override
+    public List<JobInfo> list(Map<String, String> labels) {
+        ensureOpen();
+        String selector = labels.isEmpty() ? JobManifest.managedSelector()
+                : new TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        return reads.jobs(namespace(), selector).stream().map(OfficialGateway::info).toList();
+    }
+
+    @Override
+    public String render(JobSpec spec) {
+        return Yaml.dump(JobManifest.build(spec, namespace()));
+    }
+
+    @Override
+    public void check() {
+        ensureOpen();
+        ApiClient client = connection.client();
+        JsonObject version = calls.run(Op.of("get", "/version", ""), () -> LenientJson.send(client.buildCall(
+                client.getBasePath(), "/version", "GET", List.of(), List.of(), null,
+                new HashMap<>(Map.of("Accept", "application/json")), new HashMap<>(), new HashMap<>(),
+                new String[] {"BearerToken"}, null), JsonObject.class));
+        String ns = namespace();
+        if (calls.runUnless(Op.of("get", "namespaces", "", ns), () -> LenientJson.send(core.readNamespace(ns).buildCall(null), V1Namespace.class), 404).isEmpty()) {
+            throw new ValenceException(ErrorKind.CONFIG, "namespace '" + ns + "' does not exist on " + connection.server()
+                    + " (" + connection.origin() + "); create it with 'kubectl create namespace " + ns
+                    + "' or set namespace to an existing one");
+        }
+        // the list a follow needs, so a Role lacking it is found now rather than on the first task
+        calls.run(Op.of("list", "jobs.batch", ns), () -> LenientJson.send(batch.listNamespacedJob(ns).limit(1).buildCall(null), V1JobList.class));
+        LOG.info("Kubernetes {} at {} answers; namespace {} is usable ({})",
+                version.has("gitVersion") ? version.get("gitVersion").getAsString() : "(unknown version)",
+                connection.server(), ns, connection.origin());
+    }
+
+    static JobInfo info(V1Job job) {
+        var meta = job.getMetadata();
+        Instant created = meta.getCreationTimestamp() == null ? Instant.EPOCH : meta.getCreationTimestamp().toInstant();
+        return new JobInfo(meta.getName(), meta.getNamespace(), meta.getLabels() == null ? Map.of() : meta.getLabels(),
+                phase(job.getStatus()), created);
+    }
+
+    private static JobInfo.Phase phase(V1JobStatus status) {
+        if (status == null) {
+            return JobInfo.Phase.PENDING;
+        }
+        List<V1JobCondition> conditions = status.getConditions() == null ? List.of() : status.getConditions();
+        if (conditions.stream().anyMatch(c -> "True".equals(c.getStatus())
+                && ("Complete".equals(c.getType()) || "SuccessCriteriaMet".equals(c.getType())))
+                || (status.getSucceeded() != null && status.getSucceeded() > 0)) {
+            return JobInfo.Phase.SUCCEEDED;
+        }
+        if (conditions.stream().anyMatch(c -> "True".equals(c.getStatus())
+                && ("Failed".equals(c.getType()) || "FailureTarget".equals(c.getType())))) {
+            return JobInfo.Phase.FAILED;
+        }
+        return status.getActive() != null && status.getActive() > 0 ? JobInfo.Phase.RUNNING : JobInfo.Phase.PENDING;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ValenceException(ErrorKind.INTERNAL, "this ClusterGateway is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pollers.values().forEach(JobPoller::close);
+        scheduler.shutdownNow();
+        connection.close();
+    }
+
+    @Override
+    public String toString() {
+        return "OfficialGateway[" + connection + "]";
+    }
+}
