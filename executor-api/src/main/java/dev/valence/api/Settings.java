@@ -38,7 +38,7 @@ public final class Settings {
 
         @Override
         public String toString() {
-            String shown = sensitive && value != null ? "****" : SettingKeys.plain(value);
+            String shown = mask(sensitive, value);
             return key + "=" + shown + " (" + source.name().toLowerCase(Locale.ROOT)
                     + (source == Source.FILE || source == Source.ENV ? " " + origin : "") + ")";
         }

@@ -85,6 +85,13 @@ public class Task<R> {
         return executor.submit(TaskCall.builder().taskName(name).body(body).args(list).build());
     }
 
+    Node<R> callNodes(Node<?>[] args) {
+        WorkflowGraph.Recorder recorder = WorkflowGraph.Recorder.current().orElseThrow(() -> new ValenceException(
+                ErrorKind.WORKFLOW, "task '" + name + "' was called with workflow nodes outside a workflow definition: "
+                + "call it inside Workflow.of(...), or run it directly with submit(...) and plain values"));
+        return recorder.add(this, args);
+    }
+
     @Override
     public String toString() {
         return "Task[" + name + "/" + arity + " on " + executor.name() + "]";

@@ -10,4 +10,12 @@ public final class Task0<R> extends Task<R> {
     public TaskRun<R> submit() {
         return submitArgs(new Object[] {});
     }
+
+    /**
+     * Inside a workflow definition: records a call of this task on these nodes and returns the
+     * node of its result. Outside one it is an error; use {@code submit} with plain values.
+     */
+    public Node<R> call() {
+        return callNodes(new Node<?>[] {});
+    }
 }

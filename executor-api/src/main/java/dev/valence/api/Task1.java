@@ -10,4 +10,12 @@ public final class Task1<A, R> extends Task<R> {
     public TaskRun<R> submit(A a) {
         return submitArgs(new Object[] {a});
     }
+
+    /**
+     * Inside a workflow definition: records a call of this task on these nodes and returns the
+     * node of its result. Outside one it is an error; use {@code submit} with plain values.
+     */
+    public Node<R> call(Node<A> a) {
+        return callNodes(new Node<?>[] {a});
+    }
 }

@@ -10,4 +10,12 @@ public final class Task2<A, B, R> extends Task<R> {
     public TaskRun<R> submit(A a, B b) {
         return submitArgs(new Object[] {a, b});
     }
+
+    /**
+     * Inside a workflow definition: records a call of this task on these nodes and returns the
+     * node of its result. Outside one it is an error; use {@code submit} with plain values.
+     */
+    public Node<R> call(Node<A> a, Node<B> b) {
+        return callNodes(new Node<?>[] {a, b});
+    }
 }

@@ -1,0 +1,32 @@
+package dev.valence.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A dispatch as it stands: the workflow's status and value, and every node's status. {@code orphaned}
+ * is true when the process that ran the dispatch died before it finished (resume it to go on).
+ */
+public record WorkflowResult<R>(String dispatchId, String workflowName, TaskStatus status, Optional<R> value,
+                                Optional<String> error, Instant startedAt, Optional<Instant> finishedAt,
+                                List<NodeResult> nodes, boolean orphaned) {
+    public WorkflowResult {
+        nodes = List.copyOf(nodes);
+    }
+
+    /** The value, or a {@link ValenceException} saying why there is none. */
+    public R valueOrThrow() {
+        if (status == TaskStatus.COMPLETED) {
+            return value.orElse(null);
+        }
+        return value.orElseThrow(() -> new ValenceException(status == TaskStatus.CANCELLED ? ErrorKind.CANCELLED
+                : ErrorKind.WORKFLOW, "dispatch " + dispatchId + " (" + workflowName + ") is " + status
+                + error.map(e -> ": " + e).orElse("") + (orphaned ? " (its process is gone; resume it)" : "")));
+    }
+
+    /** A node by id. */
+    public Optional<NodeResult> node(String nodeId) {
+        return nodes.stream().filter(n -> n.nodeId().equals(nodeId)).findFirst();
+    }
+}
