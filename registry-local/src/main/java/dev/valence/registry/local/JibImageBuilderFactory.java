@@ -1,22 +1,29 @@
 package dev.valence.registry.local;
 
 import dev.valence.api.Settings;
-import dev.valence.api.ValenceException;
-import dev.valence.spi.ImageBuilderFactory;
 import dev.valence.spi.ImageBuilder;
+import dev.valence.spi.ImageBuilderFactory;
 
-/** ImageBuilder on Jib (not built yet). */
+/**
+ * Builds task images with Jib, without a Docker daemon: to any registry (plain HTTP allowed for
+ * loopback), to a local Docker daemon ({@code registry = docker}) or to a tar file for
+ * {@code minikube image load} ({@code registry = tar}). Jib's layer caches live under
+ * {@code <cache_dir>/jib}.
+ */
 public final class JibImageBuilderFactory implements ImageBuilderFactory {
+
     @Override
     public String name() {
         return "jib";
     }
+
     @Override
     public boolean supports(String registry) {
         return true;
     }
+
     @Override
     public ImageBuilder create(Settings settings) {
-        throw ValenceException.notBuiltYet("ImageBuilder on Jib");
+        return new JibImageBuilder(settings.cacheDir().resolve("jib"), DockerDaemon.fromEnvironment());
     }
 }
