@@ -3,6 +3,7 @@ package dev.valence.core;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
+import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.Plugins;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,11 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
+import org.tomlj.TomlParseError;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
@@ -31,8 +35,15 @@ public final class SettingsLoader {
     public static final String SECTION = "executors.k8s";
 
     private static final Logger LOG = LoggerFactory.getLogger(SettingsLoader.class);
+    private static final String CREDENTIALS_EXPECTED =
+            "expected a TOML file with username = \"...\" and password = \"...\"";
 
     private SettingsLoader() {
+    }
+
+    /** The default config file: {@code ~/.config/valence/valence.toml}. */
+    public static Path defaultConfigFile(Path home) {
+        return home.resolve(".config").resolve("valence").resolve("valence.toml");
     }
 
     /** The config file to read, if any: explicit, then {@code VALENCE_CONFIG}, then the default when present. */
@@ -42,45 +53,77 @@ public final class SettingsLoader {
         }
         String fromEnv = env.get(CONFIG_ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return Optional.of(requireFile(Path.of(fromEnv), CONFIG_ENV));
+            String s = fromEnv.trim();
+            Path p = s.equals("~") ? home : s.startsWith("~/") ? home.resolve(s.substring(2)) : Path.of(s);
+            return Optional.of(requireFile(p, CONFIG_ENV));
         }
-        Path def = home.resolve(".config").resolve("valence").resolve("valence.toml");
+        Path def = defaultConfigFile(home);
         return Files.isRegularFile(def) ? Optional.of(def) : Optional.empty();
     }
 
     /**
-     * A settings builder with defaults, file and environment layers, and every plugin's keys
-     * declared; the caller adds builder values and calls {@code build()}.
+     * A settings builder with defaults, file and environment layers, every plugin's keys declared,
+     * and the checks that need more than the JDK ({@code registry_credentials_file}'s content, an
+     * installed store for {@code data_store}'s scheme); the caller adds builder values and calls
+     * {@code build()}.
      */
     public static Settings.Builder layers(Path explicitConfig, Map<String, String> env, Path home, Plugins plugins) {
         Settings.Builder builder = plugins.declareKeys(Settings.builder()).environment(env).userHome(home);
-        configFile(explicitConfig, env, home).ifPresent(file -> builder.fileValues(file.toString(), read(file)));
+        Optional<Path> file = configFile(explicitConfig, env, home);
+        file.ifPresent(f -> {
+            LOG.debug("reading settings from [{}] of {}", SECTION, f);
+            builder.fileValues(f.toString(), read(f));
+        });
+        builder.check("registry_credentials_file", value -> credentialsProblem((Path) value));
+        List<ArtifactStoreFactory> stores = plugins.of(ArtifactStoreFactory.class);
+        if (!stores.isEmpty()) {
+            builder.check("data_store", value -> storeProblem(String.valueOf(value), stores));
+        }
         return builder.environmentValues(env);
     }
 
     /** The {@code [executors.k8s]} table of a TOML file as plain maps, lists and values. */
     public static Map<String, Object> read(Path file) {
+        TomlParseResult toml = parse(file, "config file '" + file + "'");
+        if (!toml.isTable(SECTION)) {
+            if (toml.contains(SECTION)) {
+                throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': " + SECTION
+                        + " must be a table ([" + SECTION + "]), line " + toml.inputPositionOf(SECTION).line());
+            }
+            Set<String> stray = new TreeSet<>(toml.keySet());
+            stray.retainAll(Settings.knownKeys());
+            if (!stray.isEmpty()) {
+                throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "' has settings outside ["
+                        + SECTION + "] (" + String.join(", ", stray) + "); put them under a [" + SECTION
+                        + "] line");
+            }
+            TomlTable executors = toml.isTable("executors") ? toml.getTable("executors") : null;
+            LOG.warn("config file {} has no [{}] table{}; using defaults and the environment", file, SECTION,
+                    executors == null || executors.isEmpty() ? ""
+                            : " (it has [executors." + String.join("], [executors.", new TreeSet<>(executors.keySet()))
+                                    + "])");
+            return Map.of();
+        }
+        return plain(toml.getTable(SECTION));
+    }
+
+    private static TomlParseResult parse(Path file, String what) {
         TomlParseResult toml;
         try {
             toml = Toml.parse(file);
         } catch (IOException e) {
-            throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "' cannot be read: " + e.getMessage(), e);
+            throw new ValenceException(ErrorKind.CONFIG, what + " cannot be read: " + e, e);
         }
         if (toml.hasErrors()) {
-            String errors = toml.errors().stream()
-                    .map(err -> err.getMessage())
-                    .collect(Collectors.joining("; "));
-            throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "' is not valid TOML: " + errors);
+            String errors = toml.errors().stream().map(SettingsLoader::describe).collect(Collectors.joining("; "));
+            throw new ValenceException(ErrorKind.CONFIG, what + " is not valid TOML: " + errors);
         }
-        if (!toml.isTable(SECTION)) {
-            if (toml.contains(SECTION)) {
-                throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': " + SECTION
-                        + " must be a table ([" + SECTION + "])");
-            }
-            LOG.warn("config file {} has no [{}] table; using defaults and the environment", file, SECTION);
-            return Map.of();
-        }
-        return plain(toml.getTable(SECTION));
+        return toml;
+    }
+
+    private static String describe(TomlParseError error) {
+        return "line " + error.position().line() + ", column " + error.position().column() + ": "
+                + error.getMessage();
     }
 
     private static Map<String, Object> plain(TomlTable table) {
@@ -103,9 +146,48 @@ public final class SettingsLoader {
 
     private static Path requireFile(Path path, String from) {
         if (!Files.isRegularFile(path)) {
-            throw new ValenceException(ErrorKind.CONFIG, "config file '" + path + "' (from " + from
-                    + ") does not exist or is not a file");
+            throw new ValenceException(ErrorKind.CONFIG, "config file '" + path + "' (from " + from + ") "
+                    + (Files.exists(path) ? "is not a file" : "does not exist")
+                    + "; give the path of a TOML file with an [" + SECTION + "] table");
         }
         return path;
+    }
+
+    /** What is wrong with a registry credentials file, without ever showing its values. */
+    private static Optional<String> credentialsProblem(Path file) {
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(file);
+        } catch (IOException e) {
+            return Optional.of("cannot be read (" + e + "); " + CREDENTIALS_EXPECTED);
+        }
+        if (toml.hasErrors()) {
+            // the position only: a parse message may quote the file's text
+            TomlParseError first = toml.errors().get(0);
+            return Optional.of("not valid TOML at line " + first.position().line() + ", column "
+                    + first.position().column() + "; " + CREDENTIALS_EXPECTED);
+        }
+        for (String field : List.of("username", "password")) {
+            if (!toml.contains(field)) {
+                return Optional.of("the file has no '" + field + "'; " + CREDENTIALS_EXPECTED);
+            }
+            if (!toml.isString(field) || toml.getString(field).isBlank()) {
+                return Optional.of("'" + field + "' (line " + toml.inputPositionOf(field).line()
+                        + ") must be a non-empty string; " + CREDENTIALS_EXPECTED);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether an installed store serves the scheme of {@code data_store}. */
+    private static Optional<String> storeProblem(String dataStore, List<ArtifactStoreFactory> stores) {
+        String scheme = Plugins.scheme(dataStore);
+        if (stores.stream().anyMatch(f -> f.schemes().contains(scheme))) {
+            return Optional.empty();
+        }
+        Set<String> installed = new TreeSet<>();
+        stores.forEach(f -> installed.addAll(f.schemes()));
+        return Optional.of("no installed store serves scheme '" + scheme + "' (installed: "
+                + String.join(", ", installed) + ")");
     }
 }
