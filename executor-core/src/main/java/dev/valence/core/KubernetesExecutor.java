@@ -85,6 +85,9 @@ public final class KubernetesExecutor implements Executor {
 
     @Override
     public <R> TaskRun<R> submit(TaskCall call) {
+        if (pool.isShutdown()) {
+            throw new ValenceException(ErrorKind.CONFIG, "executor " + name + " is closed; tasks cannot be submitted to it");
+        }
         RunHandle<R> run = new RunHandle<>(call);
         String jobName = JobNames.jobName(call.dispatchId(), call.nodeId());
         run.jobName(jobName);

@@ -1,6 +1,8 @@
 package dev.valence.core;
 
+import dev.valence.api.ErrorKind;
 import dev.valence.api.Executor;
+import dev.valence.api.ValenceException;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
 import java.io.ByteArrayInputStream;
@@ -34,6 +36,9 @@ public final class LocalExecutor implements Executor {
     @Override
     @SuppressWarnings("unchecked")
     public <R> TaskRun<R> submit(TaskCall call) {
+        if (pool.isShutdown()) {
+            throw new ValenceException(ErrorKind.CONFIG, "executor local is closed; tasks cannot be submitted to it");
+        }
         RunHandle<R> run = new RunHandle<>(call);
         byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
         Future<?> work = pool.submit(() -> {

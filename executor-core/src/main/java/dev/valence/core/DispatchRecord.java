@@ -1,0 +1,355 @@
+package dev.valence.core;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.NodeResult;
+import dev.valence.api.TaskStatus;
+import dev.valence.api.ValenceException;
+import dev.valence.api.WorkflowGraph;
+import dev.valence.api.WorkflowResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The on-disk record of one dispatch, {@code record.properties} (a plain Java properties file that
+ * any process can read), rewritten atomically as the dispatch changes; node values are kept
+ * beside it in {@code nodes/<node>.value} so that a resumed dispatch does not run them again.
+ */
+final class DispatchRecord {
+    static final String FILE = "record.properties";
+
+    private static final class NodeState {
+        String task;
+        TaskStatus status = TaskStatus.NEW;
+        String executor = "";
+        String job;
+        Instant started;
+        Instant finished;
+        String error;
+        List<String> deps = List.of();
+    }
+
+    private final Path dir;
+    private final String id;
+    private final String workflowName;
+    private final Instant startedAt;
+    private final long pid;
+    private final String host;
+    private final Map<String, NodeState> nodes = new LinkedHashMap<>();
+    private TaskStatus status = TaskStatus.RUNNING;
+    private Instant finishedAt;
+    private String error;
+    private boolean closedEarly;
+    private boolean dirty = true;
+    private boolean detached;
+    private int segments;
+    private final Object writeLock = new Object();
+    private final Map<String, Optional<Object>> pendingValues = new LinkedHashMap<>();
+
+    private DispatchRecord(Path dir, String id, String workflowName, Instant startedAt, long pid, String host) {
+        this.dir = dir;
+        this.id = id;
+        this.workflowName = workflowName;
+        this.startedAt = startedAt;
+        this.pid = pid;
+        this.host = host;
+    }
+
+    /** A new record for a graph, keeping what an earlier record said about nodes already completed. */
+    static DispatchRecord create(Path dir, String id, WorkflowGraph graph, Set<String> completed) {
+        DispatchRecord earlier = Files.isRegularFile(dir.resolve(FILE)) ? read(dir, id) : null;
+        DispatchRecord r = new DispatchRecord(dir, id, graph.workflowName(),
+                earlier != null ? earlier.startedAt : Instant.now(), ProcessHandle.current().pid(), localHost());
+        for (WorkflowGraph.Step s : graph.steps()) {
+            NodeState n = earlier != null && completed.contains(s.nodeId()) ? earlier.nodes.get(s.nodeId()) : new NodeState();
+            n.task = s.task().name();
+            n.deps = s.dependencies();
+            if (completed.contains(s.nodeId())) {
+                n.status = TaskStatus.COMPLETED;
+            }
+            r.nodes.put(s.nodeId(), n);
+        }
+        return r;
+    }
+
+    /** Reads a record; an unknown id is a clear error. */
+    static DispatchRecord read(Path dir, String id) {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + id + "' under " + dir.getParent()
+                    + " (see the dispatches there with: valence dispatches)");
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+        DispatchRecord r = new DispatchRecord(dir, id, p.getProperty("workflow"), Instant.parse(p.getProperty("started")),
+                Long.parseLong(p.getProperty("pid", "-1")), p.getProperty("host", ""));
+        r.status = TaskStatus.valueOf(p.getProperty("status"));
+        r.finishedAt = instant(p.getProperty("finished"));
+        r.error = p.getProperty("error");
+        r.closedEarly = Boolean.parseBoolean(p.getProperty("closed_early", "false"));
+        String list = p.getProperty("nodes", "");
+        for (String node : list.isEmpty() ? new String[0] : list.split(",")) {
+            NodeState n = new NodeState();
+            String k = "node." + node + ".";
+            n.task = p.getProperty(k + "task");
+            n.status = TaskStatus.valueOf(p.getProperty(k + "status"));
+            n.executor = p.getProperty(k + "executor", "");
+            n.job = p.getProperty(k + "job");
+            n.started = instant(p.getProperty(k + "started"));
+            n.finished = instant(p.getProperty(k + "finished"));
+            n.error = p.getProperty(k + "error");
+            String deps = p.getProperty(k + "depends_on", "");
+            n.deps = deps.isEmpty() ? List.of() : Arrays.asList(deps.split(","));
+            r.nodes.put(node, n);
+        }
+        r.dirty = false;
+        return r;
+    }
+
+    String workflowName() {
+        return workflowName;
+    }
+
+    synchronized List<String> nodeIds() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    synchronized List<NodeResult> nodes() {
+        List<NodeResult> out = new ArrayList<>();
+        nodes.forEach((id, n) -> out.add(new NodeResult(id, n.task, n.status, n.executor, Optional.ofNullable(n.job),
+                Optional.ofNullable(n.started), Optional.ofNullable(n.finished), Optional.ofNullable(n.error), n.deps)));
+        return out;
+    }
+
+    /** A completed node's value, from the value segments; empty when it was not kept. */
+    @SuppressWarnings("unchecked")
+    Optional<Optional<Object>> nodeValue(String nodeId) {
+        Path nodesDir = dir.resolve("nodes");
+        if (!Files.isDirectory(nodesDir)) {
+            return Optional.empty();
+        }
+        try (var files = Files.list(nodesDir)) {
+            for (Path segment : files.filter(f -> f.getFileName().toString().endsWith(".values")).sorted().toList()) {
+                Optional<Optional<Object>> map = Dispatcher.readValue(segment);
+                byte[] bytes = map.flatMap(m -> m.map(o -> ((Map<String, byte[]>) o).get(nodeId))).orElse(null);
+                if (bytes != null) {
+                    return Optional.of(Optional.ofNullable(PayloadCodec.decodeOutput(new java.io.ByteArrayInputStream(bytes),
+                            "value of node '" + nodeId + "' in " + segment, Thread.currentThread().getContextClassLoader()).value()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading node values in " + nodesDir, e);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Node values completed since the last flush go into one segment file (one file per flush,
+     * not per node: small-file writes dominate on slow disks). A value that cannot be serialized
+     * is left out; that node runs again on resume.
+     */
+    private void writeSegment(Map<String, Optional<Object>> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        java.util.HashMap<String, byte[]> encoded = new java.util.HashMap<>();
+        values.forEach((node, v) -> {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try {
+                PayloadCodec.write(bytes, PayloadCodec.Output.value(v.orElse(null)));
+                encoded.put(node, bytes.toByteArray());
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(DispatchRecord.class)
+                        .debug("value of node {} is not kept ({}); it will run again on resume", node, e.toString());
+            }
+        });
+        Dispatcher.writeValue(dir.resolve("nodes").resolve(String.format("%019d-%d.values", System.nanoTime() & Long.MAX_VALUE,
+                ++segments)), encoded);
+    }
+
+    synchronized TaskStatus status(String nodeId) {
+        return nodes.get(nodeId).status;
+    }
+
+    synchronized boolean anyFailed() {
+        return nodes.values().stream().anyMatch(n -> n.status == TaskStatus.FAILED);
+    }
+
+    synchronized void started(String nodeId, String executor, String job) {
+        NodeState n = nodes.get(nodeId);
+        n.status = TaskStatus.RUNNING;
+        n.executor = executor;
+        n.job = job;
+        n.started = Instant.now();
+        dirty = true;
+    }
+
+    /** A node completed: its value is written with the next flush, before the record that says so. */
+    synchronized void completed(String nodeId, Object value) {
+        pendingValues.put(nodeId, Optional.ofNullable(value));
+        finished(nodeId, TaskStatus.COMPLETED, null);
+    }
+
+    synchronized void finished(String nodeId, TaskStatus s, String why) {
+        NodeState n = nodes.get(nodeId);
+        n.status = s;
+        n.finished = Instant.now();
+        n.error = why;
+        dirty = true;
+    }
+
+    void finishDispatch(TaskStatus s, Object value, String why) {
+        if (s == TaskStatus.COMPLETED) {
+            Dispatcher.writeValue(dir.resolve("result.value"), value);
+        }
+        synchronized (this) {
+            status = s;
+            error = why;
+            finishedAt = Instant.now();
+            dirty = true;
+        }
+        flush();
+    }
+
+    /**
+     * Marks a dispatch whose dispatcher closed before it finished, writes that, and stops writing:
+     * the record stays as a crash would leave it, for a later resume.
+     */
+    void closedEarly() {
+        synchronized (this) {
+            if (status.isFinal() || detached) {
+                return;
+            }
+            closedEarly = true;
+            dirty = true;
+        }
+        flush();
+        synchronized (this) {
+            detached = true;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    <R> WorkflowResult<R> result() {
+        Optional<R> value = Optional.empty();
+        TaskStatus s;
+        synchronized (this) {
+            s = status;
+        }
+        if (s == TaskStatus.COMPLETED) {
+            value = Dispatcher.readValue(dir.resolve("result.value")).flatMap(v -> (Optional<R>) v);
+        }
+        synchronized (this) {
+            return new WorkflowResult<>(id, workflowName, status, value, Optional.ofNullable(error), startedAt,
+                    Optional.ofNullable(finishedAt), nodes(), !status.isFinal() && orphaned());
+        }
+    }
+
+    private boolean orphaned() {
+        if (closedEarly) {
+            return true;
+        }
+        if (!host.equals(localHost()) || pid == ProcessHandle.current().pid()) {
+            return false;
+        }
+        return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    void flushIfDirty() {
+        boolean d;
+        synchronized (this) {
+            d = dirty;
+        }
+        if (d) {
+            flush();
+        }
+    }
+
+    /** Writes the record atomically (temp file, then rename). */
+    void flush() {
+        synchronized (writeLock) {
+            write();
+        }
+    }
+
+    private void write() {
+        Properties p = new Properties();
+        Map<String, Optional<Object>> values;
+        synchronized (this) {
+            if (detached) {
+                return;
+            }
+            values = new LinkedHashMap<>(pendingValues);
+            pendingValues.clear();
+            p.setProperty("id", id);
+            p.setProperty("workflow", workflowName);
+            p.setProperty("status", status.name());
+            p.setProperty("started", startedAt.toString());
+            put(p, "finished", finishedAt);
+            put(p, "error", error);
+            p.setProperty("pid", Long.toString(pid));
+            p.setProperty("host", host);
+            p.setProperty("closed_early", Boolean.toString(closedEarly));
+            p.setProperty("nodes", String.join(",", nodes.keySet()));
+            nodes.forEach((node, n) -> {
+                String k = "node." + node + ".";
+                p.setProperty(k + "task", n.task);
+                p.setProperty(k + "status", n.status.name());
+                p.setProperty(k + "executor", n.executor);
+                put(p, k + "job", n.job);
+                put(p, k + "started", n.started);
+                put(p, k + "finished", n.finished);
+                put(p, k + "error", n.error);
+                p.setProperty(k + "depends_on", String.join(",", n.deps));
+            });
+            dirty = false;
+        }
+        writeSegment(values);
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".record", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                p.store(out, "Valence dispatch " + id);
+            }
+            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing dispatch record in " + dir, e);
+        }
+    }
+
+    private static void put(Properties p, String key, Object value) {
+        if (value != null) {
+            p.setProperty(key, value.toString());
+        }
+    }
+
+    private static Instant instant(String s) {
+        return s == null ? null : Instant.parse(s);
+    }
+
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

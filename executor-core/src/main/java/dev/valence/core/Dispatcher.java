@@ -1,0 +1,352 @@
+package dev.valence.core;
+
+import dev.valence.api.ErrorKind;
+import dev.valence.api.NodeResult;
+import dev.valence.api.TaskCall;
+import dev.valence.api.TaskRun;
+import dev.valence.api.TaskStatus;
+import dev.valence.api.ValenceException;
+import dev.valence.api.Workflow;
+import dev.valence.api.WorkflowGraph;
+import dev.valence.api.WorkflowResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs workflow graphs: each node as soon as its inputs are ready, independent nodes in parallel,
+ * each on its task's executor. Every dispatch is recorded under {@code <cache_dir>/dispatches/<id>/}
+ * as it changes ({@code record.properties}, plus each completed node's value), so another process
+ * can read it and a dispatch whose process died can be resumed without re-running completed nodes.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Path root;
+    private final Map<String, Dispatch> live = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "valence-dispatch-records");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A dispatcher keeping its records under {@code cacheDir/dispatches}. */
+    public Dispatcher(Path cacheDir) {
+        this.root = cacheDir.resolve("dispatches");
+        flusher.scheduleWithFixedDelay(() -> live.values().forEach(Dispatch::flushIfDirty), 100, 100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Records the workflow's graph for these arguments, starts it, and returns its dispatch id at once. */
+    public String dispatch(Workflow<?> workflow, List<?> args) {
+        WorkflowGraph graph = workflow.graph(args);
+        String id = TaskCall.newDispatchId();
+        start(new Dispatch(id, graph, root.resolve(id), Map.of()));
+        LOG.info("dispatched workflow '{}' as {} ({} nodes)", workflow.name(), id, graph.steps().size());
+        return id;
+    }
+
+    /**
+     * Goes on with a dispatch whose process died (or was cancelled): nodes that completed are not
+     * run again; the others run, re-attaching to their Kubernetes Jobs where those still exist.
+     */
+    public String resume(String dispatchId, Workflow<?> workflow, List<?> args) {
+        if (live.containsKey(dispatchId) && !live.get(dispatchId).done.isDone()) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId + " is still running in this process");
+        }
+        DispatchRecord record = DispatchRecord.read(dir(dispatchId), dispatchId);
+        WorkflowGraph graph = workflow.graph(args);
+        if (!graph.workflowName().equals(record.workflowName())
+                || !graph.steps().stream().map(WorkflowGraph.Step::nodeId).toList().equals(record.nodeIds())) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId + " ran workflow '"
+                    + record.workflowName() + "' with nodes " + record.nodeIds() + "; '" + graph.workflowName()
+                    + "' with these arguments has nodes " + graph.steps().stream().map(WorkflowGraph.Step::nodeId).toList());
+        }
+        Map<String, Object> done = new java.util.HashMap<>();
+        for (NodeResult n : record.nodes()) {
+            if (n.status() == TaskStatus.COMPLETED) {
+                record.nodeValue(n.nodeId()).ifPresent(v -> done.put(n.nodeId(), v.orElse(null)));
+            }
+        }
+        LOG.info("resuming dispatch {} ({}): {} of {} nodes already completed", dispatchId, graph.workflowName(),
+                done.size(), graph.steps().size());
+        start(new Dispatch(dispatchId, graph, dir(dispatchId), done));
+        return dispatchId;
+    }
+
+    /** The dispatch as it stands now. */
+    public <R> WorkflowResult<R> result(String dispatchId) {
+        return result(dispatchId, false);
+    }
+
+    /** The dispatch as it stands, after waiting for it to finish when {@code wait} is true. */
+    @SuppressWarnings("unchecked")
+    public <R> WorkflowResult<R> result(String dispatchId, boolean wait) {
+        Dispatch d = live.get(dispatchId);
+        if (d != null) {
+            if (wait) {
+                d.done.join();
+            }
+            return (WorkflowResult<R>) d.snapshot();
+        }
+        Path dir = dir(dispatchId);
+        while (true) {
+            WorkflowResult<R> r = (WorkflowResult<R>) DispatchRecord.read(dir, dispatchId).result();
+            if (!wait || r.status().isFinal() || r.orphaned()) {
+                return r;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ValenceException(ErrorKind.CANCELLED, "interrupted while waiting for dispatch " + dispatchId, e);
+            }
+        }
+    }
+
+    /** Cancels every running node of a dispatch running in this process; false if it had finished. */
+    public boolean cancel(String dispatchId) {
+        Dispatch d = live.get(dispatchId);
+        if (d == null) {
+            DispatchRecord.read(dir(dispatchId), dispatchId); // unknown id → clear error
+            throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId
+                    + " is not running in this process; cancel its Jobs with: valence jobs cancel --dispatch " + dispatchId);
+        }
+        return d.cancel();
+    }
+
+    /** Every recorded dispatch, newest first. */
+    public List<WorkflowResult<Object>> list() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            List<WorkflowResult<Object>> out = new ArrayList<>();
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                String id = d.getFileName().toString();
+                Dispatch l = live.get(id);
+                try {
+                    out.add(l != null ? l.snapshot() : DispatchRecord.read(d, id).result());
+                } catch (ValenceException e) {
+                    LOG.debug("skipping {}: {}", d, e.getMessage());
+                }
+            }
+            out.sort((a, b) -> b.startedAt().compareTo(a.startedAt()));
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path dir(String dispatchId) {
+        if (!dispatchId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "dispatch id '" + dispatchId
+                    + "' is not valid: expected letters, digits, '_', '.' or '-'");
+        }
+        return root.resolve(dispatchId);
+    }
+
+    private void start(Dispatch d) {
+        live.put(d.id, d);
+        d.run();
+    }
+
+    @Override
+    public void close() {
+        live.values().forEach(d -> d.record.closedEarly());
+        flusher.shutdownNow();
+    }
+
+    /** One running dispatch. */
+    private static final class Dispatch {
+        final String id;
+        final WorkflowGraph graph;
+        final DispatchRecord record;
+        final Map<String, CompletableFuture<Object>> values = new ConcurrentHashMap<>();
+        final Map<String, TaskRun<Object>> runs = new ConcurrentHashMap<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        volatile boolean cancelled;
+
+        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed) {
+            this.id = id;
+            this.graph = graph;
+            this.record = DispatchRecord.create(dir, id, graph, completed.keySet());
+            for (WorkflowGraph.Step s : graph.steps()) {
+                CompletableFuture<Object> f = new CompletableFuture<>();
+                if (completed.containsKey(s.nodeId())) {
+                    f.complete(completed.get(s.nodeId()));
+                }
+                values.put(s.nodeId(), f);
+            }
+        }
+
+        void run() {
+            record.flush();
+            for (WorkflowGraph.Step step : graph.steps()) {
+                CompletableFuture<Object> mine = values.get(step.nodeId());
+                if (mine.isDone()) {
+                    continue;
+                }
+                CompletableFuture<?>[] deps = step.dependencies().stream().map(values::get).toArray(CompletableFuture[]::new);
+                CompletableFuture.allOf(deps).whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        String failedInput = step.dependencies().stream()
+                                .filter(dep -> values.get(dep).isCompletedExceptionally()).findFirst().orElse("?");
+                        boolean wasCancelled = cancelled || values.get(failedInput).isCancelled()
+                                || record.status(failedInput) == TaskStatus.CANCELLED;
+                        String why = "not run: its input '" + failedInput + "' " + (wasCancelled ? "was cancelled" : "failed");
+                        record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED, why);
+                        mine.completeExceptionally(new ValenceException(wasCancelled ? ErrorKind.CANCELLED : ErrorKind.WORKFLOW,
+                                "node '" + step.nodeId() + "' " + why, unwrap(error)));
+                        return;
+                    }
+                    if (cancelled) {
+                        record.finished(step.nodeId(), TaskStatus.CANCELLED, "dispatch cancelled");
+                        mine.cancel(false);
+                        return;
+                    }
+                    submit(step, mine);
+                });
+            }
+            CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new)).whenComplete((v, e) -> finish());
+        }
+
+        private void submit(WorkflowGraph.Step step, CompletableFuture<Object> mine) {
+            try {
+                List<Object> args = new ArrayList<>();
+                for (WorkflowGraph.Input in : step.inputs()) {
+                    args.add(in instanceof WorkflowGraph.Constant c ? c.value()
+                            : values.get(((WorkflowGraph.FromStep) in).nodeId()).join());
+                }
+                TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(step.task().name())
+                        .body(step.task().body()).args(args).build();
+                TaskRun<Object> run = step.task().executor().submit(call);
+                runs.put(step.nodeId(), run);
+                record.started(step.nodeId(), step.task().executor().name(), run.jobName().orElse(null));
+                if (cancelled) {
+                    run.cancel();
+                }
+                run.result().whenComplete((value, error) -> {
+                    if (error == null) {
+                        record.completed(step.nodeId(), value);
+                        mine.complete(value);
+                    } else {
+                        Throwable cause = unwrap(error);
+                        boolean wasCancelled = cause instanceof CancellationException;
+                        record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED,
+                                wasCancelled ? "cancelled" : String.valueOf(cause));
+                        mine.completeExceptionally(cause);
+                    }
+                });
+            } catch (RuntimeException e) {
+                record.finished(step.nodeId(), TaskStatus.FAILED, String.valueOf(e));
+                mine.completeExceptionally(e);
+            }
+        }
+
+        private void finish() {
+            Object value = null;
+            String error = null;
+            TaskStatus status = TaskStatus.COMPLETED;
+            try {
+                WorkflowGraph.Input out = graph.output();
+                value = out instanceof WorkflowGraph.Constant c ? c.value()
+                        : values.get(((WorkflowGraph.FromStep) out).nodeId()).join();
+            } catch (CancellationException | CompletionException e) {
+                status = cancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED;
+                error = String.valueOf(unwrap(e));
+            }
+            if (status == TaskStatus.COMPLETED && record.anyFailed()) {
+                status = TaskStatus.FAILED;
+                error = "a node failed";
+            }
+            record.finishDispatch(status, value, error);
+            LOG.info("dispatch {} ({}) {}", id, graph.workflowName(), status);
+            done.complete(null);
+        }
+
+        boolean cancel() {
+            if (done.isDone()) {
+                return false;
+            }
+            cancelled = true;
+            runs.values().forEach(TaskRun::cancel);
+            values.forEach((node, f) -> {
+                if (!runs.containsKey(node) && !f.isDone()) {
+                    record.finished(node, TaskStatus.CANCELLED, "dispatch cancelled");
+                    f.cancel(false);
+                }
+            });
+            return true;
+        }
+
+        WorkflowResult<Object> snapshot() {
+            return record.result();
+        }
+
+        void flushIfDirty() {
+            record.flushIfDirty();
+        }
+
+        void flush() {
+            record.flush();
+        }
+
+        private static Throwable unwrap(Throwable t) {
+            while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                    && t.getCause() != null) {
+                t = t.getCause();
+            }
+            return t;
+        }
+    }
+
+    /** Writes a value with the payload codec (used for node outputs). */
+    static void writeValue(Path file, Object value) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".value", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                PayloadCodec.write(out, PayloadCodec.Output.value(value));
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.NotSerializableException e) {
+            LOG.debug("value for {} is not serializable; it will not survive a resume", file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + file, e);
+        }
+    }
+
+    /** Reads a value written by {@link #writeValue}; empty Optional inside when it is missing. */
+    static Optional<Optional<Object>> readValue(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            PayloadCodec.Output out = PayloadCodec.decodeOutput(in, file.toString(),
+                    Thread.currentThread().getContextClassLoader());
+            return Optional.of(Optional.ofNullable(out.value()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+}
