@@ -5,7 +5,6 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.tck.ArchRules;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +21,6 @@ class LocalStoreArchitectureTest {
 
     @Test
     void theFactoryIsTheOnlyPublicType() {
-        classes().that().arePublic().should().implement(ArtifactStoreFactory.class).check(classes);
+        classes().that().arePublic().should().haveFullyQualifiedName(LocalStoreFactory.class.getName()).check(classes);
     }
 }

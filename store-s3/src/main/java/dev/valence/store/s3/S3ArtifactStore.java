@@ -61,25 +61,25 @@ final class S3ArtifactStore implements ArtifactStore {
     @Override
     public void put(String key, InputStream data) {
         String objectKey = where.objectKey(Keys.key(key, location()));
-        byte[] part = new byte[PART_SIZE];
-        int n;
+        byte[] first;
         try {
-            n = data.readNBytes(part, 0, PART_SIZE);
+            first = data.readNBytes(PART_SIZE); // sized to the data: a small blob costs its own size, not a part
         } catch (IOException e) {
             throw sourceFailed(key, e);
         }
-        if (n < PART_SIZE) {
+        if (first.length < PART_SIZE) {
             try {
-                s3.putObject(b -> b.bucket(where.bucket()).key(objectKey), body(part, n));
+                s3.putObject(b -> b.bucket(where.bucket()).key(objectKey), body(first, first.length));
             } catch (SdkException e) {
                 throw errors.translate("writing " + describe(key), e);
             }
-            LOG.debug("put {} ({} bytes)", describe(key), n);
+            LOG.debug("put {} ({} bytes)", describe(key), first.length);
             return;
         }
-        multipart(key, objectKey, part, n, data);
+        multipart(key, objectKey, first, first.length, data);
     }
 
+    /** Uploads {@code part} (full) and the rest of {@code data} in parts, reusing {@code part} as the buffer. */
     private void multipart(String key, String objectKey, byte[] part, int first, InputStream data) {
         String uploadId;
         try {

@@ -36,7 +36,7 @@ final class S3Errors {
         }
         if (e instanceof S3Exception s) {
             int status = s.statusCode();
-            String detail = status + " " + code(s) + ": " + message(s);
+            String detail = status + (code(s).isEmpty() ? "" : " " + code(s)) + ": " + message(s);
             if (status == 301 || "PermanentRedirect".equals(code(s)) || "AuthorizationHeaderMalformed".equals(code(s))) {
                 return bucket + " is in another region (" + detail + "); set region to the bucket's region";
             }
