@@ -10,9 +10,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.Objects;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -65,7 +65,9 @@ public final class Settings {
         this.sensitiveKeys = Set.copyOf(from.sensitive);
         this.pluginKeys = Collections.unmodifiableMap(new LinkedHashMap<>(from.pluginKeys));
         this.defaults = new SettingKeys.Defaults(from.environment, from.home);
-        this.checks = Map.copyOf(from.checks);
+        Map<String, List<Function<Object, Optional<String>>>> checks = new LinkedHashMap<>();
+        from.checks.forEach((k, list) -> checks.put(k, List.copyOf(list)));
+        this.checks = Collections.unmodifiableMap(checks);
     }
 
     /** A builder starting from the defaults, with no file or environment applied. */
