@@ -194,7 +194,9 @@ public abstract class ImageBuilderContract {
     @Test
     void unchangedRebuildUploadsNoBlobs() {
         ImageBuilder builder = newBuilder(work.resolve("cache"));
+        int beforeFirst = registry.mark();
         ImageRef first = builder.build(spec(registry.reference("cached", "1")).build());
+        assertEquals(4, registry.blobUploadsSince(beforeFirst).size(), "a first push uploads 3 layers and the config");
         int mark = registry.mark();
 
         ImageRef second = builder.build(spec(registry.reference("cached", "2")).build());

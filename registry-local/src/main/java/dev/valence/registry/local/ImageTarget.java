@@ -12,7 +12,7 @@ import java.util.Locale;
  * the local Docker daemon ({@code docker://repo:tag}) or a tar file
  * ({@code tar://<absolute path>.tar}, optionally {@code #repo:tag} to name the image inside).
  */
-sealed interface ImageTarget {
+sealed interface ImageTarget permits RegistryTarget, DockerTarget, TarTarget {
 
     /** The image name a Job uses: for a registry {@code host/repo}, else {@code repo}. */
     String repository();
@@ -20,34 +20,12 @@ sealed interface ImageTarget {
     /** The tag. */
     String tag();
 
-    /** A registry target. */
-    record Registry(ImageReference reference, String repository, String tag) implements ImageTarget {
-        String host() {
-            return reference.getRegistry();
-        }
-
-        String repositoryPath() {
-            return reference.getRepository();
-        }
-    }
-
-    /** The local Docker daemon. */
-    record Docker(ImageReference reference, String repository, String tag) implements ImageTarget {
-    }
-
-    /** A tar file for {@code minikube image load}. */
-    record Tar(Path path, ImageReference reference, String repository, String tag) implements ImageTarget {
-        String loadCommand() {
-            return "minikube image load " + path;
-        }
-    }
-
     /** Parses a target; a malformed one is an {@link ErrorKind#IMAGE} error naming it. */
     static ImageTarget parse(String target) {
         if (target.startsWith("docker://")) {
             String name = target.substring("docker://".length());
             ImageReference ref = reference(target, name);
-            return new Docker(ref, withoutTag(name), ref.getTag().orElse("latest"));
+            return new DockerTarget(ref, withoutTag(name), ref.getTag().orElse("latest"));
         }
         if (target.startsWith("tar://")) {
             String rest = target.substring("tar://".length());
@@ -60,14 +38,14 @@ sealed interface ImageTarget {
             Path path = Path.of(file);
             String name = hash < 0 ? defaultTarName(path) : rest.substring(hash + 1);
             ImageReference ref = reference(target, name);
-            return new Tar(path, ref, withoutTag(name), ref.getTag().orElse("latest"));
+            return new TarTarget(path, ref, withoutTag(name), ref.getTag().orElse("latest"));
         }
         ImageReference ref = reference(target, target);
         if (ref.getDigest().isPresent() || ref.getTag().isEmpty() || withoutTag(target).equals(target)) {
             throw new ValenceException(ErrorKind.IMAGE, "image target '" + target
                     + "' is not valid: expected host[:port]/repository:tag");
         }
-        return new Registry(ref, withoutTag(target), ref.getTag().get());
+        return new RegistryTarget(ref, withoutTag(target), ref.getTag().get());
     }
 
     /**

@@ -28,19 +28,19 @@ final class JibErrors {
 
     static ValenceException translate(Throwable e, ImageSpec spec, ImageTarget target) {
         Optional<String> baseRegistry = baseRegistry(spec);
-        String targetHost = target instanceof ImageTarget.Registry r ? r.host() : null;
+        String targetHost = target instanceof RegistryTarget r ? r.host() : null;
 
         if (e instanceof RegistryUnauthorizedException denied) {
             return unauthorized(denied, spec, target);
         }
         if (e instanceof RegistryCredentialsNotSentException) {
             // Jib says so both when it held credentials back over plain HTTP and when it had none.
-            boolean forTarget = target instanceof ImageTarget.Registry r
+            boolean forTarget = target instanceof RegistryTarget r
                     && e.getMessage().contains(" " + r.host() + "/" + r.repositoryPath() + " ");
             Optional<Credentials> creds = forTarget ? spec.targetCredentials() : spec.baseCredentials();
             if (creds.isEmpty()) {
-                String denied = forTarget ? ((ImageTarget.Registry) target).host() + "/"
-                        + ((ImageTarget.Registry) target).repositoryPath() : baseRegistry.orElse("?") + "/" + baseRepository(spec);
+                String denied = forTarget ? ((RegistryTarget) target).host() + "/"
+                        + ((RegistryTarget) target).repositoryPath() : baseRegistry.orElse("?") + "/" + baseRepository(spec);
                 return credentialsRejected(denied, "HTTP 401", forTarget, creds, spec, e);
             }
             return new ValenceException(ErrorKind.IMAGE, e.getMessage() + "; Valence sends credentials over "
@@ -65,13 +65,13 @@ final class JibErrors {
             return new ValenceException(ErrorKind.IMAGE, "base image " + spec.baseImage() + " was not found in registry "
                     + baseRegistry.get() + " (" + firstLine(e.getMessage()) + "); check base_image", e);
         }
-        if (target instanceof ImageTarget.Tar tar && fileProblem(e) != null) {
+        if (target instanceof TarTarget tar && fileProblem(e) != null) {
             FileSystemException fs = fileProblem(e);
             return new ValenceException(ErrorKind.IMAGE, "cannot write the image tar " + tar.path() + " ("
                     + fs.getFile() + (fs.getReason() == null ? "" : ": " + fs.getReason())
                     + "); set cache_dir to a writable directory", e);
         }
-        if (target instanceof ImageTarget.Docker) {
+        if (target instanceof DockerTarget) {
             return new ValenceException(ErrorKind.IMAGE, "registry 'docker': loading " + target.repository() + ":"
                     + target.tag() + " into the local Docker daemon failed: " + e.getMessage()
                     + "; check that 'docker info' works", e);
@@ -82,7 +82,7 @@ final class JibErrors {
 
     private static ValenceException unauthorized(RegistryUnauthorizedException e, ImageSpec spec, ImageTarget target) {
         String denied = e.getImageReference();
-        boolean forTarget = target instanceof ImageTarget.Registry r
+        boolean forTarget = target instanceof RegistryTarget r
                 && denied.equals(r.host() + "/" + r.repositoryPath());
         Optional<Credentials> creds = forTarget ? spec.targetCredentials() : spec.baseCredentials();
         String status = e.getCause() instanceof ResponseException re ? "HTTP " + re.getStatusCode() : "unauthorized";

@@ -89,12 +89,12 @@ final class JibImageBuilder implements ImageBuilder {
             throw JibErrors.translate(e, spec, target);
         }
         String digest = result.getDigest().toString();
-        if (target instanceof ImageTarget.Tar tar) {
+        if (target instanceof TarTarget tar) {
             LOG.info("image {}:{} written to {}; load it into minikube with: {}", tar.repository(), tar.tag(),
                     tar.path(), tar.loadCommand());
             return new ImageRef(tar.repository(), tar.tag(), digest, Optional.of(tar.loadCommand()));
         }
-        if (target instanceof ImageTarget.Docker) {
+        if (target instanceof DockerTarget) {
             LOG.info("image {}:{} loaded into the local Docker daemon", target.repository(), target.tag());
         } else if (result.isImagePushed()) {
             LOG.info("pushed {}:{} ({})", target.repository(), target.tag(), digest);
@@ -107,13 +107,13 @@ final class JibImageBuilder implements ImageBuilder {
     @Override
     public boolean exists(ImageRef image, ImageSpec spec) {
         ImageTarget target = ImageTarget.parse(spec.target());
-        if (target instanceof ImageTarget.Tar tar) {
+        if (target instanceof TarTarget tar) {
             return Files.isRegularFile(tar.path());
         }
-        if (target instanceof ImageTarget.Docker) {
+        if (target instanceof DockerTarget) {
             return existsInDaemon(image);
         }
-        ImageReference ref = ((ImageTarget.Registry) target).reference();
+        ImageReference ref = ((RegistryTarget) target).reference();
         boolean loopback = ImageTarget.isLoopback(ref.getRegistry());
         Optional<Credentials> creds = spec.targetCredentials();
         FailoverHttpClient http = new FailoverHttpClient(spec.allowInsecure() || loopback, loopback,
@@ -161,7 +161,7 @@ final class JibImageBuilder implements ImageBuilder {
     }
 
     private Containerizer containerizer(ImageTarget target, ImageSpec spec) {
-        if (target instanceof ImageTarget.Registry registry) {
+        if (target instanceof RegistryTarget registry) {
             RegistryImage image = RegistryImage.named(registry.reference());
             spec.targetCredentials().ifPresent(c -> {
                 image.addCredential(c.username(), c.password());
@@ -169,17 +169,17 @@ final class JibImageBuilder implements ImageBuilder {
             });
             return Containerizer.to(image);
         }
-        if (target instanceof ImageTarget.Docker d) {
+        if (target instanceof DockerTarget d) {
             Path command = docker.locate();
             return Containerizer.to(DockerDaemonImage.named(d.reference()).setDockerExecutable(command)
                     .setDockerEnvironment(docker.dockerEnvironment()));
         }
-        ImageTarget.Tar tar = (ImageTarget.Tar) target;
+        TarTarget tar = (TarTarget) target;
         prepareTarDirectory(tar);
         return Containerizer.to(TarImage.at(tar.path()).named(tar.reference()));
     }
 
-    private static void prepareTarDirectory(ImageTarget.Tar tar) {
+    private static void prepareTarDirectory(TarTarget tar) {
         Path dir = tar.path().getParent();
         try {
             Files.createDirectories(dir);
@@ -193,7 +193,7 @@ final class JibImageBuilder implements ImageBuilder {
         }
     }
 
-    private static ValenceException unwritable(ImageTarget.Tar tar, String why, Exception cause) {
+    private static ValenceException unwritable(TarTarget tar, String why, Exception cause) {
         return new ValenceException(ErrorKind.IMAGE, "cannot write the image tar " + tar.path() + " (" + why
                 + "); set cache_dir to a writable directory", cause);
     }
@@ -215,7 +215,7 @@ final class JibImageBuilder implements ImageBuilder {
         if (spec.allowInsecure()) {
             return true;
         }
-        if (target instanceof ImageTarget.Registry r && ImageTarget.isLoopback(r.host())) {
+        if (target instanceof RegistryTarget r && ImageTarget.isLoopback(r.host())) {
             return true;
         }
         return !spec.baseImage().equals("scratch") && baseRegistry(spec).map(ImageTarget::isLoopback).orElse(false);
