@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of Valence on a fresh Debian machine: installs what the tests start on loopback
+# (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks) when missing — quick when
+# already there — then runs `mvn -B verify`. Extra arguments go to Maven.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+command -v java >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || apt_missing+=(maven)
+command -v docker-registry >/dev/null || apt_missing+=(docker-registry)
+command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
+command -v npm >/dev/null || apt_missing+=(nodejs npm)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  echo "installing: ${apt_missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+npm_missing=()
+command -v azurite-blob >/dev/null || npm_missing+=(azurite@3)
+command -v hcl2json >/dev/null || npm_missing+=(@cdktf/hcl2json@0.21.0)
+if [ ${#npm_missing[@]} -gt 0 ]; then
+  echo "installing (npm): ${npm_missing[*]}"
+  as_root npm install -g --no-audit --no-fund --loglevel=error "${npm_missing[@]}" >/dev/null
+fi
+
+exec mvn -B verify "$@"
