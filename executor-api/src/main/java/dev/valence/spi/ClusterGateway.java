@@ -41,6 +41,15 @@ public interface ClusterGateway extends AutoCloseable {
     /** Checks the cluster answers and the namespace is usable; throws with the reason if not. */
     void check();
 
+    /**
+     * Whether the current identity may {@code verb} the {@code resource} (API {@code group}, empty for
+     * core; {@code subresource} such as {@code log} or empty) in this namespace, asked with a
+     * SelfSubjectAccessReview. Used by {@code valence doctor}.
+     */
+    default boolean allowed(String verb, String group, String resource, String subresource) {
+        throw dev.valence.api.ValenceException.notBuiltYet("access review for this cluster client");
+    }
+
     @Override
     void close();
 }
