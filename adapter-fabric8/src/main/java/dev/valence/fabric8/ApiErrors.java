@@ -28,7 +28,9 @@ final class ApiErrors {
         if (t instanceof ValenceException v) {
             return v;
         }
-        String target = resource + (name.isEmpty() ? "" : " '" + name + "'") + " in namespace '" + connection.namespace() + "'";
+        boolean namespaced = !resource.startsWith("the ") && !resource.equals("namespaces");
+        String target = resource + (name.isEmpty() ? "" : " '" + name + "'")
+                + (namespaced ? " in namespace '" + connection.namespace() + "'" : "");
         String where = connection.server() + " (" + connection.describe() + ")";
         if (t instanceof KubernetesClientException k && k.getCode() > 0) {
             String serverSays = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
@@ -65,6 +67,11 @@ final class ApiErrors {
     }
 
     static Throwable unwrap(Throwable t) {
+        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof ValenceException) {
+                return c; // e.g. from an exec credential plugin, thrown inside the request
+            }
+        }
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }

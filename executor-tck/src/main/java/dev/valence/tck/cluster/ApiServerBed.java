@@ -65,6 +65,7 @@ public final class ApiServerBed implements AutoCloseable {
     private final Map<String, String> logs = new ConcurrentHashMap<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<Request> seen = Collections.synchronizedList(new ArrayList<>());
+    private volatile java.util.function.Predicate<String> bearerAccepted;
     private KubernetesClient client;
     private Path kubeconfig;
 
@@ -214,6 +215,15 @@ public final class ApiServerBed implements AutoCloseable {
     }
 
     /**
+     * From now on, requests (other than the bed's own) must carry {@code Authorization: Bearer <token>}
+     * with a token the predicate accepts, else they get 401 as from a real API server; null turns
+     * the check off.
+     */
+    public void requireBearer(java.util.function.Predicate<String> accepted) {
+        this.bearerAccepted = accepted;
+    }
+
+    /**
      * Every request the server received since the last call (oldest first), except those of the
      * bed's own {@link #client()} (the test and the stand-in), and forgets them.
      */
@@ -302,6 +312,15 @@ public final class ApiServerBed implements AutoCloseable {
         public MockResponse dispatch(RecordedRequest request) {
             String path = request.getPath();
             String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+            java.util.function.Predicate<String> auth = bearerAccepted;
+            if (auth != null && request.getHeader(TEST_SIDE_HEADER) == null) {
+                String header = request.getHeader("Authorization");
+                boolean ok = header != null && header.startsWith("Bearer ") && auth.test(header.substring(7).trim());
+                if (!ok) {
+                    return json(401, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                            + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
+                }
+            }
             for (Fault f : faults) {
                 if (f.method().equals(request.getMethod()) && f.path().matcher(bare).matches()) {
                     synchronized (f) {
