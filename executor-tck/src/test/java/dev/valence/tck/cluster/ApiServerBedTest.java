@@ -130,6 +130,32 @@ class ApiServerBedTest {
     }
 
     @Test
+    void automaticModeRunsEachNewJobThroughTheRunner() throws Exception {
+        BlockingQueue<JobControllerStandIn.PodRun> runs = new LinkedBlockingQueue<>();
+        try (JobControllerStandIn auto = new JobControllerStandIn(bed)) {
+            auto.runJobsWith(pod -> {
+                runs.add(pod);
+                return new JobControllerStandIn.Result(pod.jobName().endsWith("ok") ? 0 : 4, "ran " + pod.jobName() + "\n");
+            });
+            job("bed-auto-ok");
+            job("bed-auto-bad");
+            var jobs = bed.client().batch().v1().jobs().inNamespace(NS);
+            Job ok = jobs.withName("bed-auto-ok").waitUntilCondition(j -> j.getStatus() != null
+                    && j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() == 1, 20, TimeUnit.SECONDS);
+            Job bad = jobs.withName("bed-auto-bad").waitUntilCondition(j -> j.getStatus() != null
+                    && j.getStatus().getFailed() != null && j.getStatus().getFailed() == 1, 20, TimeUnit.SECONDS);
+            assertNotNull(ok);
+            assertNotNull(bad);
+            JobControllerStandIn.PodRun run = runs.poll(5, TimeUnit.SECONDS);
+            assertNotNull(run);
+            assertEquals(List.of("sh", "-c", "true"), run.command());
+            assertEquals("busybox", run.image());
+            String pod = controller.podName(NS, "bed-auto-bad");
+            assertEquals("ran bed-auto-bad\n", bed.client().pods().inNamespace(NS).withName(pod).getLog());
+        }
+    }
+
+    @Test
     void scriptedLogsHonourTailLines() {
         job("bed-log");
         controller.writeLog(NS, "bed-log", "a\nb\nc\n");
