@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,10 +73,14 @@ final class JibImageBuilder implements ImageBuilder {
         // Sorted, so that the config (and so the digest) does not depend on a map's iteration order.
         container.setEnvironment(new TreeMap<>(spec.environment()));
 
+        // Jib's work runs on an executor owned here and drained before build() returns, so that no
+        // step of a failed build keeps writing into the cache afterwards.
+        ExecutorService jibThreads = Executors.newCachedThreadPool(JibImageBuilder::daemonThread);
         Containerizer containerizer = containerizer(target, spec)
                 .setAllowInsecureRegistries(allowInsecure(spec, target))
                 .setBaseImageLayersCache(cacheDir.resolve("base"))
                 .setApplicationLayersCache(cacheDir.resolve("layers"))
+                .setExecutorService(jibThreads)
                 .setToolName("valence")
                 .addEventHandler(LogEvent.class, JibImageBuilder::log);
         JibContainer result;
@@ -87,6 +93,8 @@ final class JibImageBuilder implements ImageBuilder {
             throw JibErrors.translate(e.getCause() == null ? e : e.getCause(), spec, target);
         } catch (RegistryException | IOException | CacheDirectoryCreationException e) {
             throw JibErrors.translate(e, spec, target);
+        } finally {
+            drain(jibThreads);
         }
         String digest = result.getDigest().toString();
         if (target instanceof TarTarget tar) {
@@ -287,6 +295,24 @@ final class JibImageBuilder implements ImageBuilder {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    private static Thread daemonThread(Runnable r) {
+        Thread t = new Thread(r, "valence-jib");
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void drain(ExecutorService threads) {
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(60, TimeUnit.SECONDS)) {
+                threads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            threads.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 
