@@ -1,22 +1,178 @@
 package dev.valence.store.azure;
 
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
-import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.ArtifactStoreFactory;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** ArtifactStore on Azure Blob (not built yet). */
+/**
+ * The Azure Blob store: {@code data_store = azblob://container/prefix}; the account and its key or
+ * SAS token from settings or the standard {@code AZURE_STORAGE_*} variables, or a whole connection
+ * string ({@code azure_connection_string}). Talks HTTP through the JDK client (no Netty).
+ */
 public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(AzureBlobStoreFactory.class);
+    /** Plugin setting (secret): a storage connection string; takes precedence over the other keys. */
+    static final String CONNECTION_STRING = "azure_connection_string";
+    /** Plugin setting: storage account name; default {@code AZURE_STORAGE_ACCOUNT}. */
+    static final String ACCOUNT = "azure_account";
+    /** Plugin setting (secret): the account's shared key; default {@code AZURE_STORAGE_KEY}. */
+    static final String ACCOUNT_KEY = "azure_account_key";
+    /** Plugin setting (secret): a SAS token for the account or container; default {@code AZURE_STORAGE_SAS_TOKEN}. */
+    static final String SAS_TOKEN = "azure_sas_token";
+    /** Plugin setting: the blob endpoint; default {@code https://<account>.blob.core.windows.net}. */
+    static final String ENDPOINT = "azure_blob_endpoint";
+
+    private final Map<String, String> env;
+
+    /** A factory reading the process environment for {@code AZURE_STORAGE_*} defaults. */
+    public AzureBlobStoreFactory() {
+        this(System.getenv());
+    }
+
+    AzureBlobStoreFactory(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
     @Override
     public String name() {
         return "azblob";
     }
+
     @Override
-    public java.util.Set<String> schemes() {
-        return java.util.Set.of("azblob");
+    public Set<String> schemes() {
+        return Set.of("azblob");
     }
+
+    @Override
+    public Map<String, String> settingKeys() {
+        return Map.of(CONNECTION_STRING, "", ACCOUNT, "", ACCOUNT_KEY, "", SAS_TOKEN, "", ENDPOINT, "");
+    }
+
+    @Override
+    public Set<String> sensitiveKeys() {
+        return Set.of(CONNECTION_STRING, ACCOUNT_KEY, SAS_TOKEN);
+    }
+
     @Override
     public ArtifactStore create(Settings settings) {
-        throw ValenceException.notBuiltYet("ArtifactStore on Azure Blob");
+        AzureLocation where = AzureLocation.parse(settings.dataStore());
+        HttpClient http = new JdkHttpClientBuilder().build();
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        List<String> secrets = new ArrayList<>();
+        String endpointSetting = value(settings, ENDPOINT, null);
+        String connectionString = value(settings, CONNECTION_STRING, "AZURE_STORAGE_CONNECTION_STRING");
+        if (!connectionString.isEmpty()) {
+            secrets.add(connectionString);
+            try {
+                builder.connectionString(connectionString);
+            } catch (IllegalArgumentException e) {
+                throw ValenceException.config(CONNECTION_STRING, "****", "expected an Azure storage connection string"
+                        + " (DefaultEndpointsProtocol=https;AccountName=<name>;AccountKey=<key>;EndpointSuffix="
+                        + "core.windows.net, or with BlobEndpoint= and SharedAccessSignature=)");
+            }
+        } else {
+            String account = value(settings, ACCOUNT, "AZURE_STORAGE_ACCOUNT");
+            if (account.isEmpty()) {
+                throw new ValenceException(ErrorKind.CONFIG, "no Azure storage account for data_store '" + where
+                        + "': set " + ACCOUNT + " (or AZURE_STORAGE_ACCOUNT) with " + ACCOUNT_KEY + " (AZURE_STORAGE_KEY) or "
+                        + SAS_TOKEN + " (AZURE_STORAGE_SAS_TOKEN), or set " + CONNECTION_STRING);
+            }
+            String key = value(settings, ACCOUNT_KEY, "AZURE_STORAGE_KEY");
+            String sas = value(settings, SAS_TOKEN, "AZURE_STORAGE_SAS_TOKEN");
+            if (!key.isEmpty()) {
+                secrets.add(key);
+                if (!isBase64(key)) {
+                    throw ValenceException.config(ACCOUNT_KEY, "****", "expected the base64 shared key of account '"
+                            + account + "' (az storage account keys list)");
+                }
+                builder.credential(new StorageSharedKeyCredential(account, key));
+            } else if (!sas.isEmpty()) {
+                secrets.add(sas);
+                builder.sasToken(sas);
+            } else {
+                throw new ValenceException(ErrorKind.CONFIG, "no credential for Azure storage account '" + account
+                        + "' (data_store '" + where + "'): set " + ACCOUNT_KEY + " (or AZURE_STORAGE_KEY), " + SAS_TOKEN
+                        + " (or AZURE_STORAGE_SAS_TOKEN), or " + CONNECTION_STRING);
+            }
+            builder.endpoint(endpointSetting.isEmpty() ? defaultEndpoint(account) : endpoint(endpointSetting));
+        }
+        if (!connectionString.isEmpty() && !endpointSetting.isEmpty()) {
+            builder.endpoint(endpoint(endpointSetting));
+        }
+        BlobServiceClient service = builder.buildClient();
+        String account = service.getAccountName();
+        String endpoint = trimSlash(service.getAccountUrl());
+        AzureErrors errors = new AzureErrors(where, account, endpoint, secrets);
+        BlobContainerClient container = service.getBlobContainerClient(where.container());
+        boolean exists;
+        try {
+            exists = container.exists();
+        } catch (RuntimeException e) {
+            throw errors.translate("opening data_store '" + where + "'", e);
+        }
+        if (!exists) {
+            throw new ValenceException(ErrorKind.STORE, "opening data_store '" + where + "' failed: " + errors.container()
+                    + " does not exist; create it (az storage container create --account-name " + account + " --name "
+                    + where.container() + ") or fix data_store");
+        }
+        LOG.debug("Azure Blob data store {} in account {} at {}", where, account, endpoint);
+        return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.container()),
+                where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)));
+    }
+
+    private String value(Settings settings, String key, String envName) {
+        String v = settings.getString(key).orElse("").trim();
+        if (v.isEmpty() && envName != null) {
+            v = env.getOrDefault(envName, "").trim();
+        }
+        return v;
+    }
+
+    private static String defaultEndpoint(String account) {
+        return "https://" + account + ".blob.core.windows.net";
+    }
+
+    private static String endpoint(String value) {
+        String accepted = "expected the http or https URL of the account's blob service, such as"
+                + " https://<account>.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1";
+        try {
+            URI uri = URI.create(value);
+            if (uri.getHost() == null || !("http".equalsIgnoreCase(uri.getScheme())
+                    || "https".equalsIgnoreCase(uri.getScheme()))) {
+                throw ValenceException.config(ENDPOINT, value, accepted);
+            }
+        } catch (IllegalArgumentException e) {
+            throw ValenceException.config(ENDPOINT, value, accepted);
+        }
+        return trimSlash(value);
+    }
+
+    private static String trimSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static boolean isBase64(String s) {
+        try {
+            Base64.getDecoder().decode(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }
