@@ -124,7 +124,10 @@ public final class KubernetesExecutor implements Executor {
         if (run.isDone()) {
             return;
         }
-        JobRef job = gateway.submit(jobSpec(call, jobName, ref.jobReference()));
+        // an image loaded into a daemon or from a tar has no registry digest: name it by its tag there
+        String reference = settings.registry().equals("docker") || settings.registry().equals("tar")
+                ? ref.tagged() : ref.jobReference();
+        JobRef job = gateway.submit(jobSpec(call, jobName, reference));
         LOG.info(job.adopted() ? "task '{}': re-attached to Job {} in namespace {}" : "task '{}': Job {} submitted in namespace {}",
                 call.taskName(), job.name(), job.namespace());
         run.onCancel(() -> {

@@ -39,8 +39,11 @@ public final class Launcher {
         System.exit(run(System.getenv(), Thread.currentThread().getContextClassLoader(), System.err));
     }
 
-    /** Runs one task; returns the exit code. */
-    static int run(Map<String, String> env, ClassLoader loader, PrintStream log) {
+    /**
+     * Runs one task as a pod with this environment would, writing the launcher's own lines to
+     * {@code log}; returns the exit code. For embedding (and for test stand-ins of a pod).
+     */
+    public static int run(Map<String, String> env, ClassLoader loader, PrintStream log) {
         String dispatch = env.get(DISPATCH_ENV);
         String node = env.get(NODE_ENV);
         if (dispatch == null || node == null) {

@@ -151,7 +151,8 @@ final class TaskImages {
         String repo = settings.imageRepo();
         return switch (registry) {
             case "docker" -> "docker://" + repo + ":" + hash;
-            case "tar" -> "tar://" + settings.cacheDir().resolve("images").resolve(repo.replace('/', '-') + "-" + hash + ".tar");
+            case "tar" -> "tar://" + settings.cacheDir().resolve("images").resolve(repo.replace('/', '-') + "-" + hash + ".tar")
+                    + "#" + repo + ":" + hash;
             default -> registry + "/" + repo + ":" + hash;
         };
     }
