@@ -5,6 +5,7 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
@@ -120,16 +121,12 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         String endpoint = trimSlash(service.getAccountUrl());
         AzureErrors errors = new AzureErrors(where, account, endpoint, secrets);
         BlobContainerClient container = service.getBlobContainerClient(where.container());
-        boolean exists;
         try {
-            exists = container.exists();
+            // Listing needs only the permission the store needs anyway (a container SAS with 'l' will do).
+            container.listBlobs(new ListBlobsOptions().setPrefix(where.folder("")).setMaxResultsPerPage(1), null)
+                    .iterator().hasNext();
         } catch (RuntimeException e) {
             throw errors.translate("opening data_store '" + where + "'", e);
-        }
-        if (!exists) {
-            throw new ValenceException(ErrorKind.STORE, "opening data_store '" + where + "' failed: " + errors.container()
-                    + " does not exist; create it (az storage container create --account-name " + account + " --name "
-                    + where.container() + ") or fix data_store");
         }
         LOG.debug("Azure Blob data store {} in account {} at {}", where, account, endpoint);
         return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.container()),

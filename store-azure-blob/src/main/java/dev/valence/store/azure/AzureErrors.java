@@ -38,7 +38,7 @@ final class AzureErrors {
                         + " --name " + where.container() + ") or fix data_store '" + where + "'";
             }
             if (b.getStatusCode() == 403) {
-                return "access to " + container() + " was denied (" + detail + "); check the account key, SAS token or"
+                return "access to " + container() + " was denied (403 " + b.getErrorCode() + "); check the account key, SAS token or"
                         + " connection string, and that it may read, write, list and delete blobs";
             }
             return container() + " answered " + detail;
