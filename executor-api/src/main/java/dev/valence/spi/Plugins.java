@@ -64,6 +64,23 @@ public final class Plugins {
                         + clusterClient + "' (installed: " + names(all, PluginFactory::name) + ")"));
     }
 
+    /**
+     * The gateway for these settings: the one {@code cluster_client} names; when that is only the
+     * default and no such adapter is installed, the sole installed one; else an error.
+     */
+    public ClusterGatewayFactory clusterGateway(dev.valence.api.Settings settings) {
+        String name = settings.clusterClient();
+        List<ClusterGatewayFactory> all = of(ClusterGatewayFactory.class);
+        boolean explicit = settings.entry("cluster_client").map(e -> e.source() != dev.valence.api.Settings.Source.DEFAULT)
+                .orElse(false);
+        if (!explicit && all.size() == 1 && all.stream().noneMatch(f -> f.name().equals(name))) {
+            LOG.info("cluster_client not set and '{}' not installed: using the only one installed, '{}'", name,
+                    all.get(0).name());
+            return all.get(0);
+        }
+        return clusterGateway(name);
+    }
+
     /** The store serving the scheme of {@code dataStore}. */
     public ArtifactStoreFactory artifactStore(String dataStore) {
         String scheme = scheme(dataStore);

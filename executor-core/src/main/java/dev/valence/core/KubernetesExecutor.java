@@ -55,7 +55,7 @@ public final class KubernetesExecutor implements Executor {
     private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
         this.settings = settings;
         this.store = plugins.artifactStore(settings.dataStore()).create(settings);
-        this.gateway = plugins.clusterGateway(settings.clusterClient()).create(settings);
+        this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
         this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");

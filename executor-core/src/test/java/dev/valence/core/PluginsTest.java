@@ -69,6 +69,28 @@ class PluginsTest {
     }
 
     @Test
+    void theSoleInstalledClusterClientIsUsedOnlyWhenNoneWasAskedFor() {
+        InProcessCluster cluster = new InProcessCluster();
+        var official = new dev.valence.spi.ClusterGatewayFactory() {
+            @Override
+            public String name() {
+                return "official";
+            }
+
+            @Override
+            public dev.valence.spi.ClusterGateway create(Settings settings) {
+                return cluster;
+            }
+        };
+        Plugins plugins = Plugins.of(List.of(official));
+        Settings defaults = Settings.builder().environment(java.util.Map.of()).userHome(tmp).build();
+        assertEquals("official", plugins.clusterGateway(defaults).name());
+        Settings asked = Settings.builder().environment(java.util.Map.of()).userHome(tmp).clusterClient("fabric8").build();
+        ValenceException e = assertThrows(ValenceException.class, () -> plugins.clusterGateway(asked));
+        assertEquals("no ClusterGateway for cluster_client 'fabric8' (installed: official)", e.getMessage());
+    }
+
+    @Test
     void noImageBuilderIsAClearError() {
         ValenceException e = assertThrows(ValenceException.class, () -> Plugins.of(List.of()).imageBuilder("tar"));
         assertEquals("no ImageBuilder for registry 'tar' (installed: none)", e.getMessage());
