@@ -188,9 +188,19 @@ final class Fabric8Gateway implements ClusterGateway {
         return s.getActive() != null && s.getActive() > 0 ? JobInfo.Phase.RUNNING : JobInfo.Phase.PENDING;
     }
 
+    /** Env names whose values {@link #render} masks, as Settings masks secret-looking keys. */
+    private static final java.util.regex.Pattern SECRET_ENV = java.util.regex.Pattern.compile(
+            "(?i).*(password|passwd|secret|token|credential|private_key|access_key|api_key|account_key).*");
+
     @Override
     public String render(JobSpec spec) {
-        return Serialization.asYaml(JobManifest.build(spec, namespace()));
+        Job job = JobManifest.build(spec, namespace());
+        job.getSpec().getTemplate().getSpec().getContainers().forEach(c -> c.getEnv().forEach(e -> {
+            if (SECRET_ENV.matcher(e.getName()).matches() && e.getValue() != null && !e.getValue().isEmpty()) {
+                e.setValue("****");
+            }
+        }));
+        return Serialization.asYaml(job);
     }
 
     @Override

@@ -60,6 +60,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  *       ({@code BackoffLimitExceeded}, {@code DeadlineExceeded}); a plain non-zero exit says
  *       {@code exit code N} in the message; {@code Deleted} when the Job went away.</li>
  *   <li>Following many Jobs makes no request naming one Job: one shared watch (or list) serves all.</li>
+ *   <li>{@code OOMKilled} and {@code Evicted} fail fast when the Job has no retries left
+ *       ({@code backoffLimit} 0, as here); with retries left the Job controller retries.</li>
+ *   <li>{@code render} masks the values of env variables with secret-looking names
+ *       ({@code PASSWORD}, {@code TOKEN}, {@code SECRET}, ...); {@code submit} does not.</li>
  * </ul>
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -279,6 +283,17 @@ public abstract class ClusterGatewayContract {
         String yaml = gateway.render(referenceSpec());
         assertEquals(StoredManifests.fromYaml(REFERENCE_JOB_YAML), StoredManifests.fromYaml(yaml));
         assertNull(stored("valence-ref-d1-n1"), "render must not create the Job");
+    }
+
+    @Test
+    void renderMasksSecretLookingEnvValues() {
+        JobSpec spec = JobSpec.builder().name("valence-secret-n1").image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "dsecret").label(ClusterGateway.NODE_LABEL, "n1")
+                .env(Map.of("DB_PASSWORD", "hunter2-x9", "API_TOKEN", "tok-x9", "MODE", "fast")).build();
+        String yaml = gateway.render(spec);
+        assertFalse(yaml.contains("hunter2-x9") || yaml.contains("tok-x9"), yaml);
+        assertTrue(yaml.contains("fast"), yaml);
+        assertTrue(yaml.contains("DB_PASSWORD") && yaml.contains("API_TOKEN"), yaml);
     }
 
     @Test
