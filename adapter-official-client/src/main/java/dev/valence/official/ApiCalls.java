@@ -9,12 +9,14 @@ import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +99,8 @@ final class ApiCalls {
                 LOG.debug("{} on {}: HTTP {}, retry {} in {} ms", op, server, e.getCode(), attempt, backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2);
+            } catch (ValenceException e) {
+                throw e; // from our own authentication (an exec plugin that failed)
             } catch (RuntimeException e) {
                 // client-java throws IllegalArgumentException / JsonParseException for a body it cannot read
                 throw new ValenceException(ErrorKind.CLUSTER, "cannot read the answer of " + server + " to " + op
@@ -128,7 +132,7 @@ final class ApiCalls {
                     + origin + " (401 Unauthorized) when trying to " + op + "; the token or certificate is missing, expired or "
                     + "not trusted: refresh it (e.g. 'aws eks update-kubeconfig', 'minikube update-context') and check the user "
                     + "of the context", e);
-            case 403 -> new ValenceException(ErrorKind.PERMISSION, "forbidden: " + origin + " may not " + op.verb() + " "
+            case 403 -> new ValenceException(ErrorKind.PERMISSION, "forbidden (403): " + origin + " may not " + op.verb() + " "
                     + op.resource() + (op.namespace().isEmpty() ? "" : " in namespace '" + op.namespace() + "'") + " on "
                     + server + (detail.isEmpty() ? "" : " (" + detail + ")") + "; grant it with a Role and RoleBinding "
                     + "(see infra/) or use another k8s_context", e);
@@ -148,16 +152,23 @@ final class ApiCalls {
 
     private ValenceException unreachable(Op op, ApiException e) {
         Throwable cause = rootCause(e);
-        if (cause instanceof SSLPeerUnverifiedException || cause instanceof CertificateException
-                || (cause instanceof SSLHandshakeException && String.valueOf(cause.getMessage()).contains("certif"))) {
-            return new ValenceException(ErrorKind.CLUSTER, "the TLS certificate of " + server + " is not trusted by "
-                    + origin + " (" + cause.getMessage() + ") when trying to " + op + "; check certificate-authority "
-                    + "(-data) of the cluster in the kubeconfig, or that the server URL is the right cluster", e);
+        if (find(e, CertPathValidatorException.class) || find(e, CertPathBuilderException.class)
+                || find(e, CertificateException.class) || cause instanceof SSLPeerUnverifiedException) {
+            String what = find(e, CertificateExpiredException.class) ? "has expired" : "is not trusted by " + origin;
+            return new ValenceException(ErrorKind.CLUSTER, "the TLS certificate of " + server + " " + what + " ("
+                    + cause.getMessage() + ") when trying to " + op + "; check certificate-authority (-data) of the "
+                    + "cluster in the kubeconfig, and that the server URL is the right cluster", e);
+        }
+        if (cause instanceof SSLException && String.valueOf(cause.getMessage()).contains("fatal alert")) {
+            return new ValenceException(ErrorKind.PERMISSION, server + " refused the TLS handshake (" + cause.getMessage()
+                    + ") when trying to " + op + ": the client certificate of " + origin + " is missing, expired or "
+                    + "signed by a CA the cluster does not trust; check client-certificate (-data) of the user, "
+                    + "e.g. with 'openssl x509 -noout -enddate -issuer'", e);
         }
         if (cause instanceof SSLException) {
             return new ValenceException(ErrorKind.CLUSTER, "TLS with " + server + " failed (" + cause.getMessage()
-                    + ") when trying to " + op + "; check the server URL, the client certificate of the user (expired?) "
-                    + "and the certificate-authority of " + origin, e);
+                    + ") when trying to " + op + "; check the server URL (https for an API server) and the "
+                    + "certificate-authority of " + origin, e);
         }
         String why = cause instanceof ConnectException ? "connection refused"
                 : cause instanceof UnknownHostException ? "unknown host"
@@ -167,6 +178,15 @@ final class ApiCalls {
         return new ValenceException(ErrorKind.CLUSTER, "cannot reach the Kubernetes API at " + server + " (" + why
                 + ") when trying to " + op + "; check the cluster is running ('kubectl cluster-info') and that "
                 + "k8s_config_file and k8s_context point at it (using " + origin + ")", e);
+    }
+
+    private static boolean find(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable t) {

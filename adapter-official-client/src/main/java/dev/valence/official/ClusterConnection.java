@@ -4,7 +4,6 @@ import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -26,6 +25,8 @@ import java.util.Optional;
 final class ClusterConnection {
     /** Where a pod finds its service account token, CA and namespace. */
     static final Path SERVICE_ACCOUNT_DIR = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+    /** How often token files (service account, kubeconfig tokenFile) are re-read, for rotated tokens. */
+    static final Duration TOKEN_REFRESH = Duration.ofMinutes(1);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final ApiClient client;
@@ -62,19 +63,23 @@ final class ClusterConnection {
 
     /** Connects as the settings say, in this process's environment. */
     static ClusterConnection open(Settings settings) {
-        return open(settings, System.getenv(), SERVICE_ACCOUNT_DIR);
+        return open(settings, System.getenv(), SERVICE_ACCOUNT_DIR, TOKEN_REFRESH);
     }
 
-    /** Connects as the settings say; {@code env} and {@code serviceAccountDir} are the pod's, for in-cluster config. */
-    static ClusterConnection open(Settings settings, Map<String, String> env, Path serviceAccountDir) {
+    /**
+     * Connects as the settings say; {@code env} and {@code serviceAccountDir} are the pod's, for
+     * in-cluster config; token files are re-read every {@code tokenRefresh}.
+     */
+    static ClusterConnection open(Settings settings, Map<String, String> env, Path serviceAccountDir, Duration tokenRefresh) {
         Optional<Path> file = settings.k8sConfigFile();
         if (file.isPresent()) {
-            return fromKubeconfig(file.get(), settings.k8sContext(), settings.namespace());
+            return fromKubeconfig(file.get(), settings.k8sContext(), settings.namespace(), tokenRefresh);
         }
-        return inCluster(env, serviceAccountDir, settings.namespace());
+        return inCluster(env, serviceAccountDir, settings.namespace(), tokenRefresh);
     }
 
-    private static ClusterConnection fromKubeconfig(Path file, Optional<String> wantedContext, Optional<String> namespace) {
+    private static ClusterConnection fromKubeconfig(Path file, Optional<String> wantedContext, Optional<String> namespace,
+                                                    Duration tokenRefresh) {
         if (!Files.isRegularFile(file)) {
             throw new ValenceException(ErrorKind.CONFIG, "k8s_config_file '" + file + "' does not exist or is not a file; "
                     + "set k8s_config_file (or KUBECONFIG) to your kubeconfig, e.g. ~/.kube/config");
@@ -106,7 +111,9 @@ final class ClusterConnection {
         }
         ApiClient client;
         try {
-            client = ClientBuilder.kubeconfig(config).setReadTimeout(READ_TIMEOUT).build();
+            client = KubeconfigClient.build(config, file, origin, READ_TIMEOUT, tokenRefresh);
+        } catch (ValenceException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new ValenceException(ErrorKind.CONFIG, "cannot use the credentials of " + origin + ": " + e.getMessage()
                     + "; check its user entry (certificates, token, exec plugin)", e);
@@ -116,7 +123,8 @@ final class ClusterConnection {
         return new ClusterConnection(client, client.getBasePath(), ns, origin);
     }
 
-    private static ClusterConnection inCluster(Map<String, String> env, Path serviceAccountDir, Optional<String> namespace) {
+    private static ClusterConnection inCluster(Map<String, String> env, Path serviceAccountDir, Optional<String> namespace,
+                                               Duration tokenRefresh) {
         String host = env.get("KUBERNETES_SERVICE_HOST");
         String port = env.get("KUBERNETES_SERVICE_PORT");
         if (host == null || host.isBlank() || port == null || port.isBlank()) {
@@ -127,7 +135,7 @@ final class ClusterConnection {
         String server = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         ApiClient client;
         try {
-            client = InCluster.client(server, serviceAccountDir, READ_TIMEOUT);
+            client = InCluster.client(server, serviceAccountDir, READ_TIMEOUT, tokenRefresh);
         } catch (IOException e) {
             throw new ValenceException(ErrorKind.CONFIG, "cannot use " + origin + ": " + e.getMessage()
                     + "; check the pod mounts its service account token (automountServiceAccountToken)", e);

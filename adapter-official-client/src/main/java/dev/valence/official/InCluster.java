@@ -2,28 +2,26 @@ package dev.valence.official;
 
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
-import io.kubernetes.client.util.credentials.TokenFileAuthentication;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * In-cluster configuration from a service account directory: what {@code ClientBuilder.cluster()}
- * does, with the directory as a parameter. The token file is re-read every minute
- * ({@link TokenFileAuthentication}), so a rotated (projected) token is picked up.
+ * does, with the directory as a parameter. The token file is re-read every {@code tokenRefresh} and
+ * after a 401 ({@link TokenFileAuth}), so a rotated (projected) token is picked up.
  */
 final class InCluster {
-    /** How often the projected token file is re-read. */
-    static final Duration TOKEN_REFRESH = Duration.ofMinutes(1);
-
     private InCluster() {
     }
 
-    static ApiClient client(String server, Path serviceAccountDir, Duration readTimeout) throws IOException {
+    static ApiClient client(String server, Path serviceAccountDir, Duration readTimeout, Duration tokenRefresh)
+            throws IOException {
         Path token = serviceAccountDir.resolve("token");
         Path ca = serviceAccountDir.resolve("ca.crt");
         if (!Files.isReadable(token)) {
@@ -31,7 +29,7 @@ final class InCluster {
         }
         ClientBuilder builder = new ClientBuilder()
                 .setBasePath(server)
-                .setAuthentication(new TokenFileAuthentication(token.toString(), TOKEN_REFRESH))
+                .setAuthentication(new TokenFileAuth(token, tokenRefresh, Clock.systemUTC()))
                 .setReadTimeout(readTimeout);
         if (Files.isReadable(ca)) {
             builder.setCertificateAuthority(Files.readAllBytes(ca));

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,9 +147,19 @@ final class OfficialGateway implements ClusterGateway {
         return reads.jobs(namespace(), selector).stream().map(OfficialGateway::info).toList();
     }
 
+    /** Env names whose values {@link #render} masks, as {@code Settings} masks secret-looking keys. */
+    private static final Pattern SECRET_ENV = Pattern.compile(
+            "(?i).*(password|passwd|secret|token|credential|private_key|access_key|api_key|account_key).*");
+
     @Override
     public String render(JobSpec spec) {
-        return Yaml.dump(JobManifest.build(spec, namespace()));
+        V1Job job = JobManifest.build(spec, namespace());
+        job.getSpec().getTemplate().getSpec().getContainers().forEach(c -> c.getEnv().forEach(e -> {
+            if (SECRET_ENV.matcher(e.getName()).matches() && e.getValue() != null && !e.getValue().isEmpty()) {
+                e.setValue("****");
+            }
+        }));
+        return Yaml.dump(job);
     }
 
     @Override

@@ -139,7 +139,7 @@ class OfficialGatewayTest {
         Settings s = Settings.builder().environment(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1")).userHome(home).build();
         assertTrue(s.k8sConfigFile().isEmpty());
         ValenceException e = assertThrows(ValenceException.class,
-                () -> ClusterConnection.open(s, Map.of(), home.resolve("sa")));
+                () -> ClusterConnection.open(s, Map.of(), home.resolve("sa"), ClusterConnection.TOKEN_REFRESH));
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertTrue(e.getMessage().contains("KUBERNETES_SERVICE_HOST") && e.getMessage().contains("k8s_config_file"),
                 e.getMessage());
@@ -149,7 +149,8 @@ class OfficialGatewayTest {
     void inAPodWithoutAServiceAccountTokenIsAConfigError() {
         Settings s = Settings.builder().environment(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1")).userHome(home).build();
         ValenceException e = assertThrows(ValenceException.class, () -> ClusterConnection.open(s,
-                Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1", "KUBERNETES_SERVICE_PORT", "443"), home.resolve("sa")));
+                Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1", "KUBERNETES_SERVICE_PORT", "443"), home.resolve("sa"),
+                ClusterConnection.TOKEN_REFRESH));
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertTrue(e.getMessage().contains("service account") && e.getMessage().contains(home.resolve("sa").toString()),
                 e.getMessage());
