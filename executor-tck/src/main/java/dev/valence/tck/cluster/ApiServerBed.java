@@ -13,7 +13,11 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -300,6 +304,70 @@ public final class ApiServerBed implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The mock's watch listener waits (up to a minute) for its sender thread when a client closes
+     * a watch, and does so on the server's only event loop, stalling every other request; this
+     * runs that close on a thread of its own.
+     */
+    private static final class CloseOffTheEventLoop extends WebSocketListener {
+        private final WebSocketListener delegate;
+
+        CloseOffTheEventLoop(WebSocketListener delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onBeforeAccept(WebSocket ws, Response response) {
+            delegate.onBeforeAccept(ws, response);
+        }
+
+        @Override
+        public void onOpen(WebSocket ws, Response response) {
+            delegate.onOpen(ws, response);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, String text) {
+            delegate.onMessage(ws, text);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, ByteString bytes) {
+            delegate.onMessage(ws, bytes);
+        }
+
+        @Override
+        public void onMessage(WebSocket ws, byte[] bytes) {
+            delegate.onMessage(ws, bytes);
+        }
+
+        @Override
+        public void onPing(WebSocket ws, byte[] bytes) {
+            delegate.onPing(ws, bytes);
+        }
+
+        @Override
+        public void onClosing(WebSocket ws, int code, String reason) {
+            delegate.onClosing(ws, code, reason);
+        }
+
+        @Override
+        public void onClosed(WebSocket ws, int code, String reason) {
+            offLoop(() -> delegate.onClosed(ws, code, reason));
+        }
+
+        @Override
+        public void onFailure(WebSocket ws, Throwable t, Response response) {
+            offLoop(() -> delegate.onFailure(ws, t, response));
+        }
+
+        private static void offLoop(Runnable r) {
+            Thread t = new Thread(r, "api-bed-watch-close");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     /** Logs, /version and faults; everything else goes to the CRUD dispatcher. */
     private final class BedDispatcher extends Dispatcher {
         private final Dispatcher crud;
@@ -347,7 +415,11 @@ public final class ApiServerBed implements AutoCloseable {
                 String body = tailLines == null ? text : tail(text, Integer.parseInt(tailLines));
                 return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody(body);
             }
-            return crud.dispatch(request);
+            MockResponse response = crud.dispatch(request);
+            if (response != null && response.getWebSocketListener() != null) {
+                response.withWebSocketUpgrade(new CloseOffTheEventLoop(response.getWebSocketListener()));
+            }
+            return response;
         }
 
         private MockResponse json(int code, String body) {
