@@ -1,0 +1,111 @@
+package dev.valence.distribution;
+
+import dev.valence.api.Executor;
+import dev.valence.api.Settings;
+import dev.valence.core.KubernetesExecutor;
+import dev.valence.core.LocalExecutor;
+import dev.valence.spi.ClusterGateway;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Which executor {@code valence run} uses, and why: Kubernetes (the current kube context) when the
+ * cluster answers within a short bound, else the local executor, unless the user asked for one.
+ */
+final class ExecutorChoice {
+
+    /** What {@code --executor} asks for. */
+    enum Mode { auto, kubernetes, local }
+
+    /**
+     * The executors a workflow gets: {@code kubernetes} is the local executor when the cluster is not
+     * used; {@code summary} says which and why, for the user.
+     */
+    record Chosen(Executor kubernetes, Executor local, boolean onCluster, String summary) {
+    }
+
+    private final Provider<Settings> settings;
+    private final Provider<ClusterGateway> gateway;
+    private final Provider<KubernetesExecutor> kubernetes;
+    private final Provider<LocalExecutor> local;
+
+    @Inject
+    ExecutorChoice(Provider<Settings> settings, Provider<ClusterGateway> gateway,
+            Provider<KubernetesExecutor> kubernetes, Provider<LocalExecutor> local) {
+        this.settings = settings;
+        this.gateway = gateway;
+        this.kubernetes = kubernetes;
+        this.local = local;
+    }
+
+    /** Picks the executors; with {@code kubernetes} mode, fails when the cluster cannot be used. */
+    Chosen choose(Mode mode, Duration bound) {
+        if (mode == Mode.local) {
+            return fallback("--executor local was given");
+        }
+        Settings s = Failures.unwrapped(settings::get);
+        String target = target(s);
+        if (s.k8sConfigFile().isPresent() && !java.nio.file.Files.isRegularFile(s.k8sConfigFile().get())) {
+            return notUsable(mode, new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CONFIG,
+                    "there is no kubeconfig at " + s.k8sConfigFile().get() + "; start a cluster (minikube start) or "
+                    + "set k8s_config_file / KUBECONFIG"), "there is no kubeconfig at " + s.k8sConfigFile().get()
+                    + " (no cluster configured)");
+        }
+        ClusterGateway g;
+        try {
+            g = Failures.unwrapped(gateway::get);
+        } catch (RuntimeException e) {
+            return notUsable(mode, e, "the cluster client cannot start: " + Failures.message(e));
+        }
+        String where = target + ", namespace '" + g.namespace() + "'";
+        try {
+            CompletableFuture.runAsync(g::check, Daemons.EXECUTOR).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return notUsable(mode, e, "the cluster (" + where + ") did not answer within " + bound.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            return notUsable(mode, e, "the cluster (" + where + ") did not answer: " + Failures.message(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return notUsable(mode, e, "interrupted while checking the cluster");
+        }
+        KubernetesExecutor k8s;
+        try {
+            k8s = Failures.unwrapped(kubernetes::get);
+        } catch (RuntimeException e) {
+            return notUsable(mode, e, "the cluster answered but the Kubernetes executor cannot start: "
+                    + Failures.message(e));
+        }
+        return new Chosen(k8s, local.get(), true, "executor: kubernetes, " + where + " (the cluster answered); tasks "
+                + "run as Jobs there");
+    }
+
+    private Chosen notUsable(Mode mode, Exception e, String why) {
+        if (mode == Mode.kubernetes) {
+            Throwable cause = Failures.unwrap(e);
+            if (cause instanceof RuntimeException r && !(e instanceof TimeoutException)) {
+                throw r;
+            }
+            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CLUSTER, why
+                    + "; 'valence doctor' checks each step");
+        }
+        return fallback(why);
+    }
+
+    private Chosen fallback(String why) {
+        LocalExecutor l = local.get();
+        return new Chosen(l, l, false, "executor: local, because " + why + "; the tasks run in this JVM"
+                + (why.startsWith("--executor") ? "" : " (--executor kubernetes requires the cluster; 'valence doctor' "
+                + "says what is missing)"));
+    }
+
+    /** The kube context the settings name, for messages. */
+    static String target(Settings s) {
+        String context = s.k8sContext().map(c -> "context '" + c + "'").orElse("the current context");
+        return context + s.k8sConfigFile().map(f -> " of " + f).orElse(" (in-cluster config)");
+    }
+}

@@ -1,0 +1,249 @@
+package dev.valence.distribution;
+
+import dev.valence.spi.ArtifactStoreFactory;
+import dev.valence.spi.ClusterGatewayFactory;
+import dev.valence.spi.CredentialProviderFactory;
+import dev.valence.spi.ImageBuilderFactory;
+import dev.valence.spi.PluginFactory;
+import dev.valence.spi.Plugins;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The adapters of this run: those on the application class path plus every jar of the plugins
+ * folder, loaded by a dedicated class loader whose parent is the application's. A jar that cannot be
+ * read, or a provider that cannot be loaded, is named in {@link #problems()} and left out; the others
+ * still load.
+ */
+final class LoadedPlugins implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedPlugins.class);
+    private static final List<Class<? extends PluginFactory>> PORTS = List.of(ClusterGatewayFactory.class,
+            ArtifactStoreFactory.class, ImageBuilderFactory.class, CredentialProviderFactory.class);
+
+    private final Plugins plugins;
+    private final Optional<Path> dir;
+    private final List<Path> jars;
+    private final List<String> problems;
+    private final URLClassLoader loader;
+
+    private LoadedPlugins(Plugins plugins, Optional<Path> dir, List<Path> jars, List<String> problems,
+            URLClassLoader loader) {
+        this.plugins = plugins;
+        this.dir = dir;
+        this.jars = List.copyOf(jars);
+        this.problems = List.copyOf(problems);
+        this.loader = loader;
+    }
+
+    /**
+     * Finds every factory visible to {@code parent} and in the jars of {@code dir} (sorted by file
+     * name); factories named in {@code preferred} come first, so they win a tie.
+     */
+    static LoadedPlugins load(Optional<Path> dir, ClassLoader parent, List<String> preferred) {
+        List<String> problems = new ArrayList<>();
+        List<Path> jars = new ArrayList<>();
+        if (dir.isPresent()) {
+            jars.addAll(readableJars(dir.get(), problems));
+        }
+        URL[] urls = jars.stream().map(LoadedPlugins::url).toArray(URL[]::new);
+        URLClassLoader loader = new URLClassLoader("valence-plugins", urls, parent);
+        List<PluginFactory> found = new ArrayList<>();
+        for (Class<? extends PluginFactory> port : PORTS) {
+            found.addAll(discover(port, loader, jars, problems));
+        }
+        List<PluginFactory> ordered = new ArrayList<>(found);
+        ordered.sort(Comparator.comparingInt(f -> preferred.contains(f.name()) ? 0 : 1));
+        LOG.debug("plugins: {} factories ({} jars in {}), {} problems", ordered.size(), jars.size(),
+                dir.map(Path::toString).orElse("no plugins folder"), problems.size());
+        return new LoadedPlugins(Plugins.of(ordered), dir, jars, problems, loader);
+    }
+
+    /** The registry the rest of Valence selects adapters from. */
+    Plugins plugins() {
+        return plugins;
+    }
+
+    /** The plugins folder, when there is one. */
+    Optional<Path> dir() {
+        return dir;
+    }
+
+    /** The jars of the plugins folder that were put on the plugin class loader. */
+    List<Path> jars() {
+        return jars;
+    }
+
+    /** What could not be loaded, each naming the jar and what to do. */
+    List<String> problems() {
+        return problems;
+    }
+
+    /** Whether a factory came from the plugins folder (rather than the application class path). */
+    boolean fromPluginsFolder(PluginFactory factory) {
+        return factory.getClass().getClassLoader() == loader;
+    }
+
+    /** The port a factory implements, as a short name ({@code ArtifactStore}). */
+    static String kind(PluginFactory f) {
+        for (Class<? extends PluginFactory> port : PORTS) {
+            if (port.isInstance(f)) {
+                return port.getSimpleName().replace("Factory", "");
+            }
+        }
+        return f.getClass().getSimpleName();
+    }
+
+    /**
+     * Adapters that claim the same thing (a store scheme, a cluster client name), each with which one
+     * is used and how to choose the other.
+     */
+    List<String> conflicts() {
+        List<String> out = new ArrayList<>();
+        Map<String, List<PluginFactory>> byScheme = new TreeMap<>();
+        for (ArtifactStoreFactory f : plugins.of(ArtifactStoreFactory.class)) {
+            f.schemes().forEach(s -> byScheme.computeIfAbsent(s, k -> new ArrayList<>()).add(f));
+        }
+        byScheme.forEach((scheme, list) -> conflict("scheme '" + scheme + "'", "stores", list).ifPresent(out::add));
+        Map<String, List<PluginFactory>> byName = new LinkedHashMap<>();
+        for (ClusterGatewayFactory f : plugins.of(ClusterGatewayFactory.class)) {
+            byName.computeIfAbsent(f.name(), k -> new ArrayList<>()).add(f);
+        }
+        byName.forEach((name, list) -> conflict("cluster_client '" + name + "'", "cluster clients", list)
+                .ifPresent(out::add));
+        return out;
+    }
+
+    private Optional<String> conflict(String what, String kinds, List<PluginFactory> list) {
+        if (list.size() < 2) {
+            return Optional.empty();
+        }
+        String all = list.stream().map(f -> "'" + f.name() + "' (" + where(f) + ")").collect(Collectors.joining(", "));
+        String others = list.stream().skip(1).map(PluginFactory::name).distinct()
+                .collect(Collectors.joining("' or '"));
+        return Optional.of(what + " is served by " + list.size() + " " + kinds + ": " + all + "; '" + list.get(0).name()
+                + "' is used (the class path comes before the plugins folder, whose jars go in file name order); "
+                + "to use another, pass --prefer-plugin '" + others + "' or remove the jar you do not want");
+    }
+
+    /** Where a factory was loaded from: a path when it is a file, else the URL. */
+    static String where(PluginFactory f) {
+        String origin = Plugins.origin(f);
+        if (origin.startsWith("file:")) {
+            try {
+                return Path.of(new java.net.URI(origin)).toString();
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                return origin;
+            }
+        }
+        return origin;
+    }
+
+    @Override
+    public void close() throws IOException {
+        loader.close();
+    }
+
+    private static List<Path> readableJars(Path dir, List<String> problems) {
+        if (!Files.isDirectory(dir)) {
+            if (Files.exists(dir)) {
+                problems.add("plugins folder " + dir + " is not a directory; point " + CliEnvironment.PLUGINS_DIR_ENV
+                        + " at a directory of adapter jars");
+            } else {
+                LOG.debug("no plugins folder at {}", dir);
+            }
+            return List.of();
+        }
+        List<Path> candidates;
+        try (Stream<Path> files = Files.list(dir)) {
+            candidates = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            problems.add("plugins folder " + dir + " cannot be listed (" + e + "); check its permissions");
+            return List.of();
+        }
+        List<Path> good = new ArrayList<>();
+        for (Path jar : candidates) {
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                jf.getManifest();
+                good.add(jar);
+            } catch (IOException | SecurityException e) {
+                problems.add(jar + " is not a readable jar (" + e.getMessage() + "); it was left out: replace it with "
+                        + "a good copy or remove it");
+            }
+        }
+        return good;
+    }
+
+    private static <T extends PluginFactory> List<T> discover(Class<T> port, ClassLoader loader, List<Path> jars,
+            List<String> problems) {
+        List<T> found = new ArrayList<>();
+        Iterator<T> it = ServiceLoader.load(port, loader).iterator();
+        for (int guard = 0; guard < 10_000; guard++) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                T f = it.next();
+                found.add(f);
+            } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+                String provider = providerIn(e.getMessage());
+                String jar = provider == null ? null : jarRegistering(jars, port, provider);
+                problems.add((jar != null ? jar : "a " + port.getSimpleName() + " provider") + ": " + e.getMessage()
+                        + (e.getCause() != null ? " (" + e.getCause() + ")" : "")
+                        + "; it was left out: check the jar was built for this Valence version, or remove it");
+            }
+        }
+        return found;
+    }
+
+    /** The provider class named in a ServiceLoader message ({@code ...: Provider a.B not found}), if any. */
+    private static String providerIn(String message) {
+        if (message == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Provider ([\\w.$]+)").matcher(message);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String jarRegistering(List<Path> jars, Class<?> port, String provider) {
+        for (Path jar : jars) {
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                JarEntry e = jf.getJarEntry("META-INF/services/" + port.getName());
+                if (e != null && new String(jf.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        .contains(provider)) {
+                    return jar.toString();
+                }
+            } catch (IOException ignored) {
+                // already checked readable; nothing better to say
+            }
+        }
+        return null;
+    }
+
+    private static URL url(Path jar) {
+        try {
+            return jar.toUri().toURL();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException(jar.toString(), e);
+        }
+    }
+}

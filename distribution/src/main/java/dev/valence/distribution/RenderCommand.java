@@ -1,0 +1,142 @@
+package dev.valence.distribution;
+
+import dev.valence.api.Settings;
+import dev.valence.api.TaskCall;
+import dev.valence.api.Workflow;
+import dev.valence.api.WorkflowGraph;
+import dev.valence.core.KubernetesExecutor;
+import dev.valence.core.LocalExecutor;
+import dev.valence.examples.SeedExample;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
+import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code valence render}: the Job YAML that would be submitted for one task, secrets masked. */
+@Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prints the Job manifest that 'valence run' would submit for one task, like "
+                + "'kubectl create --dry-run=client -o yaml', with the values of secret-looking env variables shown "
+                + "as ****. Nothing is submitted, built or pushed.",
+                "The image is the last one built for the registry and repository of the settings (from the image cache "
+                        + "under cache_dir), else a placeholder marked as such."})
+final class RenderCommand implements Callable<Integer> {
+    static final String DRY_RUN_DISPATCH = "dry-run";
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TASK", defaultValue = "join_words",
+            description = "The task (or node id) to render (default: ${DEFAULT-VALUE}, of the built-in demo).")
+    String task = "join_words";
+
+    @Option(names = "--workflow", paramLabel = "CLASS",
+            description = "A workflow class (see 'valence run --help') instead of the built-in demo.")
+    String workflowClass;
+
+    @Option(names = "--arg", paramLabel = "VALUE",
+            description = "The workflow's arguments, in order (repeatable; missing ones are null). They go to the data "
+                    + "store, not into the manifest.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--dispatch", paramLabel = "ID", defaultValue = DRY_RUN_DISPATCH,
+            description = "The dispatch id the Job name is made from (default: ${DEFAULT-VALUE}; a run gets a fresh one).")
+    String dispatchId = DRY_RUN_DISPATCH;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Provider<KubernetesExecutor> kubernetes;
+    private final Provider<LocalExecutor> local;
+    private final Provider<Settings> settings;
+    private final CliEnvironment env;
+
+    @Inject
+    RenderCommand(Provider<KubernetesExecutor> kubernetes, Provider<LocalExecutor> local, Provider<Settings> settings,
+            CliEnvironment env) {
+        this.kubernetes = kubernetes;
+        this.local = local;
+        this.settings = settings;
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        Method factory = null;
+        if (workflowClass != null) {
+            try {
+                factory = WorkflowClasses.find(workflowClass, Thread.currentThread().getContextClassLoader());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        Settings s = Failures.unwrapped(settings::get);
+        KubernetesExecutor executor = Failures.unwrapped(kubernetes::get);
+        Workflow<?> workflow;
+        List<Object> values = new ArrayList<>(args);
+        if (factory == null) {
+            workflow = SeedExample.simpleWorkflow(executor, executor);
+            if (values.isEmpty()) {
+                values.addAll(List.of("Hello", "World"));
+            }
+        } else {
+            try {
+                workflow = WorkflowClasses.create(factory, executor, local.get());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        if (values.size() > workflow.arity()) {
+            throw new ParameterException(spec.commandLine(), "workflow '" + workflow.name() + "' takes "
+                    + workflow.arity() + " argument(s) but " + values.size() + " --arg were given");
+        }
+        while (values.size() < workflow.arity()) {
+            values.add(null);
+        }
+        WorkflowGraph graph = workflow.graph(values);
+        WorkflowGraph.Step step = graph.steps().stream()
+                .filter(st -> st.nodeId().equals(task) || st.task().name().equals(task)).findFirst()
+                .orElseThrow(() -> new ParameterException(spec.commandLine(), "workflow '" + workflow.name()
+                        + "' has no task '" + task + "' (its tasks: " + graph.steps().stream()
+                        .map(st -> st.task().name()).distinct().collect(Collectors.joining(", ")) + ")"));
+        TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(step.task().name())
+                .body(step.task().body()).args(Arrays.asList(new Object[step.inputs().size()])).build();
+        Optional<ImageCache.Cached> cached = ImageCache.latest(s);
+        String image;
+        String imageNote;
+        if (cached.isPresent()) {
+            image = cached.get().image().jobReference();
+            imageNote = "# image: the last one built for " + ImageCache.targetPrefix(s) + "* (recorded "
+                    + cached.get().written() + " in " + cached.get().file() + "); a run rebuilds it if your classes "
+                    + "changed since";
+        } else {
+            image = placeholder(s);
+            imageNote = "# image: PLACEHOLDER - no image was built yet for " + ImageCache.targetPrefix(s)
+                    + "*; 'valence run' builds and pushes it and names it by digest";
+        }
+        String yaml = Secrets.maskEnv(executor.render(call, image), Secrets.envNames(s));
+        PrintWriter out = env.out();
+        out.println("# Job for task '" + step.task().name() + "' (node " + step.nodeId() + ") of workflow '"
+                + workflow.name() + "', as " + executor.name() + " would submit it; dispatch id '" + dispatchId + "'");
+        out.println(imageNote);
+        out.println("# secrets: values of env variables with secret-looking names are shown as " + Secrets.MASK);
+        out.print(yaml.endsWith("\n") ? yaml : yaml + "\n");
+        out.flush();
+        return 0;
+    }
+
+    static String placeholder(Settings s) {
+        return switch (s.registry()) {
+            case "docker", "tar" -> s.imageRepo() + ":placeholder-not-built-yet";
+            default -> s.registry() + "/" + s.imageRepo() + ":placeholder-not-built-yet";
+        };
+    }
+}

@@ -1,0 +1,176 @@
+package dev.valence.distribution;
+
+import dev.valence.api.NodeResult;
+import dev.valence.api.TaskStatus;
+import dev.valence.api.Workflow;
+import dev.valence.api.WorkflowResult;
+import dev.valence.core.Dispatcher;
+import dev.valence.examples.SeedExample;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
+import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code valence run}: runs a workflow from the class path, or the built-in demo, with per-node progress. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a workflow and prints its result. With no WORKFLOW_CLASS, runs the built-in demo: the "
+                + "seed's simple_workflow(\"Hello\", \"World\") = excitement(join_words(a, b)), which prints "
+                + "'Hello, World!'.",
+                "",
+                "A workflow class is a public class with:",
+                "  " + WorkflowClasses.CONVENTION,
+                "The first executor runs tasks on Kubernetes (or in this JVM when the cluster is not used), the second "
+                        + "always in this JVM. ARGS are the workflow's arguments, as strings. Put your classes on "
+                        + "VALENCE_CLASSPATH (e.g. VALENCE_CLASSPATH=target/classes).",
+                "",
+                "With --executor auto (the default), tasks run on the cluster of the current kube context when it "
+                        + "answers within --cluster-timeout, else in this JVM; the first line says which and why.",
+                "Progress: on a terminal, one line per node, redrawn in place (Valence's INFO log is off unless -v); "
+                        + "otherwise a line each time a node changes status. The result goes to stdout, the rest to "
+                        + "stderr."})
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+    private static final List<String> DEMO_ARGS = List.of("Hello", "World");
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKFLOW_CLASS",
+            description = "Fully qualified name of a workflow class (default: the built-in demo).")
+    String workflowClass;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "The workflow's arguments.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--executor", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (the cluster when it answers, else local), kubernetes (fail when the cluster does not "
+                    + "answer) or local. Default: ${DEFAULT-VALUE}.")
+    ExecutorChoice.Mode mode = ExecutorChoice.Mode.auto;
+
+    @Option(names = "--cluster-timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "How long to wait for the cluster to answer (default: ${DEFAULT-VALUE} s).")
+    int clusterTimeout = 5;
+
+    @Spec
+    CommandSpec spec;
+
+    private final ExecutorChoice choice;
+    private final Provider<Dispatcher> dispatcher;
+    private final CliEnvironment env;
+
+    @Inject
+    RunCommand(ExecutorChoice choice, Provider<Dispatcher> dispatcher, CliEnvironment env) {
+        this.choice = choice;
+        this.dispatcher = dispatcher;
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = env.err();
+        Method factory = null;
+        if (workflowClass != null) {
+            try {
+                factory = WorkflowClasses.find(workflowClass, Thread.currentThread().getContextClassLoader());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        if (clusterTimeout < 1) {
+            throw new ParameterException(spec.commandLine(), "--cluster-timeout must be 1 or more seconds, was "
+                    + clusterTimeout);
+        }
+        ExecutorChoice.Chosen chosen = choice.choose(mode, Duration.ofSeconds(clusterTimeout));
+        err.println(chosen.summary());
+        Workflow<?> workflow;
+        List<Object> values;
+        if (factory == null) {
+            workflow = SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes());
+            values = new ArrayList<>(DEMO_ARGS);
+            err.println("workflow: the built-in demo, simple_workflow(\"Hello\", \"World\") = excitement(join_words(a, b))");
+        } else {
+            try {
+                workflow = WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            values = new ArrayList<>(args);
+            if (workflow.arity() != values.size()) {
+                throw new ParameterException(spec.commandLine(), "workflow '" + workflow.name() + "' takes "
+                        + workflow.arity() + " argument(s) but " + values.size() + " were given: " + args);
+            }
+            err.println("workflow: " + workflow.name() + " (" + workflowClass + ") with " + values);
+        }
+        Dispatcher d = Failures.unwrapped(dispatcher::get);
+        String id = d.dispatch(workflow, values);
+        err.println("dispatch " + id + " ('valence dispatches " + id + "' shows it):");
+        err.flush();
+        WorkflowResult<Object> result = follow(d, id, new Progress(err, env.terminal()));
+        return report(result);
+    }
+
+    private WorkflowResult<Object> follow(Dispatcher d, String id, Progress progress) {
+        Thread cancelOnExit = new Thread(() -> d.cancel(id), "valence-cancel-" + id);
+        Runtime.getRuntime().addShutdownHook(cancelOnExit);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "valence-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletableFuture<WorkflowResult<Object>> done = CompletableFuture.supplyAsync(() -> d.result(id, true),
+                    Daemons.EXECUTOR);
+            ticker.scheduleWithFixedDelay(() -> progress.update(d.result(id)), 0, env.terminal() ? 200 : 50,
+                    TimeUnit.MILLISECONDS);
+            WorkflowResult<Object> result = Failures.unwrapped(done::join);
+            ticker.shutdown();
+            awaitQuietly(ticker);
+            progress.update(result);
+            return result;
+        } finally {
+            ticker.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook runs
+            }
+        }
+    }
+
+    private static void awaitQuietly(ScheduledExecutorService ticker) {
+        try {
+            ticker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int report(WorkflowResult<Object> r) {
+        PrintWriter err = env.err();
+        Duration took = Duration.between(r.startedAt(), r.finishedAt().orElse(r.startedAt()));
+        if (r.status() == TaskStatus.COMPLETED) {
+            err.printf("dispatch %s %s in %.1f s%n", r.dispatchId(), r.status(), took.toMillis() / 1000.0);
+            err.flush();
+            env.out().println(String.valueOf(r.value().orElse(null)));
+            env.out().flush();
+            return 0;
+        }
+        err.println("dispatch " + r.dispatchId() + " " + r.status() + r.error().map(e -> ": " + e).orElse(""));
+        for (NodeResult n : r.nodes()) {
+            if (n.status() == TaskStatus.FAILED && n.error().isPresent()) {
+                err.println("  " + n.nodeId() + ": " + n.error().get());
+            }
+        }
+        err.flush();
+        return Failures.FAILED;
+    }
+}
