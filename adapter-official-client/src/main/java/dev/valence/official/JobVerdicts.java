@@ -27,11 +27,9 @@ import java.util.function.Function;
 final class JobVerdicts {
     /** Container waiting reasons that never resolve by themselves. */
     static final Set<String> FAIL_FAST_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-            "CreateContainerConfigError");
-    /** Container termination reasons that end the task at once. */
-    static final Set<String> FAIL_FAST_TERMINATED = Set.of("OOMKilled");
-    /** Pod status reasons that end the task at once. */
-    static final Set<String> FAIL_FAST_POD = Set.of("Evicted");
+            "CreateContainerConfigError", "CreateContainerError");
+    /** Kubernetes' backoffLimit when a Job does not set one. */
+    static final int DEFAULT_BACKOFF_LIMIT = 6;
     /** The Job controller's pod labels, newest first. */
     static final List<String> JOB_NAME_LABELS = List.of("batch.kubernetes.io/job-name", "job-name");
 
@@ -82,8 +80,10 @@ final class JobVerdicts {
             return Optional.of(new Verdict(true, "Complete", "", pod));
         }
         Optional<V1JobCondition> failed = condition(conditions, "Failed").or(() -> condition(conditions, "FailureTarget"));
+        // a killed or evicted pod ends the task only when the Job controller will not retry it
+        boolean lastTry = failed.isPresent() || failedPods(pods) > backoffLimit(job);
         Optional<Verdict> podVerdict = pods.stream()
-                .map(p -> podFailure(p, now, unschedulableGrace, unschedulableSince))
+                .map(p -> podFailure(p, lastTry, now, unschedulableGrace, unschedulableSince))
                 .flatMap(Optional::stream).findFirst();
         if (failed.isPresent()) {
             V1JobCondition c = failed.get();
@@ -91,7 +91,8 @@ final class JobVerdicts {
             String message = Objects.requireNonNullElse(c.getMessage(), "");
             if (podVerdict.isPresent() && !"DeadlineExceeded".equals(reason)) {
                 Verdict p = podVerdict.get();
-                return Optional.of(new Verdict(false, p.reason(), join(p.message(), message), p.podName()));
+                return Optional.of(new Verdict(false, p.reason(), join(p.message(), "Job " + name(job) + ": " + message),
+                        p.podName()));
             }
             Optional<V1Pod> pod = pods.stream().filter(p -> "Failed".equals(phase(p))).findFirst().or(() -> newest);
             String detail = pod.map(JobVerdicts::terminationDetail).orElse("");
@@ -100,42 +101,81 @@ final class JobVerdicts {
         return podVerdict;
     }
 
-    /** A pod state that will never lead to success, if any. */
-    static Optional<Verdict> podFailure(V1Pod pod, Instant now, Duration grace, Function<V1Pod, Instant> unschedulableSince) {
+    private static int backoffLimit(V1Job job) {
+        return job.getSpec() == null || job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT
+                : job.getSpec().getBackoffLimit();
+    }
+
+    private static long failedPods(List<V1Pod> pods) {
+        return pods.stream().filter(p -> "Failed".equals(phase(p))).count();
+    }
+
+    /**
+     * A pod state that will never lead to success, if any: a container that cannot start, and, on
+     * the {@code lastTry}, a container killed for its memory or an evicted pod.
+     */
+    static Optional<Verdict> podFailure(V1Pod pod, boolean lastTry, Instant now, Duration grace,
+                                        Function<V1Pod, Instant> unschedulableSince) {
         V1PodStatus s = pod.getStatus();
         if (s == null) {
             return Optional.empty();
         }
         String name = name(pod);
-        if (s.getReason() != null && FAIL_FAST_POD.contains(s.getReason())) {
-            return Optional.of(new Verdict(false, s.getReason(), Objects.requireNonNullElse(s.getMessage(), ""), name));
-        }
         for (V1ContainerStatus c : containerStatuses(s)) {
-            var state = c.getState();
-            if (state == null) {
-                continue;
+            var waiting = c.getState() == null ? null : c.getState().getWaiting();
+            if (waiting != null && FAIL_FAST_WAITING.contains(waiting.getReason())) {
+                return Optional.of(new Verdict(false, waiting.getReason(), "container " + c.getName() + " of pod " + name
+                        + " cannot start: " + waiting.getReason() + ": " + Objects.requireNonNullElse(waiting.getMessage(), "")
+                        + hint(waiting.getReason()), name));
             }
-            if (state.getWaiting() != null && FAIL_FAST_WAITING.contains(state.getWaiting().getReason())) {
-                return Optional.of(new Verdict(false, state.getWaiting().getReason(), join("container " + c.getName()
-                        + " (" + c.getImage() + ")", state.getWaiting().getMessage()), name));
+            var terminated = c.getState() == null ? null : c.getState().getTerminated();
+            if (terminated == null && c.getLastState() != null) {
+                terminated = c.getLastState().getTerminated();
             }
-            if (state.getTerminated() != null && FAIL_FAST_TERMINATED.contains(state.getTerminated().getReason())) {
-                return Optional.of(new Verdict(false, state.getTerminated().getReason(), join("container " + c.getName()
-                        + " exit code " + state.getTerminated().getExitCode(), state.getTerminated().getMessage()), name));
+            if (lastTry && terminated != null && "OOMKilled".equals(terminated.getReason())) {
+                String limit = memoryLimit(pod, c.getName());
+                return Optional.of(new Verdict(false, "OOMKilled", "container " + c.getName() + " of pod " + name
+                        + " was killed for using more memory than its limit" + (limit.isEmpty() ? "" : " (" + limit + ")")
+                        + " (OOMKilled, exit code " + terminated.getExitCode() + "); raise memory", name));
             }
+        }
+        if (lastTry && "Evicted".equals(s.getReason())) {
+            return Optional.of(new Verdict(false, "Evicted", "pod " + name + " was evicted: "
+                    + Objects.requireNonNullElse(s.getMessage(), ""), name));
         }
         if (s.getConditions() != null) {
             for (V1PodCondition c : s.getConditions()) {
                 if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
                     Instant since = unschedulableSince.apply(pod);
                     if (!since.plus(grace).isAfter(now)) {
-                        return Optional.of(new Verdict(false, "Unschedulable", join(c.getMessage(),
-                                "unschedulable for more than " + grace.toSeconds() + "s (unschedulable_grace)"), name));
+                        return Optional.of(new Verdict(false, "Unschedulable", "pod " + name + " could not be scheduled for "
+                                + Duration.between(since, now).toSeconds() + " s (unschedulable_grace " + grace.toSeconds()
+                                + " s): " + Objects.requireNonNullElse(c.getMessage(), "")
+                                + "; lower vcpu/memory/gpus or check node_selector and tolerations", name));
                     }
                 }
             }
         }
         return Optional.empty();
+    }
+
+    private static String hint(String reason) {
+        return switch (reason) {
+            case "ImagePullBackOff", "ErrImagePull" -> "; check the image exists in the registry and the cluster can "
+                    + "pull from it (registry, image_pull_secrets; for minikube: 'minikube image load' or registry=tar)";
+            case "InvalidImageName" -> "; check registry and image_repo";
+            default -> "; check the secrets, config maps and env the pod refers to";
+        };
+    }
+
+    private static String memoryLimit(V1Pod pod, String container) {
+        if (pod.getSpec() == null) {
+            return "";
+        }
+        return pod.getSpec().getContainers().stream().filter(c -> c.getName().equals(container))
+                .map(c -> c.getResources() == null || c.getResources().getLimits() == null ? null
+                        : c.getResources().getLimits().get("memory"))
+                .filter(Objects::nonNull).map(q -> q.toSuffixedString()).findFirst().orElse("");
     }
 
     /** When the pod's PodScheduled condition last changed, if the server said. */
@@ -188,6 +228,10 @@ final class JobVerdicts {
 
     private static String name(V1Pod pod) {
         return pod.getMetadata().getName();
+    }
+
+    private static String name(V1Job job) {
+        return job.getMetadata().getName();
     }
 
     private static String join(String a, String b) {
