@@ -214,12 +214,38 @@ final class Fabric8Gateway implements ClusterGateway {
         try {
             ns = client.namespaces().withName(namespace()).get();
         } catch (RuntimeException e) {
-            throw errors.map(e, "get", "namespaces", namespace());
+            ValenceException mapped = errors.map(e, "get", "namespaces", namespace());
+            if (mapped.kind() != ErrorKind.PERMISSION) {
+                throw mapped;
+            }
+            // a namespaced Role (infra/rbac.yaml) cannot read Namespace objects: check what it can do instead
+            try {
+                client.batch().v1().jobs().inNamespace(namespace())
+                        .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+                return;
+            } catch (RuntimeException listing) {
+                throw errors.map(listing, "list", "jobs", namespace());
+            }
         }
         if (ns == null) {
             throw new ValenceException(ErrorKind.CONFIG, "namespace '" + namespace() + "' not found on "
                     + connection.server() + " (" + connection.describe() + "); create it ('kubectl create namespace "
                     + namespace() + "') or set namespace");
+        }
+    }
+
+    @Override
+    public boolean allowed(String verb, String group, String resource, String subresource) {
+        var review = new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
+                .withNewSpec().withNewResourceAttributes()
+                .withNamespace(namespace()).withVerb(verb).withGroup(group).withResource(resource)
+                .withSubresource(subresource.isEmpty() ? null : subresource)
+                .endResourceAttributes().endSpec().build();
+        try {
+            var answer = client.authorization().v1().selfSubjectAccessReview().create(review);
+            return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+        } catch (RuntimeException e) {
+            throw errors.map(e, "create", "selfsubjectaccessreviews", "");
         }
     }
 

@@ -593,12 +593,22 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void checkPassesWithANamespacedRoleThatCannotReadNamespaceObjects() {
+        // infra/rbac.yaml grants Jobs and pods in the namespace, not the cluster-scoped Namespace object
+        bed.failNext("GET", "/api/v1/namespaces/" + ns(), 1, 403,
+                "namespaces \"" + ns() + "\" is forbidden: User \"alice\" cannot get resource \"namespaces\"");
+        gateway.check();
+    }
+
+    @Test
     void checkDeniedIsAPermissionErrorNamingVerbAndResource() {
         bed.failNext("GET", "/api/v1/namespaces/" + ns(), 1, 403,
                 "namespaces \"" + ns() + "\" is forbidden: User \"alice\" cannot get resource \"namespaces\"");
+        bed.failNext("GET", "/apis/batch/v1/namespaces/" + ns() + "/jobs", 1, 403,
+                "jobs.batch is forbidden: User \"alice\" cannot list resource \"jobs\"");
         ValenceException e = assertThrows(ValenceException.class, gateway::check);
         assertEquals(ErrorKind.PERMISSION, e.kind());
-        assertTrue(e.getMessage().contains("get") && e.getMessage().contains("namespaces"), e.getMessage());
+        assertTrue(e.getMessage().contains("list") && e.getMessage().contains("jobs"), e.getMessage());
     }
 
     @Test
