@@ -17,10 +17,10 @@ import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.StoreAccess;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -86,7 +86,9 @@ final class AzureBlobArtifactStore implements ArtifactStore {
             for (int n = block.length; n > 0; n = fill(key, data, block)) {
                 String id = Base64.getEncoder().encodeToString(
                         String.format("valence-%s-%06d", upload, ids.size()).getBytes(StandardCharsets.US_ASCII));
-                blob.stageBlock(id, BinaryData.fromByteBuffer(ByteBuffer.wrap(block, 0, n)));
+                // A byte array (not a ByteBuffer) body is sent in small chunks: the JDK client then needs no
+                // block-sized direct buffer per thread. The last, shorter block is copied once.
+                blob.stageBlock(id, BinaryData.fromBytes(n == block.length ? block : Arrays.copyOf(block, n)));
                 ids.add(id);
             }
             blob.commitBlockList(ids, true);

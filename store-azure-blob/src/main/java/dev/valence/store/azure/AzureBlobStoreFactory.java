@@ -73,8 +73,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     @Override
     public ArtifactStore create(Settings settings) {
         AzureLocation where = AzureLocation.parse(settings.dataStore());
-        HttpClient http = new JdkHttpClientBuilder().build();
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(SharedHttp.CLIENT);
         List<String> secrets = new ArrayList<>();
         String endpointSetting = value(settings, ENDPOINT, null);
         String connectionString = value(settings, CONNECTION_STRING, "AZURE_STORAGE_CONNECTION_STRING");
@@ -131,6 +130,11 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         LOG.debug("Azure Blob data store {} in account {} at {}", where, account, endpoint);
         return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.container()),
                 where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)));
+    }
+
+    /** One JDK HTTP client for every store (its connection pool and selector thread are shared), made on first use. */
+    private static final class SharedHttp {
+        static final HttpClient CLIENT = new JdkHttpClientBuilder().build();
     }
 
     private String value(Settings settings, String key, String envName) {

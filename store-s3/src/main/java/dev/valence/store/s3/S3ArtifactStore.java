@@ -6,6 +6,7 @@ import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.StoreAccess;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -139,7 +141,7 @@ final class S3ArtifactStore implements ArtifactStore {
     public InputStream get(String key) {
         String objectKey = where.objectKey(Keys.key(key, location()));
         try {
-            return s3.getObject(b -> b.bucket(where.bucket()).key(objectKey));
+            return new AbortOnEarlyClose(s3.getObject(b -> b.bucket(where.bucket()).key(objectKey)));
         } catch (NoSuchKeyException e) {
             throw missing(key);
         } catch (SdkException e) {
@@ -230,6 +232,39 @@ final class S3ArtifactStore implements ArtifactStore {
     public String toString() {
         return "S3ArtifactStore[" + location() + ", region " + region + (endpoint.isEmpty() ? "" : ", endpoint " + endpoint)
                 + "]";
+    }
+
+    /** Closing before the end aborts the request instead of draining the rest of a large object. */
+    private static final class AbortOnEarlyClose extends FilterInputStream {
+        private final ResponseInputStream<?> response;
+        private boolean ended;
+
+        AbortOnEarlyClose(ResponseInputStream<?> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            ended |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!ended) {
+                response.abort();
+            }
+            super.close();
+        }
     }
 
     private ValenceException missing(String key) {
