@@ -71,6 +71,28 @@ final class CliFixture {
         }
     }
 
+    /** A command running in the background; {@link #out()} is what it printed so far. */
+    record Running(java.util.concurrent.CompletableFuture<Result> result, StringWriter outSoFar) {
+        String out() {
+            synchronized (outSoFar.getBuffer()) {
+                return outSoFar.toString();
+            }
+        }
+    }
+
+    /** Starts a command on another thread (for {@code jobs logs -f}). */
+    Running start(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliEnvironment environment = new CliEnvironment(env, home, valenceHome, new PrintWriter(out, true),
+                new PrintWriter(err, true), terminal);
+        java.util.concurrent.CompletableFuture<Result> f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            int code = ValenceCli.execute(environment, args);
+            return new Result(code, out.toString(), err.toString());
+        });
+        return new Running(f, out);
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

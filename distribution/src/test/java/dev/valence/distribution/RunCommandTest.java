@@ -1,0 +1,176 @@
+package dev.valence.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.valence.tck.cluster.ApiServerBed;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code valence run} and {@code valence dispatches}: the demo, workflow classes, fallbacks, failures. */
+class RunCommandTest {
+    private static final Pattern DISPATCH = Pattern.compile("dispatch ([0-9a-f]{12}) \\(");
+
+    @TempDir
+    Path home;
+
+    CliFixture cli;
+
+    @BeforeEach
+    void setUp() {
+        cli = new CliFixture(home);
+        // a kubeconfig whose server is a closed loopback port: "the cluster does not answer"
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1").toString());
+    }
+
+    @Test
+    void theDemoFallsBackToTheLocalExecutorSaysWhyAndPrintsHelloWorld() {
+        CliFixture.Result r = cli.run("run", "--cluster-timeout", "20");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("Hello, World!\n", r.out());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("executor: local, because the cluster (the current context of "
+                + cli.env.get("KUBECONFIG") + ", namespace 'ns1') did not answer"), first);
+        assertTrue(first.contains("cannot reach the Kubernetes API at http://127.0.0.1:"), first);
+        assertTrue(first.contains("the tasks run in this JVM"), first);
+        assertTrue(r.err().contains("workflow: the built-in demo"), r.err());
+        // plain progress: a line per node status change, never terminal control characters
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("  join_words\\s+COMPLETED on local \\(\\d+\\.\\d s\\)")), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("  excitement\\s+COMPLETED on local \\(\\d+\\.\\d s\\)")), r.err());
+        assertTrue(!r.all().contains("\033["), "no ANSI codes when not on a terminal");
+    }
+
+    @Test
+    void dispatchesShowsTheRunWithEveryNode() throws Exception {
+        CliFixture.Result run = cli.run("run", "--executor", "local");
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.err().startsWith("executor: local, because --executor local was given"), run.err());
+        String id = dispatchId(run);
+
+        CliFixture.Result list = cli.run("dispatches");
+        assertEquals(0, list.code(), list.toString());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id + "  simple_workflow  COMPLETED  2/2 ")), list.out());
+
+        CliFixture.Result show = cli.run("dispatches", id);
+        assertEquals(0, show.code(), show.toString());
+        assertTrue(show.out().startsWith("dispatch " + id + ": workflow simple_workflow, COMPLETED\n"), show.out());
+        assertTrue(show.out().contains("value: Hello, World!"), show.out());
+        assertTrue(show.out().lines().anyMatch(l -> l.matches("join_words\\s+join_words\\s+COMPLETED\\s+local\\s+-\\s+\\S+Z\\s+\\S+Z")),
+                show.out());
+        assertEquals(show.out(), cli.run("dispatches", "show", id).out());
+
+        JsonNode doc = new ObjectMapper().readTree(cli.run("dispatches", id, "-o", "json").out());
+        assertEquals("COMPLETED", doc.get("status").asText());
+        assertEquals("Hello, World!", doc.get("value").asText());
+        assertEquals(2, doc.get("nodes").size());
+        assertEquals("excitement", doc.get("nodes").get(1).get("task").asText());
+        assertEquals(List.of("join_words"), List.of(doc.get("nodes").get(1).get("depends_on").get(0).asText()));
+        JsonNode all = new ObjectMapper().readTree(cli.run("dispatches", "list", "--output", "json").out());
+        assertEquals(id, all.get(0).get("id").asText());
+    }
+
+    @Test
+    void anOrphanedDispatchIsShownAsSuch() throws Exception {
+        Path dir = home.resolve(".cache/valence/dispatches/0123456789ab");
+        java.nio.file.Files.createDirectories(dir);
+        // a record left by a process that died while a node ran (pid 2^22+1 does not exist on Linux)
+        java.nio.file.Files.writeString(dir.resolve("record.properties"), """
+                workflow=simple_workflow
+                started=2024-01-01T00\\:00\\:00Z
+                pid=4194305
+                host=%s
+                status=RUNNING
+                nodes=join_words
+                node.join_words.task=join_words
+                node.join_words.status=RUNNING
+                node.join_words.executor=k8s
+                node.join_words.job=valence-0123456789ab-join-words-1a2b3c4d
+                node.join_words.started=2024-01-01T00\\:00\\:01Z
+                """.formatted(java.net.InetAddress.getLocalHost().getHostName()));
+        CliFixture.Result list = cli.run("dispatches");
+        assertTrue(list.out().contains("0123456789ab  simple_workflow  RUNNING (orphaned)"), list.toString());
+        CliFixture.Result show = cli.run("dispatches", "0123456789ab");
+        assertTrue(show.out().contains("orphaned: the process that ran it is gone"), show.toString());
+        assertTrue(show.out().contains("valence-0123456789ab-join-words-1a2b3c4d"), show.out());
+    }
+
+    @Test
+    void aWorkflowClassRunsWithItsArguments() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.Repeat.class.getName(), "ha", "3");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("HA HA HA\n", r.out());
+        assertTrue(r.err().contains("workflow: repeat_and_shout (" + DemoWorkflows.Repeat.class.getName()
+                + ") with [ha, 3]"), r.err());
+    }
+
+    @Test
+    void aFailingTaskExitsWithOneAndItsError() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.Failing.class.getName(), "cake");
+        assertEquals(1, r.code(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("dispatch " + dispatchId(r) + " FAILED"), r.err());
+        assertTrue(r.err().contains("no cake today"), r.err());
+    }
+
+    @Test
+    void anUnknownWorkflowClassIsAUsageError() {
+        CliFixture.Result r = cli.run("run", "com.example.Nope");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("valence: workflow class 'com.example.Nope' was not found on the class path; put "
+                + "its classes directory or jar on VALENCE_CLASSPATH"), r.err());
+        assertTrue(r.err().contains("Run 'valence run --help' for usage."), r.err());
+    }
+
+    @Test
+    void aClassWithoutTheFactoryMethodIsAUsageErrorNamingTheConvention() {
+        CliFixture.Result r = cli.run("run", DemoWorkflows.NoFactory.class.getName());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("has no method " + WorkflowClasses.CONVENTION), r.err());
+    }
+
+    @Test
+    void theWrongNumberOfArgumentsIsAUsageError() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.Repeat.class.getName(), "ha");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("workflow 'repeat_and_shout' takes 2 argument(s) but 1 were given: [ha]"), r.err());
+    }
+
+    @Test
+    void requiringTheClusterFailsWhenItDoesNotAnswer() {
+        CliFixture.Result r = cli.run("run", "--executor", "kubernetes");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().startsWith("valence: cannot reach the Kubernetes API at http://127.0.0.1:"), r.err());
+    }
+
+    @Test
+    void withoutAKubeconfigTheDemoSaysSoAndRunsLocally() {
+        cli.env.remove("KUBECONFIG");
+        CliFixture.Result r = cli.run("run");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().startsWith("executor: local, because there is no kubeconfig at "
+                + home.resolve(".kube/config") + " (no cluster configured)"), r.err());
+        assertEquals("Hello, World!\n", r.out());
+    }
+
+    @Test
+    void onATerminalProgressIsRedrawnInPlace() {
+        cli.terminal = true;
+        CliFixture.Result r = cli.run("run", "--executor", "local");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("\033[2A"), "cursor moves up over the two node lines");
+        assertTrue(r.err().contains("\r\033[2K  excitement"), r.err());
+    }
+
+    private static String dispatchId(CliFixture.Result r) {
+        Matcher m = DISPATCH.matcher(r.err());
+        assertTrue(m.find(), r.err());
+        return m.group(1);
+    }
+}
