@@ -141,6 +141,21 @@ public abstract class ArtifactStoreContract {
         }
     }
 
+    /** Reads closed after a few bytes release what they hold: many of them leave the store working. */
+    @Test
+    public void readsClosedEarlyLeaveTheStoreUsable() throws IOException {
+        GeneratedBlob blob = GeneratedBlob.of(4L * 1024 * 1024, 3);
+        store.put("d1/n1/early", blob.stream());
+        for (int i = 0; i < 60; i++) {
+            try (InputStream in = store.get("d1/n1/early")) {
+                assertEquals(100, in.readNBytes(100).length, "read " + i);
+            }
+        }
+        try (InputStream in = store.get("d1/n1/early")) {
+            assertEquals(blob.digest(), BlobDigest.of(in));
+        }
+    }
+
     /** Putting again replaces the blob whole, also with a shorter one. */
     @Test
     public void putOverwritesAnExistingBlob() {
