@@ -171,13 +171,23 @@ final class OfficialGateway implements ClusterGateway {
                 new HashMap<>(Map.of("Accept", "application/json")), new HashMap<>(), new HashMap<>(),
                 new String[] {"BearerToken"}, null), JsonObject.class));
         String ns = namespace();
-        if (calls.runUnless(Op.of("get", "namespaces", "", ns), () -> LenientJson.send(core.readNamespace(ns).buildCall(null), V1Namespace.class), 404).isEmpty()) {
-            throw new ValenceException(ErrorKind.CONFIG, "namespace '" + ns + "' does not exist on " + connection.server()
-                    + " (" + connection.origin() + "); create it with 'kubectl create namespace " + ns
-                    + "' or set namespace to an existing one");
+        try {
+            if (calls.runUnless(Op.of("get", "namespaces", "", ns),
+                    () -> LenientJson.send(core.readNamespace(ns).buildCall(null), V1Namespace.class), 404).isEmpty()) {
+                throw new ValenceException(ErrorKind.CONFIG, "namespace '" + ns + "' does not exist on " + connection.server()
+                        + " (" + connection.origin() + "); create it with 'kubectl create namespace " + ns
+                        + "' or set namespace to an existing one");
+            }
+        } catch (ValenceException e) {
+            if (e.kind() != ErrorKind.PERMISSION) {
+                throw e;
+            }
+            // a namespaced Role (infra/rbac.yaml) may not read the Namespace object: the list below decides
+            LOG.debug("cannot read namespace {}, checking Jobs there instead: {}", ns, e.getMessage());
         }
         // the list a follow needs, so a Role lacking it is found now rather than on the first task
-        calls.run(Op.of("list", "jobs.batch", ns), () -> LenientJson.send(batch.listNamespacedJob(ns).limit(1).buildCall(null), V1JobList.class));
+        calls.run(Op.of("list", "jobs.batch", ns),
+                () -> LenientJson.send(batch.listNamespacedJob(ns).limit(1).buildCall(null), V1JobList.class));
         LOG.info("Kubernetes {} at {} answers; namespace {} is usable ({})",
                 version.has("gitVersion") ? version.get("gitVersion").getAsString() : "(unknown version)",
                 connection.server(), ns, connection.origin());

@@ -117,6 +117,32 @@ class KubeconfigAuthTest {
         return Integer.parseInt(Files.readString(dir.resolve("plugins/count")).strip());
     }
 
+    // ---- 401 and 403 ----
+
+    @Test
+    void unauthorizedAndForbiddenAreToldApart() {
+        bed.requireBearer("right"::equals);
+        Path wrong = KubeconfigFixture.forServer(front.url()).caData(pki.ca().certificatePem()).token("tok-7f3a9c")
+                .write(dir.resolve("bad/kubeconfig"));
+        ValenceException unauthorized = org.junit.jupiter.api.Assertions.assertThrows(ValenceException.class,
+                open(wrong)::check);
+        assertEquals(ErrorKind.PERMISSION, unauthorized.kind());
+        assertTrue(unauthorized.getMessage().contains("401") && unauthorized.getMessage().contains("rejected the credentials"),
+                unauthorized.getMessage());
+        assertTrue(!unauthorized.getMessage().contains("tok-7f3a9c"), "the token is not shown: " + unauthorized.getMessage());
+
+        Path right = KubeconfigFixture.forServer(front.url()).caData(pki.ca().certificatePem()).token("right")
+                .write(dir.resolve("right/kubeconfig"));
+        bed.failNext("GET", "/api/v1/namespaces/" + ApiServerBed.NAMESPACE, 1, 403,
+                "namespaces \"" + ApiServerBed.NAMESPACE + "\" is forbidden: User \"ci\" cannot get resource \"namespaces\"");
+        bed.failNext("GET", "/apis/batch/v1/namespaces/" + ApiServerBed.NAMESPACE + "/jobs", 1, 403,
+                "jobs.batch is forbidden: User \"ci\" cannot list resource \"jobs\"");
+        ValenceException forbidden = org.junit.jupiter.api.Assertions.assertThrows(ValenceException.class, open(right)::check);
+        assertEquals(ErrorKind.PERMISSION, forbidden.kind());
+        assertTrue(forbidden.getMessage().contains("403") && forbidden.getMessage().contains("may not list jobs.batch")
+                && forbidden.getMessage().contains("User \"ci\""), forbidden.getMessage());
+    }
+
     // ---- in-cluster ----
 
     @Test

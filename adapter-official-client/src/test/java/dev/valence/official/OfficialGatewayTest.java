@@ -14,6 +14,9 @@ import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
+import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.util.Yaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,6 +107,28 @@ class OfficialGatewayTest {
         assertTrue(o.succeeded(), o.toString());
         assertEquals(pod, o.podName());
         assertEquals(1, g.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dfuture")).size());
+    }
+
+    // ---- the sample Job of infra/ ----
+
+    @Test
+    void followsListsAndReadsTheLogOfTheSampleJobOfInfra() throws Exception {
+        Path sample = Path.of("..", "infra", "sample_job.yaml");
+        assertTrue(Files.isRegularFile(sample), "run the tests from the repository (no " + sample.toAbsolutePath() + ")");
+        // as 'kubectl apply -f infra/sample_job.yaml' would create it, parsed with client-java's own YAML reader
+        V1Job parsed = Yaml.loadAs(sample.toFile(), V1Job.class);
+        bed.client().batch().v1().jobs().inNamespace(ns()).resource(io.fabric8.kubernetes.client.utils.Serialization
+                .unmarshal(JSON.serialize(parsed), io.fabric8.kubernetes.api.model.batch.v1.Job.class)).create();
+        ClusterGateway g = open(settings(bed.kubeconfig()).build());
+        JobRef ref = new JobRef(parsed.getMetadata().getName(), ns(), true);
+        CompletableFuture<JobOutcome> f = g.follow(ref);
+        controller.writeLog(ns(), ref.name(), "valence sample job ok\n");
+        controller.succeed(ns(), ref.name());
+        assertTrue(f.get(20, TimeUnit.SECONDS).succeeded());
+        assertEquals(List.of(ref.name()), g.list(Map.of("app.kubernetes.io/name", "valence-sample")).stream()
+                .map(dev.valence.spi.JobInfo::name).toList());
+        assertEquals("valence sample job ok", g.logs(ref, 5).strip());
+        assertTrue(g.cancel(ref));
     }
 
     // ---- kubeconfig ----
