@@ -40,10 +40,13 @@ public interface ArtifactStore extends AutoCloseable {
     /** Whether the key holds a blob. */
     boolean exists(String key);
 
-    /** Keys under a prefix, sorted. */
+    /**
+     * Keys under a prefix, sorted. A prefix is a folder: {@code list("d1")} equals {@code list("d1/")}
+     * and never includes {@code d10/...}.
+     */
     List<String> list(String prefix);
 
-    /** Deletes every blob under a prefix; nothing there is fine. */
+    /** Deletes every blob under a prefix (a folder, as for {@link #list}); nothing there is fine. */
     void deletePrefix(String prefix);
 
     /** How a pod reaches this store: env variables and volumes for its Job. */

@@ -117,7 +117,9 @@ final class TaskImages {
                 .layer(new ImageSpec.Layer("dependencies", libs))
                 .layer(new ImageSpec.Layer("valence-runtime", runtime))
                 .layer(new ImageSpec.Layer("classes", classes))
-                .entrypoint(List.of("java", "-cp", String.join(":", cp), LAUNCHER))
+                // the JDK HTTP client (Azure) may set Content-Length itself only when allowed to
+                .entrypoint(List.of("java", "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp",
+                        String.join(":", cp), LAUNCHER))
                 .user("1000:1000")
                 .target("unset")
                 .build();
