@@ -1,0 +1,139 @@
+package dev.valence.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.valence.tck.cluster.ApiServerBed;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The assembled distribution ({@code target/valence}, made by {@code mvn package}) run as a user runs
+ * it: {@code bin/valence} in a process of its own, with an environment and a home of its own.
+ * Run by failsafe after {@code package}.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class AssembledDistributionIT {
+    @TempDir
+    Path home;
+    @TempDir
+    Path work;
+
+    Path dist;
+
+    @BeforeEach
+    void locate() {
+        String where = System.getProperty("valence.distribution");
+        assertTrue(where != null, "run by failsafe, which names the assembled distribution (valence.distribution)");
+        dist = Path.of(where);
+        assertTrue(Files.isExecutable(dist.resolve("bin/valence")), dist + "/bin/valence: run 'mvn package' first");
+    }
+
+    @Test
+    void theLayoutHasTheLauncherEveryJarAnEmptyPluginsFolderAndTheSettingsTemplate() throws IOException {
+        assertTrue(Files.getPosixFilePermissions(dist.resolve("bin/valence")).contains(PosixFilePermission.OTHERS_EXECUTE));
+        List<String> lib;
+        try (var files = Files.list(dist.resolve("lib"))) {
+            lib = files.map(p -> p.getFileName().toString()).toList();
+        }
+        for (String jar : List.of("distribution-", "executor-api-", "executor-core-", "examples-", "adapter-fabric8-",
+                "store-local-", "registry-local-", "picocli-", "guice-", "slf4j-simple-")) {
+            assertTrue(lib.stream().anyMatch(n -> n.startsWith(jar) && n.endsWith(".jar")), jar + " in lib/: " + lib);
+        }
+        try (var files = Files.list(dist.resolve("plugins"))) {
+            assertEquals(List.of("README.txt"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        assertTrue(Files.readString(dist.resolve("conf/valence.toml")).contains("[executors.k8s]"));
+        Path tar = dist.getParent().resolve("valence-" + VersionFromPom.VERSION + ".tar.gz");
+        assertTrue(Files.isRegularFile(tar), tar + " exists");
+    }
+
+    @Test
+    void versionComesFromTheJarManifest() throws Exception {
+        Run r = valence(dist, Map.of(), "--version");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("valence " + VersionFromPom.VERSION + "\n"), r.toString());
+    }
+
+    @Test
+    void theDemoRunsLocallyWhenTheClusterDoesNotAnswer() throws Exception {
+        Path kubeconfig = new CliFixture(home).kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1");
+        Run r = valence(dist, Map.of("KUBECONFIG", kubeconfig.toString()), "run");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("Hello, World!\n", r.out());
+        assertTrue(r.err().startsWith("executor: local, because the cluster"), r.err());
+        assertTrue(r.err().contains("INFO Dispatcher - dispatched workflow 'simple_workflow'"), "INFO log of dev.valence: "
+                + r.err());
+        Run listed = valence(dist, Map.of(), "dispatches");
+        assertTrue(listed.out().contains("simple_workflow  COMPLETED  2/2"), listed.toString());
+    }
+
+    @Test
+    void aJarDroppedIntoThePluginsFolderOfTheDistributionIsFound() throws Exception {
+        // a distribution of our own (its lib/ linked to the built one) to drop a jar into its plugins/
+        Path mine = work.resolve("valence");
+        Files.createDirectories(mine.resolve("bin"));
+        Files.copy(dist.resolve("bin/valence"), mine.resolve("bin/valence"));
+        Files.createSymbolicLink(mine.resolve("lib"), dist.resolve("lib").toAbsolutePath());
+        Files.createDirectories(mine.resolve("plugins"));
+        Path jar = Files.copy(PluginJars.memoryStore(work, "mem-store", "mem"), mine.resolve("plugins/mem-store.jar"));
+        // through a symbolic link to the launcher, as a package manager would install it
+        Path link = Files.createSymbolicLink(work.resolve("valence-link"), mine.resolve("bin/valence"));
+        String origin = jar.toRealPath().toString();
+        Run r = valence(link, Map.of(), "plugins");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(" mem-store ") && l.contains(" plugins ")
+                && l.endsWith(origin)), r.toString());
+        assertTrue(r.out().contains("plugins folder: " + mine.toRealPath().resolve("plugins") + " (1 jar loaded)"),
+                r.toString());
+    }
+
+    /** What one process printed and returned. */
+    record Run(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
+        }
+    }
+
+    private Run valence(Path launcher, Map<String, String> extraEnv, String... args) throws Exception {
+        Path script = Files.isDirectory(launcher) ? launcher.resolve("bin/valence") : launcher;
+        List<String> command = new ArrayList<>(List.of(script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("VALENCE") || k.equals("KUBECONFIG") || k.equals("JAVA_OPTS"));
+        env.put("HOME", home.toString());
+        // Java takes user.home from the account, not from HOME
+        env.put("JAVA_OPTS", "-Duser.home=" + home);
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.putAll(extraEnv);
+        Path out = Files.createTempFile(work, "out", ".txt");
+        Path err = Files.createTempFile(work, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bin/valence " + String.join(" ", args) + " did not end within 120 s");
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** The project version, as the build wrote it into the distribution jar's manifest. */
+    static final class VersionFromPom {
+        static final String VERSION = System.getProperty("valence.version", "0.1.0-SNAPSHOT");
+
+        private VersionFromPom() {
+        }
+    }
+}
