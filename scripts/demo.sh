@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the demo workflow (the seed's simple_workflow: join_words then excitement) on a fresh machine
-# with Java 17 and Maven: builds Valence, then runs the example. Extra arguments are ignored for now.
+# with Java 17 and Maven: builds the Valence distribution (distribution/target/valence), then runs
+# 'valence run'. It uses the cluster of your current kube context when it answers, else runs the
+# tasks locally, and says which. Extra arguments go to 'valence run' (e.g. --executor local).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q install -DskipTests
-exec mvn -B -q -pl examples org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.mainClass=dev.valence.examples.SeedExample
+mvn -B -q -pl distribution -am package -DskipTests
+exec distribution/target/valence/bin/valence run "$@"
