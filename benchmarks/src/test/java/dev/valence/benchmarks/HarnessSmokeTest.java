@@ -1,0 +1,65 @@
+package dev.valence.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Each harness runs once with tiny sizes and prints its report: tables and ratio lines. Nothing
+ * about speed is asserted here; the numbers come from running the harnesses (see README.md).
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class HarnessSmokeTest {
+
+    @BeforeAll
+    static void quiet() {
+        Logging.quiet();
+    }
+
+    private static String report(Harness h) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        h.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @FunctionalInterface
+    interface Harness {
+        void run(PrintStream out) throws Exception;
+    }
+
+    @Test
+    void dispatcherOverheadReportsBothShapesAgainstTheDirectLoop() throws Exception {
+        String r = report(out -> DispatcherOverhead.run(Options.parse("--nodes=20", "--warmup=0", "--runs=1"), out));
+        assertTrue(r.contains("| chain ") && r.contains("| fan-out/fan-in "), r);
+        assertTrue(r.contains("Dispatcher + LocalExecutor") && r.contains("direct loop"), r);
+        assertTrue(r.contains("chain: dispatcher overhead ") && r.contains("µs/node over the direct loop"), r);
+    }
+
+    @Test
+    void roundTripReportsTheRatioAndTheNoticedLatencyForBothClients() throws Exception {
+        String r = report(out -> RoundTrip.run(Options.parse("--warmup=0", "--runs=1", "--poll-freqs=1",
+                "--latency-samples=1"), out));
+        assertTrue(r.contains("fabric8: executor round trip ÷ raw fabric8 create→Complete = "), r);
+        assertTrue(r.contains("official: executor round trip ÷ raw fabric8 create→Complete = "), r);
+        assertTrue(r.contains("| fabric8        |           1 |       1 |"), r);
+        assertTrue(r.contains("| official       |           1 |       1 |"), r);
+    }
+
+    @Test
+    void imageCacheReportsColdUnchangedAndEditedAgainstJib() throws Exception {
+        String r = report(out -> ImageCache.run(Options.parse("--dep-jars=2", "--classes=3", "--unchanged=1",
+                "--edits=1"), out));
+        assertTrue(r.contains("first build + push") && r.contains("unchanged class path") && r.contains("one class edited"), r);
+        assertTrue(r.contains("goal, unchanged: 0 layers pushed"), r);
+        assertTrue(r.contains("goal, one class edited: <= 1.5× Jib's own incremental build"), r);
+        // the cache works whatever the timing: nothing uploaded for the unchanged class path, one layer after the edit
+        assertTrue(r.contains("(0 layers/run"), r);
+        assertTrue(r.contains("1 layer(s)/run pushed"), r);
+    }
+}
