@@ -10,12 +10,16 @@ import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.AuthorizationV1Api;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobCondition;
 import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1ResourceAttributes;
+import io.kubernetes.client.openapi.models.V1SelfSubjectAccessReview;
+import io.kubernetes.client.openapi.models.V1SelfSubjectAccessReviewSpec;
 import io.kubernetes.client.openapi.models.V1JobStatus;
 import io.kubernetes.client.util.Yaml;
 import java.time.Clock;
@@ -47,6 +51,7 @@ final class OfficialGateway implements ClusterGateway {
     private final ApiCalls calls;
     private final BatchV1Api batch;
     private final CoreV1Api core;
+    private final AuthorizationV1Api authorization;
     private final ClusterReads reads;
     private final Duration pollFreq;
     private final Duration unschedulableGrace;
@@ -61,6 +66,7 @@ final class OfficialGateway implements ClusterGateway {
         ApiClient client = connection.client();
         this.batch = new BatchV1Api(client);
         this.core = new CoreV1Api(client);
+        this.authorization = new AuthorizationV1Api(client);
         this.reads = new ClusterReads(batch, core, calls);
         this.pollFreq = pollFreq;
         this.unschedulableGrace = unschedulableGrace;
@@ -191,6 +197,20 @@ final class OfficialGateway implements ClusterGateway {
         LOG.info("Kubernetes {} at {} answers; namespace {} is usable ({})",
                 version.has("gitVersion") ? version.get("gitVersion").getAsString() : "(unknown version)",
                 connection.server(), ns, connection.origin());
+    }
+
+    @Override
+    public boolean allowed(String verb, String group, String resource, String subresource) {
+        ensureOpen();
+        V1SelfSubjectAccessReview review = new V1SelfSubjectAccessReview()
+                .apiVersion("authorization.k8s.io/v1").kind("SelfSubjectAccessReview")
+                .spec(new V1SelfSubjectAccessReviewSpec().resourceAttributes(new V1ResourceAttributes()
+                        .namespace(namespace()).verb(verb).group(group).resource(resource)
+                        .subresource(subresource.isEmpty() ? null : subresource)));
+        V1SelfSubjectAccessReview answer = calls.run(Op.of("create", "selfsubjectaccessreviews.authorization.k8s.io", ""),
+                () -> LenientJson.send(authorization.createSelfSubjectAccessReview(review).buildCall(null),
+                        V1SelfSubjectAccessReview.class));
+        return answer != null && answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
     }
 
     static JobInfo info(V1Job job) {
