@@ -214,6 +214,8 @@ public abstract class KubeconfigAuthContract {
                 .write(dir.resolve("right/kubeconfig"));
         bed.failNext("GET", "/api/v1/namespaces/" + ApiServerBed.NAMESPACE, 1, 403,
                 "namespaces \"" + ApiServerBed.NAMESPACE + "\" is forbidden: User \"ci\" cannot get resource \"namespaces\"");
+        bed.failNext("GET", "/apis/batch/v1/namespaces/" + ApiServerBed.NAMESPACE + "/jobs", 1, 403,
+                "jobs.batch is forbidden: User \"ci\" cannot list resource \"jobs\"");
         ValenceException forbidden = assertThrows(ValenceException.class, () -> checked(right));
         assertEquals(ErrorKind.PERMISSION, forbidden.kind());
         assertTrue(forbidden.getMessage().contains("403"), forbidden.getMessage());
