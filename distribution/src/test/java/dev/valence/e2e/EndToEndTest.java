@@ -76,8 +76,56 @@ abstract class EndToEndTest {
         storeDir = Files.createDirectories(work.resolve("store"));
     }
 
+    /**
+     * The requests the executor made during the whole suite need no more than infra/rbac.yaml's Role
+     * grants (the list the infra tests check the Role against), so the Role stays in sync with the code.
+     */
+    static void everyCallIsGrantedByTheRole() throws IOException {
+        java.util.Set<String> granted = new java.util.TreeSet<>(Files.readAllLines(
+                Path.of("..", "infra", "src", "test", "resources", "executor-permissions.txt")));
+        granted.removeIf(String::isBlank);
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        for (ApiServerBed.Request r : api.takeRequests()) {
+            permission(r.method(), r.path()).ifPresent(used::add);
+        }
+        assertTrue(used.contains("batch/jobs:create"), "the suite's calls were recorded: " + used);
+        java.util.Set<String> extra = new java.util.TreeSet<>(used);
+        extra.removeAll(granted);
+        assertEquals(java.util.Set.of(), extra, "calls the Role does not grant (used: " + used + ")");
+    }
+
+    /** {@code group/resource:verb} for a namespaced API request; empty for discovery and the check's probes. */
+    static java.util.Optional<String> permission(String method, String pathAndQuery) {
+        String path = pathAndQuery.replaceFirst("\\?.*$", "");
+        boolean watch = pathAndQuery.contains("watch=true") || pathAndQuery.contains("watch=1");
+        var m = java.util.regex.Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)/namespaces/[^/]+/([^/]+)(/[^/]+)?(/[^/]+)?$")
+                .matcher(path);
+        if (!m.matches()) {
+            return java.util.Optional.empty(); // /version, the namespace probe of check(), access reviews
+        }
+        String group = m.group(1) == null ? "" : m.group(1) + "/";
+        String resource = m.group(2) + (m.group(4) == null ? "" : m.group(4));
+        boolean named = m.group(3) != null;
+        String verb = switch (method) {
+            case "POST" -> "create";
+            case "DELETE" -> "delete";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            default -> watch ? "watch" : named ? "get" : "list";
+        };
+        return java.util.Optional.of(group + resource + ":" + verb);
+    }
+
     @AfterAll
-    static void closeBeds() {
+    static void closeBeds() throws IOException {
+        try {
+            everyCallIsGrantedByTheRole();
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private static void closeQuietly() {
         if (registry != null) {
             registry.close();
         }
