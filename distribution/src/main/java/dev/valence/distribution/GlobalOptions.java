@@ -27,8 +27,8 @@ final class GlobalOptions {
     boolean verbose;
 
     @Option(names = "--prefer-plugin", paramLabel = "NAME", scope = ScopeType.INHERIT,
-            description = "When two adapters serve the same thing (a scheme, a cluster client), use the one with "
-                    + "this name (repeatable; see 'valence plugins').")
+            description = "When two adapters serve the same thing (a scheme, a cluster client), use this one: its "
+                    + "name, its class, or its jar's file name (repeatable; see 'valence plugins').")
     List<String> preferred = new ArrayList<>();
 
     /** The {@code --config} file, if given. */

@@ -72,7 +72,7 @@ final class LoadedPlugins implements AutoCloseable {
             found.addAll(discover(port, loader, jars, problems));
         }
         List<PluginFactory> ordered = new ArrayList<>(found);
-        ordered.sort(Comparator.comparingInt(f -> preferred.contains(f.name()) ? 0 : 1));
+        ordered.sort(Comparator.comparingInt(f -> preferred.stream().anyMatch(p -> isNamed(f, p)) ? 0 : 1));
         LOG.debug("plugins: {} factories ({} jars in {}), {} problems", ordered.size(), jars.size(),
                 dir.map(Path::toString).orElse("no plugins folder"), problems.size());
         return new LoadedPlugins(Plugins.of(ordered), dir, jars, problems, loader);
@@ -81,6 +81,12 @@ final class LoadedPlugins implements AutoCloseable {
     /** The registry the rest of Valence selects adapters from. */
     Plugins plugins() {
         return plugins;
+    }
+
+    /** Whether {@code --prefer-plugin name} means this factory: its name, its class, or its jar's file name. */
+    static boolean isNamed(PluginFactory f, String name) {
+        return f.name().equals(name) || f.getClass().getName().equals(name)
+                || Path.of(where(f)).getFileName() != null && Path.of(where(f)).getFileName().toString().equals(name);
     }
 
     /** The plugins folder, when there is one. */
@@ -138,11 +144,17 @@ final class LoadedPlugins implements AutoCloseable {
             return Optional.empty();
         }
         String all = list.stream().map(f -> "'" + f.name() + "' (" + where(f) + ")").collect(Collectors.joining(", "));
-        String others = list.stream().skip(1).map(PluginFactory::name).distinct()
+        boolean sameName = list.stream().map(PluginFactory::name).distinct().count() < list.size();
+        String others = list.stream().skip(1).map(f -> sameName ? jarName(f) : f.name()).distinct()
                 .collect(Collectors.joining("' or '"));
         return Optional.of(what + " is served by " + list.size() + " " + kinds + ": " + all + "; '" + list.get(0).name()
                 + "' is used (the class path comes before the plugins folder, whose jars go in file name order); "
                 + "to use another, pass --prefer-plugin '" + others + "' or remove the jar you do not want");
+    }
+
+    private static String jarName(PluginFactory f) {
+        Path file = Path.of(where(f)).getFileName();
+        return file == null ? f.getClass().getName() : file.toString();
     }
 
     /** Where a factory was loaded from: a path when it is a file, else the URL. */

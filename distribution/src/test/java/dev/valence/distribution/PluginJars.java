@@ -76,6 +76,53 @@ final class PluginJars {
                 "META-INF/services/dev.valence.spi.ArtifactStoreFactory", pkg + ".MemoryStoreFactory\n");
     }
 
+    /**
+     * Two cluster clients in one jar, named as Valence's own (the {@code cluster_client} setting accepts
+     * {@code fabric8} and {@code official}): a {@code fabric8} whose cluster always answers but which
+     * cannot ask access reviews (the port's default), and an {@code official} whose factory throws
+     * "not built yet" as an unfinished adapter does. Chosen over the real ones with --prefer-plugin.
+     */
+    static Path stubGateways(Path workDir) {
+        String source = """
+                package example.stub;
+
+                import dev.valence.api.Settings;
+                import dev.valence.api.ValenceException;
+                import dev.valence.spi.*;
+                import java.util.*;
+                import java.util.concurrent.CompletableFuture;
+
+                public final class StubGateways {
+                    private StubGateways() { }
+
+                    public static final class Stub implements ClusterGatewayFactory {
+                        public String name() { return "fabric8"; }
+                        public ClusterGateway create(Settings s) {
+                            return new ClusterGateway() {
+                                public String namespace() { return "stub-ns"; }
+                                public JobRef submit(JobSpec spec) { throw new UnsupportedOperationException(); }
+                                public CompletableFuture<JobOutcome> follow(JobRef job) { throw new UnsupportedOperationException(); }
+                                public boolean cancel(JobRef job) { return false; }
+                                public String logs(JobRef job, int tailLines) { return ""; }
+                                public List<JobInfo> list(Map<String, String> labels) { return List.of(); }
+                                public String render(JobSpec spec) { return "kind: Job\\n"; }
+                                public void check() { }
+                                public void close() { }
+                            };
+                        }
+                    }
+
+                    public static final class Unbuilt implements ClusterGatewayFactory {
+                        public String name() { return "official"; }
+                        public ClusterGateway create(Settings s) { throw ValenceException.notBuiltYet("the stub official adapter"); }
+                    }
+                }
+                """;
+        return jar(workDir, "stub-gateways", "example.stub.StubGateways", source,
+                "META-INF/services/dev.valence.spi.ClusterGatewayFactory",
+                "example.stub.StubGateways$Stub\nexample.stub.StubGateways$Unbuilt\n");
+    }
+
     /** A jar whose service file names a class the jar does not have. */
     static Path missingProvider(Path workDir) {
         return rawJar(workDir.resolve("missing-provider.jar"), "META-INF/services/dev.valence.spi.ArtifactStoreFactory",

@@ -99,6 +99,55 @@ class PluginsCommandTest {
     }
 
     @Test
+    void anAdapterThatIsNotBuiltYetIsReportedByDoctorAndRunFallsBackToLocal() throws Exception {
+        Files.copy(PluginJars.stubGateways(work), pluginsDir.resolve("stub-gateways.jar"));
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/config", "http://127.0.0.1:9", "ctx", "ns1").toString());
+
+        CliFixture.Result doctor = cli.run("doctor", "--prefer-plugin", "stub-gateways.jar", "--set",
+                "cluster_client=official", "--set", "registry=tar");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.matches("SKIP\\s+context exists\\s+the official cluster "
+                + "client is not built yet \\(the stub official adapter is not built yet\\); try --set "
+                + "cluster_client=fabric8")), doctor.toString());
+        assertTrue(doctor.out().lines().anyMatch(l -> l.matches("SKIP\\s+API reachable\\s+the cluster client cannot "
+                + "start")), doctor.toString());
+
+        CliFixture.Result run = cli.run("run", "--prefer-plugin", "stub-gateways.jar", "--set", "cluster_client=official");
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.err().startsWith("executor: local, because the cluster client cannot start: the stub official "
+                + "adapter is not built yet"), run.err());
+        assertEquals("Hello, World!\n", run.out());
+    }
+
+    @Test
+    void aClusterClientWithoutAccessReviewsGetsASkipNamingIt() throws Exception {
+        Path jar = Files.copy(PluginJars.stubGateways(work), pluginsDir.resolve("stub-gateways.jar"));
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/config", "http://127.0.0.1:9", "ctx", "ns1").toString());
+        CliFixture.Result plugins = cli.run("plugins");
+        assertTrue(plugins.out().contains("conflict: cluster_client 'fabric8' is served by 2 cluster clients: "), plugins.out());
+        assertTrue(plugins.out().contains("pass --prefer-plugin '" + jar.getFileName() + "'"), plugins.out());
+
+        CliFixture.Result doctor = cli.run("doctor", "--prefer-plugin", "stub-gateways.jar", "--set", "registry=tar");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.matches("PASS\\s+API reachable\\s+the API server answered")),
+                doctor.toString());
+        assertTrue(doctor.out().lines().anyMatch(l -> l.matches("SKIP\\s+permissions\\s+the fabric8 cluster client "
+                + "cannot ask access reviews \\(SelfSubjectAccessReview\\): access review for this cluster client is "
+                + "not built yet")), doctor.toString());
+    }
+
+    @Test
+    void thePluginsStoreGoesIntoTheJobThroughItsScheme() throws Exception {
+        Files.copy(PluginJars.memoryStore(work, "mem-store", "mem"), pluginsDir.resolve("mem-store.jar"));
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/config", "http://127.0.0.1:9", "ctx", "ns1").toString());
+        CliFixture.Result r = cli.run("render", "--set", "data_store=mem://bucket/valence");
+        assertEquals(0, r.code(), r.toString());
+        // the Job gets the plugin store's pod access (its env), as the executor chose it by the scheme
+        String yaml = r.out();
+        int at = yaml.indexOf("VALENCE_K8S_DATA_STORE");
+        assertTrue(at > 0 && yaml.substring(at, yaml.indexOf('\n', yaml.indexOf('\n', at) + 1))
+                .contains("mem://bucket/valence"), yaml);
+    }
+
+    @Test
     void aBrokenJarIsNamedAndTheOthersStillLoad() throws Exception {
         Path broken = PluginJars.notAJar(pluginsDir);
         Path missing = Files.copy(PluginJars.missingProvider(work), pluginsDir.resolve("missing-provider.jar"));
