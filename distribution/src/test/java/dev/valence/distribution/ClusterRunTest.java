@@ -1,0 +1,101 @@
+package dev.valence.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.valence.core.Launcher;
+import dev.valence.tck.cluster.ApiServerBed;
+import dev.valence.tck.cluster.JobControllerStandIn;
+import dev.valence.tck.image.RegistryBed;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code valence run} when the cluster answers: the demo's tasks run as Jobs on the mock API server,
+ * the image goes to a real registry, the store is a local directory, and the tck's Job controller
+ * stand-in runs each pod's launcher (in this JVM, with the pod's env and its mount mapped to the
+ * store directory). Then {@code dispatches} and {@code render} see what the run left.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterRunTest {
+    static ApiServerBed api;
+    static RegistryBed registry;
+    static JobControllerStandIn controller;
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void beds() throws Exception {
+        api = ApiServerBed.start();
+        registry = RegistryBed.start();
+        controller = new JobControllerStandIn(api);
+        Path store = Files.createDirectories(work.resolve("store"));
+        controller.runJobsWith(pod -> {
+            Map<String, String> env = new LinkedHashMap<>(pod.env());
+            pod.hostPathMounts().forEach((hostPath, mount) -> env.replaceAll((k, v) ->
+                    v.equals(mount) || v.startsWith(mount + "/") ? store + v.substring(mount.length()) : v));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            int code = Launcher.run(env, ClusterRunTest.class.getClassLoader(),
+                    new PrintStream(log, true, StandardCharsets.UTF_8));
+            return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
+        });
+    }
+
+    @AfterAll
+    static void close() {
+        controller.close();
+        registry.close();
+        api.close();
+    }
+
+    @Test
+    void theDemoRunsAsJobsWhenTheClusterAnswers() {
+        CliFixture cli = new CliFixture(work.resolve("home"));
+        cli.env.put("KUBECONFIG", api.kubeconfig().toString());
+        cli.write(".config/valence/valence.toml", """
+                [executors.k8s]
+                registry = "%s"
+                base_image = "scratch"
+                data_store = "%s"
+                data_store_mount = "/data"
+                poll_freq = 1
+                """.formatted(registry.host(), work.resolve("store")));
+
+        CliFixture.Result run = cli.run("run");
+        assertEquals(0, run.code(), run.toString());
+        assertEquals("Hello, World!\n", run.out());
+        assertTrue(run.err().startsWith("executor: kubernetes, the current context of " + api.kubeconfig()
+                + ", namespace '" + ApiServerBed.NAMESPACE + "' (the cluster answered)"), run.err());
+        assertTrue(run.err().lines().anyMatch(l -> l.matches("  join_words\\s+COMPLETED on k8s, Job valence-[0-9a-f]{12}"
+                + "-join-words-[0-9a-f]{8} \\(\\d+\\.\\d s\\)")), run.err());
+
+        Matcher m = Pattern.compile("dispatch ([0-9a-f]{12}) \\(").matcher(run.err());
+        assertTrue(m.find(), run.err());
+        CliFixture.Result show = cli.run("dispatches", m.group(1));
+        assertTrue(show.out().lines().anyMatch(l -> l.matches("excitement\\s+excitement\\s+COMPLETED\\s+k8s\\s+valence-"
+                + m.group(1) + "-excitement-[0-9a-f]{8}\\s.*")), show.out());
+
+        // the image the run built is what render now names, by digest
+        CliFixture.Result render = cli.run("render");
+        assertEquals(0, render.code(), render.toString());
+        Matcher image = Pattern.compile("image: \"?(" + Pattern.quote(registry.host()) + "/valence-task@sha256:[0-9a-f]{64})")
+                .matcher(render.out());
+        assertTrue(image.find(), render.out());
+        assertTrue(registry.manifest("valence-task", image.group(1).substring(image.group(1).indexOf('@') + 1)).isPresent(),
+                "the rendered image is in the registry");
+    }
+}
