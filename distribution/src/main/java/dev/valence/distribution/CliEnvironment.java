@@ -1,5 +1,6 @@
 package dev.valence.distribution;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -34,8 +35,8 @@ public record CliEnvironment(Map<String, String> variables, Path home, Optional<
         Charset charset = System.console() != null ? System.console().charset() : Charset.defaultCharset();
         return new CliEnvironment(System.getenv(), Path.of(System.getProperty("user.home")),
                 Optional.ofNullable(home).filter(h -> !h.isBlank()).map(Path::of),
-                new PrintWriter(new java.io.OutputStreamWriter(System.out, charset), true),
-                new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true),
+                new PrintWriter(new OutputStreamWriter(System.out, charset), true),
+                new PrintWriter(new OutputStreamWriter(System.err, charset), true),
                 System.console() != null);
     }
 

@@ -1,12 +1,15 @@
 package dev.valence.distribution;
 
+import dev.valence.api.ErrorKind;
 import dev.valence.api.Executor;
 import dev.valence.api.Settings;
+import dev.valence.api.ValenceException;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.LocalExecutor;
 import dev.valence.spi.ClusterGateway;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,8 +53,8 @@ final class ExecutorChoice {
         }
         Settings s = Failures.unwrapped(settings::get);
         String target = target(s);
-        if (s.k8sConfigFile().isPresent() && !java.nio.file.Files.isRegularFile(s.k8sConfigFile().get())) {
-            return notUsable(mode, new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CONFIG,
+        if (s.k8sConfigFile().isPresent() && !Files.isRegularFile(s.k8sConfigFile().get())) {
+            return notUsable(mode, new ValenceException(ErrorKind.CONFIG,
                     "there is no kubeconfig at " + s.k8sConfigFile().get() + "; start a cluster (minikube start) or "
                     + "set k8s_config_file / KUBECONFIG"), "there is no kubeconfig at " + s.k8sConfigFile().get()
                     + " (no cluster configured)");
@@ -90,7 +93,7 @@ final class ExecutorChoice {
             if (cause instanceof RuntimeException r && !(e instanceof TimeoutException)) {
                 throw r;
             }
-            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CLUSTER, why
+            throw new ValenceException(ErrorKind.CLUSTER, why
                     + "; 'valence doctor' checks each step");
         }
         return fallback(why);

@@ -2,6 +2,7 @@ package dev.valence.distribution;
 
 import dev.valence.api.ErrorKind;
 import dev.valence.api.ValenceException;
+import dev.valence.core.JobNames;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobInfo;
 import dev.valence.spi.JobRef;
@@ -143,7 +144,7 @@ final class JobsCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--interval must be more than 0, was " + interval);
             }
             ClusterGateway g = jobs.gateway();
-            JobRef ref = new JobRef(dev.valence.core.JobNames.requireValid(name), g.namespace(), false);
+            JobRef ref = new JobRef(JobNames.requireValid(name), g.namespace(), false);
             if (jobs.find(name).isEmpty()) {
                 throw new ValenceException(ErrorKind.CLUSTER, "no Valence Job '" + name + "' in namespace "
                         + g.namespace() + "; see them with 'valence jobs list'");
@@ -152,6 +153,11 @@ final class JobsCommand implements Runnable {
             String printed = g.logs(ref, tail);
             out.print(printed);
             out.flush();
+            if (printed.isEmpty() && !follow) {
+                env.err().println("no log yet: the pod of Job " + name + " has not started (or is gone); "
+                        + "-f waits for it");
+                env.err().flush();
+            }
             if (!follow) {
                 return 0;
             }

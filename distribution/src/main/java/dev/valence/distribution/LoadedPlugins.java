@@ -8,8 +8,11 @@ import dev.valence.spi.PluginFactory;
 import dev.valence.spi.Plugins;
 import java.io.IOException;
 import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +27,8 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -39,6 +44,7 @@ final class LoadedPlugins implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadedPlugins.class);
     private static final List<Class<? extends PluginFactory>> PORTS = List.of(ClusterGatewayFactory.class,
             ArtifactStoreFactory.class, ImageBuilderFactory.class, CredentialProviderFactory.class);
+    private static final Pattern PROVIDER = Pattern.compile("Provider ([\\w.$]+)");
 
     private final Plugins plugins;
     private final Optional<Path> dir;
@@ -162,8 +168,8 @@ final class LoadedPlugins implements AutoCloseable {
         String origin = Plugins.origin(f);
         if (origin.startsWith("file:")) {
             try {
-                return Path.of(new java.net.URI(origin)).toString();
-            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                return Path.of(new URI(origin)).toString();
+            } catch (URISyntaxException | IllegalArgumentException e) {
                 return origin;
             }
         }
@@ -232,7 +238,7 @@ final class LoadedPlugins implements AutoCloseable {
         if (message == null) {
             return null;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Provider ([\\w.$]+)").matcher(message);
+        Matcher m = PROVIDER.matcher(message);
         return m.find() ? m.group(1) : null;
     }
 
@@ -240,7 +246,7 @@ final class LoadedPlugins implements AutoCloseable {
         for (Path jar : jars) {
             try (JarFile jf = new JarFile(jar.toFile())) {
                 JarEntry e = jf.getJarEntry("META-INF/services/" + port.getName());
-                if (e != null && new String(jf.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                if (e != null && new String(jf.getInputStream(e).readAllBytes(), StandardCharsets.UTF_8)
                         .contains(provider)) {
                     return jar.toString();
                 }

@@ -2,6 +2,7 @@ package dev.valence.distribution;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import dev.valence.api.ValenceException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -51,7 +52,7 @@ public final class ValenceCli {
         err.println("valence: " + Failures.message(cause));
         if (options.verbose) {
             cause.printStackTrace(err);
-        } else if (!(cause instanceof dev.valence.api.ValenceException)) {
+        } else if (!(cause instanceof ValenceException)) {
             err.println("(run with --verbose for the stack trace)");
         }
         err.flush();

@@ -90,6 +90,15 @@ class JobsCommandTest {
     }
 
     @Test
+    void logsOfAJobWithoutAPodSaysSo() {
+        String pending = cluster.submit(home, ns, "d3cccccccccc", "waiting");
+        CliFixture.Result r = cli.run("jobs", "logs", pending);
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("no log yet: the pod of Job " + pending + " has not started"), r.err());
+    }
+
+    @Test
     void logsOfAnUnknownJobIsAnErrorNamingTheNamespace() {
         CliFixture.Result r = cli.run("jobs", "logs", "valence-nope");
         assertEquals(1, r.code(), r.toString());
