@@ -116,7 +116,10 @@ final class SettingKeys {
         key("region", (v, d) -> matching(string(v), REGION, true, "expected an AWS region such as us-east-1 "
                 + "(or empty for the AWS SDK's default chain)"), d -> "", "the AWS SDK's default chain");
         key("data_store_mount", (v, d) -> absolute(string(v)), d -> "/data", null);
-        key("cluster_client", (v, d) -> oneOf(string(v), List.of("fabric8", "official")), d -> "fabric8", null);
+        // fabric8 and official ship with Valence; a plugin may bring another (Plugins names what is installed)
+        key("cluster_client", (v, d) -> matching(string(v), Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"), false,
+                "accepted: fabric8, official, or the name of an installed cluster client plugin "
+                        + "(lowercase letters, digits, '-' and '.')"), d -> "fabric8", null);
         key("gpus", (v, d) -> integer(v, 0), d -> 0, null);
         key("node_selector", (v, d) -> stringMap(v, SettingKeys::labelKeyCheck, SettingKeys::labelValue), d -> Map.of(),
                 null);
@@ -410,13 +413,6 @@ final class SettingKeys {
         }
         if (!p.matcher(s).matches()) {
             throw new Invalid(accepted);
-        }
-        return s;
-    }
-
-    private static String oneOf(String s, List<String> accepted) throws Invalid {
-        if (!accepted.contains(s)) {
-            throw new Invalid("accepted: " + String.join(", ", accepted));
         }
         return s;
     }

@@ -407,8 +407,9 @@ class SettingsValidationTest {
 
     @Test
     void unknownClusterClient() {
-        assertEquals("cluster_client 'kubectl' (from VALENCE_K8S_CLUSTER_CLIENT) is not valid: accepted: fabric8, official",
-                configError(fromEnv("cluster_client", "kubectl")));
+        assertEquals("cluster_client 'Kube_Ctl' (from VALENCE_K8S_CLUSTER_CLIENT) is not valid: accepted: fabric8, "
+                + "official, or the name of an installed cluster client plugin (lowercase letters, digits, '-' and '.')",
+                configError(fromEnv("cluster_client", "Kube_Ctl")));
     }
 
     @Test
