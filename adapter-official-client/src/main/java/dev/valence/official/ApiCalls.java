@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs client-java calls against one API server: retries what the server says to retry (429, 5xx)
- * with exponential backoff, and turns every other failure into a {@link ValenceException} that names
- * the server, the operation and what to check. client-java itself retries nothing.
+ * and connections refused, reset or cut before the answer, with exponential backoff, and turns
+ * every other failure into a {@link ValenceException} that names the server, the operation and
+ * what to check. client-java itself retries nothing (OkHttp only retries a stale pooled connection).
  */
 final class ApiCalls {
     private static final Logger LOG = LoggerFactory.getLogger(ApiCalls.class);
@@ -93,10 +94,11 @@ final class ApiCalls {
             try {
                 return call.run();
             } catch (ApiException e) {
-                if (!RETRIED.contains(e.getCode()) || attempt == ATTEMPTS) {
+                if (!(RETRIED.contains(e.getCode()) || isTransientIo(e)) || attempt == ATTEMPTS) {
                     throw e;
                 }
-                LOG.debug("{} on {}: HTTP {}, retry {} in {} ms", op, server, e.getCode(), attempt, backoff.toMillis());
+                LOG.debug("{} on {}: {}, retry {} in {} ms", op, server, e.getCode() == 0 ? String.valueOf(rootCause(e))
+                        : "HTTP " + e.getCode(), attempt, backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2);
             } catch (ValenceException e) {
@@ -107,6 +109,19 @@ final class ApiCalls {
                         + " (" + e.getMessage() + "); is " + server + " a Kubernetes API server of a version client-java knows?", e);
             }
         }
+    }
+
+    /**
+     * A connection refused, reset or cut before the answer came: worth another try. A create that
+     * reached the server before its answer was lost then meets 409, which the gateway takes as
+     * its own Job; TLS, certificate and unknown-host failures are not transient.
+     */
+    private static boolean isTransientIo(ApiException e) {
+        if (e.getCode() != 0 || !find(e, java.io.IOException.class)) {
+            return false;
+        }
+        return !find(e, SSLException.class) && !find(e, CertificateException.class)
+                && !find(e, CertPathValidatorException.class) && !find(e, UnknownHostException.class);
     }
 
     private static void sleep(Duration d) {
@@ -176,7 +191,8 @@ final class ApiCalls {
                 : cause instanceof InterruptedIOException ? "timed out"
                 : String.valueOf(cause.getMessage());
         return new ValenceException(ErrorKind.CLUSTER, "cannot reach the Kubernetes API at " + server + " (" + why
-                + ") when trying to " + op + "; check the cluster is running ('kubectl cluster-info') and that "
+                + (isTransientIo(e) ? ", " + ATTEMPTS + " attempts" : "") + ") when trying to " + op
+                + "; check the cluster is running ('kubectl cluster-info') and that "
                 + "k8s_config_file and k8s_context point at it (using " + origin + ")", e);
     }
 

@@ -5,6 +5,7 @@ import dev.valence.api.Executor;
 import dev.valence.api.Settings;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
+import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ClusterGateway;
@@ -23,7 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +53,10 @@ public final class KubernetesExecutor implements Executor {
         t.setDaemon(true);
         return t;
     });
+    /** The image check or build in flight, or the last one: submits share one while it runs. */
     private CompletableFuture<ImageRef> image;
+    /** Runs whose result has not arrived: a closed executor ends them (their Jobs run on). */
+    private final Set<RunHandle<?>> inFlight = ConcurrentHashMap.newKeySet();
 
     private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
         this.settings = settings;
@@ -92,6 +98,8 @@ public final class KubernetesExecutor implements Executor {
         String jobName = JobNames.jobName(call.dispatchId(), call.nodeId());
         run.jobName(jobName);
         byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
+        inFlight.add(run);
+        run.result().whenComplete((v, e) -> inFlight.remove(run));
         pool.execute(() -> {
             try {
                 start(run, jobName, payload);
@@ -117,11 +125,25 @@ public final class KubernetesExecutor implements Executor {
             finish(run, earlier, JobOutcome.succeeded(""));
             return;
         }
+        boolean wroteInput = false;
         if (!store.exists(prefix + "input")) {
             store.put(prefix + "input", payload);
+            wroteInput = true;
         }
-        ImageRef ref = image();
+        ImageRef ref;
+        try {
+            ref = image();
+        } catch (RuntimeException e) {
+            // no Job was submitted: the input written just now serves nothing (one from an earlier run stays)
+            if (wroteInput && !settings.keepArtifacts()) {
+                deleteQuietly(prefix, call);
+            }
+            throw e;
+        }
         if (run.isDone()) {
+            if (run.result().isCancelled()) {
+                abandon(call, jobName, prefix);
+            }
             return;
         }
         // an image loaded into a daemon or from a tar has no registry digest: name it by its tag there
@@ -185,10 +207,38 @@ public final class KubernetesExecutor implements Executor {
             LOG.info("task '{}' failed: {} ({})", call.taskName(), outcome.reason(), job.name());
             run.fail(new ValenceException(kindOf(outcome.reason()), message));
         } catch (ValenceException e) {
-            run.fail(e);
+            run.fail(e.kind() == ErrorKind.STORE && outcome.succeeded()
+                    ? new ValenceException(ErrorKind.STORE, "task '" + call.taskName() + "' succeeded in " + place
+                            + " but its output cannot be read: " + e.getMessage(), e)
+                    : e);
         } catch (Exception e) {
             run.fail(new ValenceException(ErrorKind.STORE, "reading output of task '" + call.taskName() + "' at "
                     + where + ": " + e, e));
+        }
+    }
+
+    /**
+     * Cancelled before its Job was submitted (while the image was checked or built): removes a Job
+     * an earlier run of the same call may have left, and the artifacts unless they are kept.
+     */
+    private void abandon(TaskCall call, String jobName, String prefix) {
+        LOG.info("task '{}' cancelled before its Job was submitted", call.taskName());
+        try {
+            gateway.cancel(new JobRef(jobName, gateway.namespace(), false));
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete Job {} of cancelled task '{}': {}", jobName, call.taskName(), e.getMessage());
+        }
+        if (!settings.keepArtifacts()) {
+            deleteQuietly(prefix, call);
+        }
+    }
+
+    private void deleteQuietly(String prefix, TaskCall call) {
+        try {
+            store.deletePrefix(prefix);
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete the artifacts of task '{}' at {}: {}", call.taskName(), store.describe(prefix),
+                    e.getMessage());
         }
     }
 
@@ -214,11 +264,20 @@ public final class KubernetesExecutor implements Executor {
         };
     }
 
-    private synchronized ImageRef image() {
-        if (image == null || image.isCompletedExceptionally()) {
-            image = CompletableFuture.supplyAsync(images::ensure, pool);
+    /**
+     * The image for this class path. A submit that comes while a check or build runs shares it;
+     * a later one checks again (one cheap registry request), so an image deleted from the registry
+     * since, or a push that failed, is built and pushed again rather than pulled in vain.
+     */
+    private ImageRef image() {
+        CompletableFuture<ImageRef> current;
+        synchronized (this) {
+            if (image == null || image.isDone()) {
+                image = CompletableFuture.supplyAsync(images::ensure, pool);
+            }
+            current = image;
         }
-        return image.join();
+        return current.join();
     }
 
     JobSpec jobSpec(TaskCall call, String jobName, String imageReference) {
@@ -256,9 +315,25 @@ public final class KubernetesExecutor implements Executor {
         return call.dispatchId() + "/" + call.nodeId() + "/";
     }
 
+    /**
+     * Closes the connections. Runs still waiting for a result end with a {@code CANCELLED} error
+     * that names their Job, which keeps running: submitting the same call (same dispatch and node
+     * ids) to a new executor re-attaches to it.
+     */
     @Override
     public void close() {
         pool.shutdownNow();
+        for (RunHandle<?> run : List.copyOf(inFlight)) {
+            TaskCall call = run.call();
+            String job = run.jobName().orElse("");
+            String what = run.status() == TaskStatus.RUNNING
+                    ? "its Job " + job + " (namespace " + gateway.namespace() + ") goes on: submit the same call (dispatch "
+                            + call.dispatchId() + ", node " + call.nodeId() + ") to a new executor to re-attach to it, "
+                            + "or delete it with 'valence jobs cancel " + job + "'"
+                    : "it was not submitted yet: submit it again";
+            run.fail(new ValenceException(ErrorKind.CANCELLED, "executor " + name + " was closed before task '"
+                    + call.taskName() + "' finished; " + what));
+        }
         gateway.close();
         store.close();
     }

@@ -45,6 +45,9 @@ final class TaskImages {
     private final ImageBuilder builder;
     private final List<CredentialProvider> credentials;
     private final List<Path> classpath;
+    private ImageSpec tagged;
+    private String hash;
+    private volatile ImageRef lastConfirmed;
 
     TaskImages(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials, List<Path> classpath) {
         this.settings = settings;
@@ -53,18 +56,37 @@ final class TaskImages {
         this.classpath = List.copyOf(classpath);
     }
 
-    /** The image for this class path: from the cache when it is still in the registry, else built. */
+    /**
+     * The image for this class path: from the cache when it is still in the registry, else built.
+     * The class path is hashed once; each later call reads the cache and asks the registry (one
+     * cheap request) whether the image is still there. When the registry cannot be asked, the
+     * cached digest is used as it is (a Job whose image is gone then fails with the kubelet's
+     * reason, {@code ImagePullBackOff}).
+     */
     ImageRef ensure() {
-        ImageSpec spec = spec();
-        String hash = hash(spec);
-        ImageSpec tagged = spec.toBuilder().target(target(hash)).build();
+        ImageSpec tagged = tagged();
         Path cacheFile = settings.cacheDir().resolve("images").resolve(hash + ".properties");
         Optional<ImageRef> cached = readCache(cacheFile, tagged.target());
-        if (cached.isPresent() && builder.exists(cached.get(), tagged)) {
-            LOG.info("image {} is up to date (cached, digest {})", cached.get().tagged(), cached.get().digest());
-            return cached.get();
+        if (cached.isPresent()) {
+            boolean there;
+            try {
+                there = builder.exists(cached.get(), withCredentials(tagged, false));
+            } catch (ValenceException e) {
+                LOG.warn("cannot check that image {} is still in the registry ({}); using the cached digest {}",
+                        cached.get().tagged(), e.getMessage(), cached.get().digest());
+                return cached.get();
+            }
+            if (there) {
+                if (!cached.get().equals(lastConfirmed)) {
+                    LOG.info("image {} is up to date (cached, digest {})", cached.get().tagged(), cached.get().digest());
+                    lastConfirmed = cached.get();
+                }
+                return cached.get();
+            }
+            LOG.info("image {} (digest {}) is no longer in the registry; building it again", cached.get().tagged(),
+                    cached.get().digest());
         }
-        ImageSpec withCreds = withCredentials(tagged);
+        ImageSpec withCreds = withCredentials(tagged, true);
         LOG.info("building task image {} on {}", tagged.target(), tagged.baseImage());
         ImageRef ref;
         try {
@@ -79,7 +101,18 @@ final class TaskImages {
         LOG.info("image {} pushed (digest {})", ref.tagged(), ref.digest());
         ref.loadCommand().ifPresent(cmd -> LOG.info("load it into the cluster with: {}", cmd));
         writeCache(cacheFile, tagged.target(), ref);
+        lastConfirmed = ref;
         return ref;
+    }
+
+    /** The spec with its content-hash target; the class path is read and hashed on the first call only. */
+    private synchronized ImageSpec tagged() {
+        if (tagged == null) {
+            ImageSpec spec = spec();
+            hash = hash(spec);
+            tagged = spec.toBuilder().target(target(hash)).build();
+        }
+        return tagged;
     }
 
     /** The image spec without a target: layers, base, entrypoint, user. */
@@ -159,14 +192,17 @@ final class TaskImages {
         };
     }
 
-    private ImageSpec withCredentials(ImageSpec spec) {
+    /** The spec with the registries' credentials; {@code toPush}: also make sure the target repository exists. */
+    private ImageSpec withCredentials(ImageSpec spec, boolean toPush) {
         ImageSpec.Builder b = spec.toBuilder();
         String targetHost = registryHost(spec.target());
         boolean registryTarget = !spec.target().startsWith("docker://") && !spec.target().startsWith("tar://");
         if (registryTarget) {
             b.allowInsecure(isLoopback(targetHost));
             find(targetHost).ifPresent(b::targetCredentials);
-            credentials.forEach(p -> p.ensureRepository(targetHost, settings.imageRepo()));
+            if (toPush) {
+                credentials.forEach(p -> p.ensureRepository(targetHost, settings.imageRepo()));
+            }
         }
         if (!spec.baseImage().equals("scratch")) {
             String baseHost = registryHost(spec.baseImage());

@@ -179,6 +179,11 @@ final class LocalArtifactStore implements ArtifactStore {
     }
 
     private ValenceException missing(String key) {
+        if (!Files.isDirectory(root)) {
+            return new ValenceException(ErrorKind.STORE, "no object at " + describe(key) + ": the store directory "
+                    + root + " does not exist (removed, or a mount that went away); check data_store and that the "
+                    + "directory is there and mounted");
+        }
         return new ValenceException(ErrorKind.STORE, "no object at " + describe(key)
                 + ": nothing was written there or it was deleted; check that data_store is the directory the pods mount");
     }
