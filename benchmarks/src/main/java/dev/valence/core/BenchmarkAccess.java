@@ -52,9 +52,9 @@ public final class BenchmarkAccess {
             return images.spec();
         }
 
-        /** The content hash alone (reads every file of every layer). */
-        public String hash() {
-            return TaskImages.hash(images.spec());
+        /** The content hash of a spec (reads every file of every layer). */
+        public String hash(ImageSpec spec) {
+            return TaskImages.hash(spec);
         }
     }
 }

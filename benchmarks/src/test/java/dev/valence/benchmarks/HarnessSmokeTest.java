@@ -53,7 +53,7 @@ class HarnessSmokeTest {
 
     @Test
     void imageCacheReportsColdUnchangedAndEditedAgainstJib() throws Exception {
-        String r = report(out -> ImageCache.run(Options.parse("--dep-jars=2", "--classes=3", "--unchanged=1",
+        String r = report(out -> ImageCache.run(Options.parse("--dep-jars=2", "--classes=3", "--cold=1", "--unchanged=1",
                 "--edits=1"), out));
         assertTrue(r.contains("first build + push") && r.contains("unchanged class path") && r.contains("one class edited"), r);
         assertTrue(r.contains("goal, unchanged: 0 layers pushed"), r);
