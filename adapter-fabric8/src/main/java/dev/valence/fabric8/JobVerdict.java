@@ -90,7 +90,10 @@ sealed interface JobVerdict {
         }
         Optional<JobCondition> failed = condition(job, "Failed");
         if (failed.isPresent()) {
-            boolean podFinal = newestFirst.stream().allMatch(JobVerdict::isFinal);
+            // the pods come by their own watch: a Job that counts failed pods none of which has
+            // arrived yet waits for them as for a pod whose final status has not arrived
+            boolean podFinal = newestFirst.isEmpty() ? failedPods(job) == 0
+                    : newestFirst.stream().allMatch(JobVerdict::isFinal);
             Instant waitUntil = firstSeen.apply("failed").plus(POD_STATUS_WAIT);
             if (!podFinal && now.isBefore(waitUntil)) {
                 return new Going(Optional.of(waitUntil));
@@ -120,6 +123,10 @@ sealed interface JobVerdict {
                     "Job " + jobName + " failed: " + message, newestPod, !newestPod.isEmpty());
         }
         return new Going(recheck);
+    }
+
+    private static int failedPods(Job job) {
+        return job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
     }
 
     /** The pod's status is final: it failed or succeeded, or its container terminated. */

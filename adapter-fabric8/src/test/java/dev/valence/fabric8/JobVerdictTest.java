@@ -74,6 +74,21 @@ class JobVerdictTest {
     }
 
     @Test
+    void aFailedJobWhosePodHasNotArrivedYetWaitsBrieflyForIt() {
+        Job failed = job(0, "Failed", "BackoffLimitExceeded");
+        failed.getStatus().setFailed(1);
+        JobVerdict.Going g = assertInstanceOf(JobVerdict.Going.class, verdict(failed, List.of(), NOW));
+        assertEquals(NOW.plus(JobVerdict.POD_STATUS_WAIT), g.recheckAt().orElseThrow());
+        Pod evicted = pod("j-a", "2026-01-01T11:59:00Z").withNewStatus().withPhase("Failed").withReason("Evicted")
+                .withMessage("The node was low on resource: memory.").endStatus().build();
+        JobVerdict.Finished f = assertInstanceOf(JobVerdict.Finished.class, verdict(failed, List.of(evicted), NOW));
+        assertEquals("Evicted", f.reason());
+        JobVerdict.Finished noPodEver = assertInstanceOf(JobVerdict.Finished.class,
+                verdict(job(0, "Failed", "DeadlineExceeded"), List.of(), NOW));
+        assertEquals("DeadlineExceeded", noPodEver.reason());
+    }
+
+    @Test
     void unschedulableWithoutTransitionTimeCountsFromWhenItWasFirstSeen() {
         Pod pending = pod("j-a", "2026-01-01T11:59:00Z").withNewStatus().withPhase("Pending")
                 .withConditions(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
