@@ -1,6 +1,7 @@
 package dev.valence.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valence.api.ErrorKind;
@@ -161,7 +162,7 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
                 && j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() == 1));
         long left = Duration.ofSeconds(4).minus(Duration.between(down, Instant.now())).toMillis();
         Thread.sleep(Math.max(0, left)); // an outage, not a test wait: nothing is asserted on time
-        assertTrue(!run.result().isDone(), "no result while the API server is gone: " + run);
+        assertFalse(run.result().isDone(), "no result while the API server is gone: " + run);
         apiProxy.up();
         assertEquals("across the outage", value(run));
         assertOneJob(run, ledger);

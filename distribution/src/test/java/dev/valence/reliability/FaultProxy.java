@@ -54,7 +54,6 @@ final class FaultProxy implements AutoCloseable {
     private final List<String> seen = Collections.synchronizedList(new ArrayList<>());
     private volatile Duration answerDelay = Duration.ZERO;
     private volatile ServerSocket listener;
-    private volatile boolean closed;
 
     private FaultProxy(InetSocketAddress target, ServerSocket listener) {
         this.target = target;
@@ -164,7 +163,6 @@ final class FaultProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         down();
     }
 
@@ -184,13 +182,18 @@ final class FaultProxy implements AutoCloseable {
                     upstream.setTcpNoDelay(true);
                     open.add(client);
                     open.add(upstream);
+                    if (listener != server) { // went down while this one was being accepted
+                        reset(client);
+                        closeQuietly(upstream);
+                        open.remove(client);
+                        open.remove(upstream);
+                        continue;
+                    }
                     Connection c = new Connection(client, upstream);
                     start("fault-proxy-up-" + port, c::clientToServer);
                     start("fault-proxy-down-" + port, c::serverToClient);
                 } catch (IOException e) {
-                    if (!server.isClosed() && !closed) {
-                        continue;
-                    }
+                    // the listener was closed (down, close), or one accept failed: the loop condition decides
                 }
             }
         }, "fault-proxy-accept-" + port);

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Faults of the registry: a push cut mid-upload and the registry gone for seconds during a build
- * (Jib's own retries carry the build through), a push refused (a clear error; the next submit
- * builds again), an image deleted from the registry after it was pushed (pushed again before the
+ * Faults of the registry: an upload reset and the registry gone for seconds during a build
+ * (Jib's own retries carry the build through), an upload cut half-way and a push refused (a
+ * clear error, and the next submit builds again), an image deleted from the registry after it was pushed (pushed again before the
  * next Job), and a cancel while the image is being built.
  * The executor pushes through a {@link FaultProxy}; every test has its own class-path content, so
  * every test builds and pushes a new image. The cluster client plays no part: fabric8 only.
@@ -93,14 +93,40 @@ class RegistryReliabilityTest extends ReliabilityBed {
     }
 
     @Test
-    void aPushCutMidUploadIsRetriedByJib() {
+    void anUploadResetBeforeItReachedTheRegistryIsRetriedByJib() {
         KubernetesExecutor k8s = executor(Map.of());
-        registryProxy.cutUploadNext("PATCH", UPLOADS, 1, 64 * 1024);
+        registryProxy.resetNext("PATCH", UPLOADS, 1);
         TaskRun<String> run = k8s.submit(call("n", args -> "pushed"));
         assertEquals("pushed", value(run));
-        assertEquals(0, registryProxy.pendingFaults(), "an upload was cut");
+        assertEquals(0, registryProxy.pendingFaults(), "an upload was reset");
         assertTrue(registry.manifest("valence-task", digestOf(images.get("n"))).isPresent());
         assertOneJob(run, ledger);
+        assertEquals(1, launches("n"));
+    }
+
+    /**
+     * An upload cut half-way: Jib retries the request, which works when the registry dropped the
+     * partial upload and fails ("blob upload invalid") when it kept it; then the build fails with
+     * an error naming the registry, and the next submit builds again, in a new upload.
+     */
+    @Test
+    void anUploadCutHalfWayIsRetriedByJibOrByTheNextSubmit() {
+        KubernetesExecutor k8s = executor(Map.of());
+        registryProxy.cutUploadNext("PATCH", UPLOADS, 1, 64 * 1024);
+        TaskRun<String> first = k8s.submit(call("n", args -> "pushed"));
+        waitUntil("the first submit ends", () -> first.result().isDone());
+        assertEquals(0, registryProxy.pendingFaults(), "an upload was cut");
+        TaskRun<String> delivered = first;
+        if (first.result().isCompletedExceptionally()) {
+            ValenceException e = valenceError(first);
+            assertEquals(ErrorKind.IMAGE, e.kind(), e.toString());
+            assertTrue(e.getMessage().contains(registryProxy.hostPort()), "names the registry: " + e.getMessage());
+            assertEquals(0, ledger.createdFor(first.call().dispatchId()), "no Job without an image");
+            delivered = k8s.submit(first.call());
+        }
+        assertEquals("pushed", value(delivered));
+        assertTrue(registry.manifest("valence-task", digestOf(images.get("n"))).isPresent());
+        assertOneJob(delivered, ledger);
         assertEquals(1, launches("n"));
     }
 
