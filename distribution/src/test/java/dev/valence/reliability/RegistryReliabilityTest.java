@@ -181,6 +181,18 @@ class RegistryReliabilityTest extends ReliabilityBed {
     }
 
     @Test
+    void aRegistryDownAfterThePushDoesNotStopTasksOfACachedImage() {
+        KubernetesExecutor k8s = executor(Map.of());
+        assertEquals("before", value(k8s.submit(call("before", args -> "before"))));
+        registryProxy.down(); // the executor cannot ask the registry; the nodes still pull (or have) the image
+        assertEquals("during", value(k8s.submit(call("during", args -> "during"))),
+                "the cached digest is used when the registry cannot say whether it still has the image");
+        assertEquals(images.get("before"), images.get("during"));
+        assertEquals("still during", value(executor(Map.of()).submit(call("still", args -> "still during"))),
+                "a new executor with the same cache_dir too");
+    }
+
+    @Test
     void cancellingDuringTheImageBuildLeavesNothingBehind() {
         KubernetesExecutor k8s = executor(Map.of());
         registryProxy.slowAnswers(Duration.ofMillis(300));

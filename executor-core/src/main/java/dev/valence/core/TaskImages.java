@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -25,6 +27,13 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -45,9 +54,22 @@ final class TaskImages {
     private final ImageBuilder builder;
     private final List<CredentialProvider> credentials;
     private final List<Path> classpath;
+    /** How long a submit waits for the registry to say whether the cached image is still there. */
+    static final Duration CHECK_WAIT = Duration.ofSeconds(10);
+    /** After a check that failed or got no answer, how long the cached digest is used without asking. */
+    static final Duration TRUST_AFTER_FAILED_CHECK = Duration.ofMinutes(5);
+
+    /** One daemon thread for registry checks, gone when idle. */
+    private final ExecutorService checker = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "valence-image-check");
+                t.setDaemon(true);
+                return t;
+            });
     private ImageSpec tagged;
     private String hash;
     private volatile ImageRef lastConfirmed;
+    private volatile Instant trustUntil = Instant.MIN;
 
     TaskImages(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials, List<Path> classpath) {
         this.settings = settings;
@@ -59,8 +81,9 @@ final class TaskImages {
     /**
      * The image for this class path: from the cache when it is still in the registry, else built.
      * The class path is hashed once; each later call reads the cache and asks the registry (one
-     * cheap request) whether the image is still there. When the registry cannot be asked, the
-     * cached digest is used as it is (a Job whose image is gone then fails with the kubelet's
+     * cheap request) whether the image is still there. When the registry cannot say within
+     * {@link #CHECK_WAIT}, the cached digest is used as it is and trusted for
+     * {@link #TRUST_AFTER_FAILED_CHECK} (a Job whose image is gone then fails with the kubelet's
      * reason, {@code ImagePullBackOff}).
      */
     ImageRef ensure() {
@@ -68,15 +91,7 @@ final class TaskImages {
         Path cacheFile = settings.cacheDir().resolve("images").resolve(hash + ".properties");
         Optional<ImageRef> cached = readCache(cacheFile, tagged.target());
         if (cached.isPresent()) {
-            boolean there;
-            try {
-                there = builder.exists(cached.get(), withCredentials(tagged, false));
-            } catch (ValenceException e) {
-                LOG.warn("cannot check that image {} is still in the registry ({}); using the cached digest {}",
-                        cached.get().tagged(), e.getMessage(), cached.get().digest());
-                return cached.get();
-            }
-            if (there) {
+            if (stillThere(cached.get(), tagged)) {
                 if (!cached.get().equals(lastConfirmed)) {
                     LOG.info("image {} is up to date (cached, digest {})", cached.get().tagged(), cached.get().digest());
                     lastConfirmed = cached.get();
@@ -103,6 +118,34 @@ final class TaskImages {
         writeCache(cacheFile, tagged.target(), ref);
         lastConfirmed = ref;
         return ref;
+    }
+
+    /**
+     * Whether the registry still has the cached image; true (trust the cache) when it cannot say in
+     * time or fails, and for a while after that, so that a registry outage does not hold up submits
+     * (Jib's own retries make an unanswered check last a minute or more).
+     */
+    private boolean stillThere(ImageRef cached, ImageSpec tagged) {
+        if (Instant.now().isBefore(trustUntil)) {
+            return true;
+        }
+        Future<Boolean> check = checker.submit(() -> builder.exists(cached, withCredentials(tagged, false)));
+        String why;
+        try {
+            return check.get(CHECK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            why = "no answer within " + CHECK_WAIT.toSeconds() + " s";
+        } catch (ExecutionException e) {
+            why = String.valueOf(e.getCause() instanceof ValenceException v ? v.getMessage() : e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            check.cancel(true);
+            throw new ValenceException(ErrorKind.CANCELLED, "interrupted while checking image " + cached.tagged(), e);
+        }
+        trustUntil = Instant.now().plus(TRUST_AFTER_FAILED_CHECK);
+        LOG.warn("cannot check that image {} is still in the registry ({}); using the cached digest {} and not asking "
+                + "again for {} minutes", cached.tagged(), why, cached.digest(), TRUST_AFTER_FAILED_CHECK.toMinutes());
+        return true;
     }
 
     /** The spec with its content-hash target; the class path is read and hashed on the first call only. */
