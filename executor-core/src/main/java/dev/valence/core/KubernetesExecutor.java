@@ -189,15 +189,15 @@ public final class KubernetesExecutor implements Executor {
                 Duration took = run.startedAt().map(s -> Duration.between(s, Instant.now())).orElse(Duration.ZERO);
                 if (out.ok()) {
                     LOG.info("task '{}' finished in {} s ({})", call.taskName(), took.toMillis() / 1000.0, job.name());
-                    cleanUp(job, call, true);
-                    run.complete((R) out.value());
+                    run.complete((R) out.value()); // the caller goes on; deleting the Job is not its wait
+                    cleanUpLater(job, call, true);
                 } else {
                     Throwable error = out.error();
                     error.addSuppressed(new ValenceException(ErrorKind.TASK_FAILED,
                             "task '" + call.taskName() + "' threw in " + place));
                     LOG.info("task '{}' threw {} ({})", call.taskName(), error.getClass().getName(), job.name());
-                    cleanUp(job, call, false);
                     run.fail(error);
+                    cleanUpLater(job, call, false);
                 }
                 return;
             }
@@ -239,6 +239,14 @@ public final class KubernetesExecutor implements Executor {
         } catch (RuntimeException e) {
             LOG.warn("could not delete the artifacts of task '{}' at {}: {}", call.taskName(), store.describe(prefix),
                     e.getMessage());
+        }
+    }
+
+    private void cleanUpLater(JobRef job, TaskCall call, boolean succeeded) {
+        try {
+            pool.execute(() -> cleanUp(job, call, succeeded));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            cleanUp(job, call, succeeded);
         }
     }
 

@@ -152,7 +152,9 @@ final class TaskImages {
     private synchronized ImageSpec tagged() {
         if (tagged == null) {
             ImageSpec spec = spec();
-            hash = hash(spec);
+            FileDigests digests = FileDigests.under(settings.cacheDir());
+            hash = hash(spec, digests);
+            digests.save();
             tagged = spec.toBuilder().target(target(hash)).build();
         }
         return tagged;
@@ -203,6 +205,11 @@ final class TaskImages {
 
     /** Content hash of everything that makes the image (not the target). */
     static String hash(ImageSpec spec) {
+        return hash(spec, FileDigests.none());
+    }
+
+    /** Content hash, with file digests from {@code digests}. */
+    static String hash(ImageSpec spec, FileDigests digests) {
         MessageDigest md = sha256();
         update(md, spec.baseImage());
         update(md, String.join("\u0000", spec.entrypoint()));
@@ -211,14 +218,7 @@ final class TaskImages {
             update(md, "layer:" + layer.name());
             for (ImageSpec.Entry e : layer.entries()) {
                 update(md, e.pathInImage());
-                try (InputStream in = Files.newInputStream(e.source())) {
-                    byte[] buf = new byte[65536];
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        md.update(buf, 0, n);
-                    }
-                } catch (IOException ex) {
-                    throw new UncheckedIOException("hashing " + e.source(), ex);
-                }
+                md.update(digests.digest(e.source()));
             }
         }
         return HexFormat.of().formatHex(md.digest()).substring(0, 32);

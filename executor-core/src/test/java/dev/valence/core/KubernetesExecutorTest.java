@@ -186,11 +186,11 @@ class KubernetesExecutorTest {
     }
 
     @Test
-    void successCleansUpUnlessToldToKeepArtifacts() {
+    void successCleansUpUnlessToldToKeepArtifacts() throws Exception {
         try (KubernetesExecutor k8s = executor(Map.of())) {
             TaskRun<Integer> run = Task.of("a", () -> 1, k8s).submit();
             run.await();
-            assertTrue(MemoryStore.at(dataStore).list(run.call().dispatchId() + "/").isEmpty());
+            waitUntil(() -> MemoryStore.at(dataStore).list(run.call().dispatchId() + "/").isEmpty()); // cleaned after the result
         }
         try (KubernetesExecutor k8s = executor(Map.of("keep_artifacts", true))) {
             TaskRun<Integer> run = Task.of("a", () -> 1, k8s).submit();
