@@ -1,5 +1,6 @@
 package dev.valence.store.azure;
 
+import dev.valence.spi.StoreKeys;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClient;
@@ -68,7 +69,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public void put(String key, InputStream data) {
-        BlockBlobClient blob = container.getBlobClient(where.blobName(Keys.key(key, location()))).getBlockBlobClient();
+        BlockBlobClient blob = container.getBlobClient(where.blobName(StoreKeys.key(key, location()))).getBlockBlobClient();
         byte[] block;
         try {
             block = data.readNBytes(BLOCK_SIZE); // sized to the data: a small blob costs its own size, not a block
@@ -116,7 +117,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public InputStream get(String key) {
-        String blob = where.blobName(Keys.key(key, location()));
+        String blob = where.blobName(StoreKeys.key(key, location()));
         BlobDownloadAsyncResponse response;
         try {
             response = asyncContainer.getBlobAsyncClient(blob)
@@ -139,7 +140,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public boolean exists(String key) {
-        String blob = where.blobName(Keys.key(key, location()));
+        String blob = where.blobName(StoreKeys.key(key, location()));
         try {
             return container.getBlobClient(blob).exists();
         } catch (RuntimeException e) {
@@ -149,7 +150,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public List<String> list(String prefix) {
-        String folder = Keys.prefix(prefix, location());
+        String folder = StoreKeys.prefix(prefix, location());
         List<String> keys = new ArrayList<>();
         for (BlobItem item : blobs(folder)) {
             keys.add(where.storeKey(item.getName()));
@@ -170,7 +171,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public void deletePrefix(String prefix) {
-        String folder = Keys.prefix(prefix, location());
+        String folder = StoreKeys.prefix(prefix, location());
         List<BlobItem> blobs = blobs(folder);
         for (BlobItem item : blobs) {
             try {

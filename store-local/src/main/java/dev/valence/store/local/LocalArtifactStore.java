@@ -1,5 +1,6 @@
 package dev.valence.store.local;
 
+import dev.valence.spi.StoreKeys;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -51,7 +52,7 @@ final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public void put(String key, InputStream data) {
-        Path target = resolve(Keys.key(key, location()));
+        Path target = resolve(StoreKeys.key(key, location()));
         if (target.getFileName().toString().startsWith(TEMP_PREFIX)) {
             throw new ValenceException(ErrorKind.STORE, "key '" + key + "' is not valid in " + location()
                     + ": names starting with " + TEMP_PREFIX + " are reserved for files being written");
@@ -73,7 +74,7 @@ final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public InputStream get(String key) {
-        Path file = resolve(Keys.key(key, location()));
+        Path file = resolve(StoreKeys.key(key, location()));
         if (!isBlob(file)) {
             throw missing(key);
         }
@@ -88,12 +89,12 @@ final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public boolean exists(String key) {
-        return isBlob(resolve(Keys.key(key, location())));
+        return isBlob(resolve(StoreKeys.key(key, location())));
     }
 
     @Override
     public List<String> list(String prefix) {
-        String p = Keys.prefix(prefix, location());
+        String p = StoreKeys.prefix(prefix, location());
         Path dir = p.isEmpty() ? root : resolve(p);
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -114,7 +115,7 @@ final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public void deletePrefix(String prefix) {
-        String p = Keys.prefix(prefix, location());
+        String p = StoreKeys.prefix(prefix, location());
         Path dir = p.isEmpty() ? root : resolve(p);
         if (!Files.isDirectory(dir)) {
             return;

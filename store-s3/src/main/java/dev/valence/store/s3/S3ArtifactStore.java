@@ -1,5 +1,6 @@
 package dev.valence.store.s3;
 
+import dev.valence.spi.StoreKeys;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -62,7 +63,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public void put(String key, InputStream data) {
-        String objectKey = where.objectKey(Keys.key(key, location()));
+        String objectKey = where.objectKey(StoreKeys.key(key, location()));
         byte[] first;
         try {
             first = data.readNBytes(PART_SIZE); // sized to the data: a small blob costs its own size, not a part
@@ -139,7 +140,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public InputStream get(String key) {
-        String objectKey = where.objectKey(Keys.key(key, location()));
+        String objectKey = where.objectKey(StoreKeys.key(key, location()));
         try {
             return new AbortOnEarlyClose(s3.getObject(b -> b.bucket(where.bucket()).key(objectKey)));
         } catch (NoSuchKeyException e) {
@@ -151,7 +152,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public boolean exists(String key) {
-        String objectKey = where.objectKey(Keys.key(key, location()));
+        String objectKey = where.objectKey(StoreKeys.key(key, location()));
         try {
             s3.headObject(b -> b.bucket(where.bucket()).key(objectKey));
             return true;
@@ -169,7 +170,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public List<String> list(String prefix) {
-        String folder = Keys.prefix(prefix, location());
+        String folder = StoreKeys.prefix(prefix, location());
         List<String> keys = new ArrayList<>();
         for (S3Object o : objects(folder)) {
             keys.add(where.storeKey(o.key()));
@@ -191,7 +192,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public void deletePrefix(String prefix) {
-        String folder = Keys.prefix(prefix, location());
+        String folder = StoreKeys.prefix(prefix, location());
         List<S3Object> objects = objects(folder);
         for (int from = 0; from < objects.size(); from += DELETE_BATCH) {
             List<ObjectIdentifier> batch = objects.subList(from, Math.min(objects.size(), from + DELETE_BATCH)).stream()

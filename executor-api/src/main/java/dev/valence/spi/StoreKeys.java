@@ -1,18 +1,18 @@
-package dev.valence.store.local;
+package dev.valence.spi;
 
 import dev.valence.api.ErrorKind;
 import dev.valence.api.ValenceException;
 
-/** Checks keys and prefixes: relative, {@code /}-separated names without empty, {@code .} or {@code ..} parts. */
-final class Keys {
+/** The key rules every {@link ArtifactStore} shares: relative, {@code /}-separated names without empty, {@code .} or {@code ..} parts. */
+public final class StoreKeys {
     private static final String ACCEPTED =
             "expected a relative path of '/'-separated names, without empty, '.' or '..' parts";
 
-    private Keys() {
+    private StoreKeys() {
     }
 
     /** A valid key, unchanged. */
-    static String key(String key, String location) {
+    public static String key(String key, String location) {
         if (key == null || !valid(key)) {
             throw invalid("key", key, location);
         }
@@ -20,7 +20,7 @@ final class Keys {
     }
 
     /** A valid prefix without its trailing slash; the empty prefix is the whole store. */
-    static String prefix(String prefix, String location) {
+    public static String prefix(String prefix, String location) {
         if (prefix == null) {
             throw invalid("prefix", null, location);
         }
