@@ -39,6 +39,18 @@ class ArchRulesTest {
         assertNoViolation(ArchRules.ADAPTERS_DO_NOT_SEE_EACH_OTHER, "AdapterUsingCore");
     }
 
+    @Test
+    void theAdapterContractCatchesAPublicNonFactoryAndAnAdapterUsingAnother() {
+        AdapterArchitectureContract bad = new AdapterArchitectureContract() {
+            @Override
+            protected String adapterPackage() {
+                return "dev.valence.store.s3.fixture";
+            }
+        };
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::onlyItsPluginFactoriesArePublic);
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::seesNeitherTheCoreNorAnotherAdapter);
+    }
+
     private static void assertViolation(ArchRule rule, String className) {
         EvaluationResult result = rule.evaluate(FIXTURES);
         assertTrue(result.getFailureReport().getDetails().stream().anyMatch(d -> d.contains(className)),

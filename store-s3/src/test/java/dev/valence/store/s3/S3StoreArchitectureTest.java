@@ -1,26 +1,11 @@
 package dev.valence.store.s3;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import dev.valence.tck.AdapterArchitectureContract;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
-import dev.valence.tck.ArchRules;
-import org.junit.jupiter.api.Test;
-
-class S3StoreArchitectureTest {
-    private final JavaClasses classes = new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.valence.store.s3");
-
-    @Test
-    void seesNeitherTheCoreNorAnotherAdapter() {
-        ArchRules.ADAPTERS_DO_NOT_SEE_CORE.check(classes);
-        ArchRules.ADAPTERS_DO_NOT_SEE_EACH_OTHER.check(classes);
-    }
-
-    @Test
-    void theFactoryIsTheOnlyPublicType() {
-        classes().that().arePublic().should().haveFullyQualifiedName(S3StoreFactory.class.getName()).check(classes);
+/** The adapter architecture rules, on this module. */
+class S3StoreArchitectureTest extends AdapterArchitectureContract {
+    @Override
+    protected String adapterPackage() {
+        return "dev.valence.store.s3";
     }
 }
