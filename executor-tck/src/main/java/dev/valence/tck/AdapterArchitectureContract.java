@@ -23,10 +23,15 @@ public abstract class AdapterArchitectureContract {
     /** The adapter's package, such as {@code dev.valence.store.s3}. */
     protected abstract String adapterPackage();
 
+    /** The adapter's production classes (tests left out). */
+    protected JavaClasses importClasses(String adapterPackage) {
+        return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(adapterPackage);
+    }
+
     private JavaClasses adapterClasses() {
         if (classes == null) {
-            classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                    .importPackages(adapterPackage());
+            classes = importClasses(adapterPackage());
         }
         return classes;
     }

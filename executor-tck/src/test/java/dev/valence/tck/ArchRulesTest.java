@@ -46,6 +46,11 @@ class ArchRulesTest {
             protected String adapterPackage() {
                 return "dev.valence.store.s3.fixture";
             }
+
+            @Override
+            protected JavaClasses importClasses(String adapterPackage) {
+                return new ClassFileImporter().importPackages(adapterPackage); // the fixtures are test classes
+            }
         };
         org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::onlyItsPluginFactoriesArePublic);
         org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::seesNeitherTheCoreNorAnotherAdapter);
