@@ -62,4 +62,11 @@ class HarnessSmokeTest {
         assertTrue(r.contains("(0 layers/run"), r);
         assertTrue(r.contains("1 layer(s)/run pushed"), r);
     }
+
+    @Test
+    void storeThroughputReportsEachStoreAgainstAPlainFileCopy() throws Exception {
+        String r = report(out -> StoreThroughput.run(Options.parse("--size-mib=1", "--runs=1", "--stores=local"), out));
+        assertTrue(r.contains("| plain file copy ") && r.contains("| store-local "), r);
+        assertTrue(r.contains("store-local: put+get of 1 MiB = ") && r.contains("× a plain file copy"), r);
+    }
 }
