@@ -9,6 +9,7 @@ import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import dev.valence.core.KubernetesExecutor;
+import dev.valence.tck.net.FaultProxy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

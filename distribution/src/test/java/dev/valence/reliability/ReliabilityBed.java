@@ -14,6 +14,8 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
+import dev.valence.tck.net.FaultProxy;
+import dev.valence.tck.net.JobLedger;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

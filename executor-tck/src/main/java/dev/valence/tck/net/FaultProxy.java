@@ -1,4 +1,4 @@
-package dev.valence.reliability;
+package dev.valence.tck.net;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,15 +33,24 @@ import java.util.regex.Pattern;
  * {@code HTTP/1.} starts an answer. That holds for the clients here, which send one request at a
  * time per connection; bytes after a WebSocket upgrade pass through untouched.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
     private static final Pattern REQUEST_LINE = Pattern.compile("^([A-Z]+) (/[^ ?]*)(\\?[^ ]*)? HTTP/1\\.[01]\r\n");
 
     private enum Kind { ANSWER, RESET, DROP_ANSWER, CUT_UPLOAD }
 
-    private record Rule(String method, Pattern path, Kind kind, int code, long bytes, AtomicInteger remaining) {
+    /** A scripted fault: the next {@code remaining} matching requests, or (every > 0) each every-th one. */
+    private record Rule(String method, Pattern path, Kind kind, int code, long bytes, AtomicInteger remaining,
+                        int every, AtomicInteger matched) {
+        Rule(String method, Pattern path, Kind kind, int code, long bytes, AtomicInteger remaining) {
+            this(method, path, kind, code, bytes, remaining, 0, new AtomicInteger());
+        }
+
         boolean take(String m, String p) {
-            if (!method.equals(m) || !path.matcher(p).matches()) {
+            if (!("*".equals(method) || method.equals(m)) || !path.matcher(p).matches()) {
                 return false;
+            }
+            if (every > 0) {
+                return matched.incrementAndGet() % every == 0 && remaining.incrementAndGet() > 0;
             }
             return remaining.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
         }
@@ -63,7 +72,7 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** A proxy on a free loopback port to {@code 127.0.0.1:targetPort}. */
-    static FaultProxy to(int targetPort) {
+    public static FaultProxy to(int targetPort) {
         try {
             ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
@@ -75,54 +84,74 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>}. */
-    String url() {
+    public String url() {
         return "http://" + hostPort();
     }
 
     /** {@code 127.0.0.1:<port>}. */
-    String hostPort() {
+    public String hostPort() {
         return "127.0.0.1:" + port;
     }
 
     /** The next {@code times} matching requests get {@code code} with a Kubernetes Status body, and are not forwarded. */
-    void answerNext(String method, String pathRegex, int times, int code) {
+    public void answerNext(String method, String pathRegex, int times, int code) {
         rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.ANSWER, code, 0, new AtomicInteger(times)));
     }
 
     /** The next {@code times} matching requests are not forwarded: their connection is reset. */
-    void resetNext(String method, String pathRegex, int times) {
+    public void resetNext(String method, String pathRegex, int times) {
         rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.RESET, 0, 0, new AtomicInteger(times)));
     }
 
     /** The next {@code times} matching requests reach the server, but their connection is reset instead of answered. */
-    void dropAnswerNext(String method, String pathRegex, int times) {
+    public void dropAnswerNext(String method, String pathRegex, int times) {
         rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.DROP_ANSWER, 0, 0, new AtomicInteger(times)));
     }
 
     /** The next {@code times} matching requests are forwarded for {@code bytes} bytes, then their connection is reset. */
-    void cutUploadNext(String method, String pathRegex, int times, long bytes) {
+    public void cutUploadNext(String method, String pathRegex, int times, long bytes) {
         rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.CUT_UPLOAD, 0, bytes, new AtomicInteger(times)));
     }
 
+    /**
+     * From now on, every {@code every}-th request matching ({@code method} may be {@code *} for any)
+     * gets {@code code} with a Kubernetes Status body and is not forwarded: a fault at a fixed rate.
+     */
+    public void answerEvery(String method, String pathRegex, int every, int code) {
+        rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.ANSWER, code, 0, new AtomicInteger(), every,
+                new AtomicInteger()));
+    }
+
+    /** From now on, every {@code every}-th matching request ({@code method} may be {@code *}) is not forwarded: its connection is reset. */
+    public void resetEvery(String method, String pathRegex, int every) {
+        rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.RESET, 0, 0, new AtomicInteger(), every,
+                new AtomicInteger()));
+    }
+
+    /** How many faults the fixed-rate rules ({@link #answerEvery}, {@link #resetEvery}) have injected so far. */
+    public int injectedAtRate() {
+        return rules.stream().filter(r -> r.every() > 0).mapToInt(r -> r.remaining().get()).sum();
+    }
+
     /** Every answer is held back this long before it is forwarded. */
-    void slowAnswers(Duration delay) {
+    public void slowAnswers(Duration delay) {
         this.answerDelay = delay;
     }
 
     /** How many of the scripted faults have not happened yet. */
-    int pendingFaults() {
-        return rules.stream().mapToInt(r -> r.remaining().get()).sum();
+    public int pendingFaults() {
+        return rules.stream().filter(r -> r.every() == 0).mapToInt(r -> r.remaining().get()).sum();
     }
 
     /** Cuts every open connection (watches included); new ones are accepted. */
-    void cutConnections() {
+    public void cutConnections() {
         for (Socket s : List.copyOf(open)) {
             closeQuietly(s);
         }
     }
 
     /** The server is gone: connections are cut and new ones refused until {@link #up()}. */
-    synchronized void down() {
+    public synchronized void down() {
         ServerSocket l = listener;
         listener = null;
         closeQuietly(l);
@@ -130,7 +159,7 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** The server is back on the same port. */
-    synchronized void up() {
+    public synchronized void up() {
         if (listener != null) {
             return;
         }
@@ -146,7 +175,7 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** Request lines ({@code METHOD /path}) seen since the last call, oldest first. */
-    List<String> takeRequests() {
+    public List<String> takeRequests() {
         synchronized (seen) {
             List<String> out = List.copyOf(seen);
             seen.clear();
@@ -155,7 +184,7 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** Forgets every scripted fault and delay, and listens again if down. */
-    void heal() {
+    public void heal() {
         rules.clear();
         answerDelay = Duration.ZERO;
         up();

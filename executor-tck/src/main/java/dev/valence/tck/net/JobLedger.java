@@ -1,4 +1,4 @@
-package dev.valence.reliability;
+package dev.valence.tck.net;
 
 import dev.valence.spi.ClusterGateway;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (a watch with the bed's own client, which no injected fault touches). A Job deleted and created
  * again under the same name counts twice: its uid differs.
  */
-final class JobLedger implements AutoCloseable {
+public final class JobLedger implements AutoCloseable {
     private final Map<String, Set<String>> uidsByName = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> namesByDispatch = new ConcurrentHashMap<>();
     private final Watch watch;
@@ -40,17 +40,17 @@ final class JobLedger implements AutoCloseable {
     }
 
     /** Starts recording the Valence Jobs of the namespace. */
-    static JobLedger watch(KubernetesClient client, String namespace) {
+    public static JobLedger watch(KubernetesClient client, String namespace) {
         return new JobLedger(client, namespace);
     }
 
     /** How many Jobs with this name were created (0 when none). */
-    int created(String jobName) {
+    public int created(String jobName) {
         return uidsByName.getOrDefault(jobName, Set.of()).size();
     }
 
     /** How many Jobs, counting re-creations, were created for a dispatch. */
-    int createdFor(String dispatchId) {
+    public int createdFor(String dispatchId) {
         return namesByDispatch.getOrDefault(dispatchId, Set.of()).stream().mapToInt(this::created).sum();
     }
 
