@@ -69,4 +69,15 @@ class HarnessSmokeTest {
         assertTrue(r.contains("| plain file copy ") && r.contains("| store-local "), r);
         assertTrue(r.contains("store-local: put+get of 1 MiB = ") && r.contains("× a plain file copy"), r);
     }
+
+    @Test
+    void soakReportsLostDuplicatesAndHeapPerTaskUnderInjectedFaults() throws Exception {
+        String r = report(out -> Soak.run(Options.parse("--tasks=20", "--fail-every=10", "--reset-every=25",
+                "--hold-timeout=60", "--timeout=120"), out));
+        assertTrue(r.contains("| tasks submitted ") && r.contains("| lost (never completed, or wrong value) "), r);
+        assertTrue(r.contains("| duplicate Jobs ") && r.contains("| heap per in-flight task, KiB (approximate) "), r);
+        assertTrue(r.contains("soak verdict: lost "), r);
+        // faults were injected whatever the timing: at least every 10th of the executor's requests
+        assertTrue(r.matches("(?s).*soak verdict: .*, faults injected [1-9][0-9]*\\R.*"), r);
+    }
 }
