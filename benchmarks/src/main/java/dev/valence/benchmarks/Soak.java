@@ -162,6 +162,7 @@ public final class Soak {
                     int wrong = 0;
                     int unfinished = 0;
                     Map<String, Integer> failures = new TreeMap<>();
+                    Map<String, String> examples = new TreeMap<>();
                     for (int i = 0; i < tasks; i++) {
                         long left = Math.max(1, deadline - System.nanoTime());
                         try {
@@ -177,6 +178,7 @@ public final class Soak {
                             Throwable c = e.getCause() == null ? e : e.getCause();
                             String kind = c instanceof ValenceException ve ? ve.kind().name() : c.getClass().getSimpleName();
                             failures.merge(kind, 1, Integer::sum);
+                            examples.putIfAbsent(kind, String.valueOf(c.getMessage()));
                         }
                     }
                     long wall = System.nanoTime() - t0;
@@ -221,6 +223,7 @@ public final class Soak {
                             + "submitting, ÷ %d: %.1f MiB → %.1f MiB. Approximate, and an upper bound for the executor: "
                             + "the mock API server, the stand-in and the ledger run in this JVM and hold their own copy of "
                             + "each Job.%n", tasks, before / 1048576.0, inFlight / 1048576.0);
+                    examples.forEach((kind, message) -> out.printf("first %s failure: %s%n", kind, message));
                     out.printf("soak verdict: lost %d (goal 0: %s), duplicates %d (goal 0: %s), failed %d, faults injected %d%n",
                             unfinished + wrong, unfinished + wrong == 0 ? "met" : "MISSED", duplicates,
                             duplicates == 0 ? "met" : "MISSED", failed, injected);
