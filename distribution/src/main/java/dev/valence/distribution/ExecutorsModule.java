@@ -26,7 +26,7 @@ final class ExecutorsModule extends AbstractModule {
     KubernetesExecutor kubernetesExecutor(SettingsSource source, LoadedPlugins plugins, Closer closer) {
         KubernetesExecutor.Builder builder = source.executorBuilder(plugins.plugins());
         if (!plugins.jars().isEmpty()) {
-            List<Path> classpath = new ArrayList<>(ClassPath.current());
+            List<Path> classpath = new ArrayList<>(KubernetesExecutor.currentClasspath());
             classpath.addAll(plugins.jars());
             builder.classpath(classpath);
         }

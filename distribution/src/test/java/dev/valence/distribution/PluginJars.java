@@ -148,7 +148,7 @@ final class PluginJars {
             Files.writeString(file, source);
             Path classes = workDir.resolve("classes-" + name);
             Files.createDirectories(classes);
-            String cp = ClassPath.current().stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+            String cp = dev.valence.core.KubernetesExecutor.currentClasspath().stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
             JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
             int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", cp, file.toString());
             assertEquals(0, rc, "compiling the test plugin " + name);

@@ -74,6 +74,14 @@ public final class KubernetesExecutor implements Executor {
         return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath());
     }
 
+    /**
+     * This JVM's class path as the task image takes it (a launcher jar's manifest {@code Class-Path}
+     * expanded): the default of {@link Builder#classpath}, for callers that add to it.
+     */
+    public static List<Path> currentClasspath() {
+        return TaskImages.currentClasspath();
+    }
+
     /** Starts a builder: defaults, then the config file, the environment, and what you set. */
     public static Builder builder() {
         return new Builder();
