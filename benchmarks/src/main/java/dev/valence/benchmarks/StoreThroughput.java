@@ -1,24 +1,18 @@
 package dev.valence.benchmarks;
 
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
-import com.azure.storage.blob.BlobServiceClientBuilder;
+import dev.valence.store.azure.AzuriteBed;
+import dev.valence.store.s3.S3ProxyBed;
+
 import dev.valence.api.Settings;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.Plugins;
 import dev.valence.tck.store.BlobDigest;
 import dev.valence.tck.store.GeneratedBlob;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,19 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Issue 5: put and get of one large blob (64 MiB by default) through each {@code ArtifactStore}
@@ -48,6 +30,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * generated once into a source file; every side streams from that file and reads back into a sink.
  */
 public final class StoreThroughput {
+    private static final String BUCKET = "valence-bench";
+    private static final String CONTAINER = "valence-bench";
     private static final double MIB = 1024 * 1024;
 
     private StoreThroughput() {
@@ -238,9 +222,10 @@ public final class StoreThroughput {
         }
 
         static StoreWay s3(Path work) throws Exception {
-            S3Bed bed = S3Bed.start(work);
+            S3ProxyBed bed = S3ProxyBed.start();
             try {
-                ArtifactStore store = open(base().dataStore("s3://" + S3Bed.BUCKET + "/bench").region("us-east-1")
+                bed.createBucket(BUCKET);
+                ArtifactStore store = open(base().dataStore("s3://" + BUCKET + "/bench").region(S3ProxyBed.REGION)
                         .set("s3_endpoint", bed.endpoint()));
                 return new StoreWay("store-s3", "S3Proxy 4.1.0 embedded, file system", store, bed);
             } catch (RuntimeException e) {
@@ -250,10 +235,10 @@ public final class StoreThroughput {
         }
 
         static StoreWay azblob(Path work) throws Exception {
-            AzuriteBed bed = AzuriteBed.start(work);
+            AzuriteBed bed = AzuriteBed.start();
             try {
-                bed.createContainer();
-                ArtifactStore store = open(base().dataStore("azblob://" + AzuriteBed.CONTAINER + "/bench")
+                bed.createContainer(CONTAINER);
+                ArtifactStore store = open(base().dataStore("azblob://" + CONTAINER + "/bench")
                         .set("azure_connection_string", bed.connectionString()));
                 return new StoreWay("store-azure-blob", "Azurite (npm), on disk", store, bed);
             } catch (RuntimeException e) {
@@ -307,155 +292,6 @@ public final class StoreThroughput {
                 store.close();
             } finally {
                 bed.close();
-            }
-        }
-    }
-
-    /**
-     * S3Proxy embedded on 127.0.0.1 (file-system backend in the run's directory), with static
-     * credentials where the AWS SDK's default chain looks first (system properties), as store-s3's tests do.
-     */
-    private static final class S3Bed implements AutoCloseable {
-        static final String BUCKET = "valence-bench";
-        private static final String ACCESS_KEY = "valence-bench-access";
-        private final String secret = "valence-bench-secret-" + UUID.randomUUID();
-        private final BlobStore blobs;
-        private final S3Proxy proxy;
-        private final Map<String, String> saved = new LinkedHashMap<>();
-
-        private S3Bed(Path dir) {
-            this.blobs = new FilesystemNio2BlobStore(dir.toString());
-            this.proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, secret)
-                    .ignoreUnknownHeaders(true).build();
-        }
-
-        static S3Bed start(Path work) throws Exception {
-            Path dir = Files.createDirectory(work.resolve("s3proxy"));
-            S3Bed bed = new S3Bed(dir);
-            bed.proxy.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!"STARTED".equals(bed.proxy.getState())) {
-                if (System.nanoTime() > deadline) {
-                    bed.close();
-                    throw new IllegalStateException("S3Proxy did not start within 30 s (state " + bed.proxy.getState() + ")");
-                }
-                Thread.sleep(10);
-            }
-            bed.setProperty("aws.accessKeyId", ACCESS_KEY);
-            bed.setProperty("aws.secretAccessKey", bed.secret);
-            try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(bed.endpoint())).forcePathStyle(true)
-                    .region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, bed.secret)))
-                    .httpClientBuilder(Apache5HttpClient.builder()).build()) {
-                s3.createBucket(b -> b.bucket(BUCKET));
-            } catch (RuntimeException e) {
-                bed.close();
-                throw e;
-            }
-            return bed;
-        }
-
-        private void setProperty(String key, String value) {
-            saved.put(key, System.getProperty(key));
-            System.setProperty(key, value);
-        }
-
-        String endpoint() {
-            return "http://127.0.0.1:" + proxy.getPort();
-        }
-
-        @Override
-        public void close() throws Exception {
-            saved.forEach((k, v) -> {
-                if (v == null) {
-                    System.clearProperty(k);
-                } else {
-                    System.setProperty(k, v);
-                }
-            });
-            try {
-                proxy.stop();
-            } finally {
-                blobs.close();
-            }
-        }
-    }
-
-    /** Azurite's blob service ({@code azurite-blob}, npm package {@code azurite}) on a free loopback port. */
-    private static final class AzuriteBed implements AutoCloseable {
-        static final String CONTAINER = "valence-bench";
-        private static final String ACCOUNT = "devstoreaccount1";
-        /** Azurite's published development key (not a secret). */
-        private static final String KEY =
-                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-        private final Process process;
-        private final int port;
-
-        private AzuriteBed(Process process, int port) {
-            this.process = process;
-            this.port = port;
-        }
-
-        static AzuriteBed start(Path work) throws Exception {
-            Path exe = onPath("azurite-blob").orElseThrow(() -> new IllegalStateException(
-                    "azurite-blob is not on PATH; install it with: npm install -g azurite@3 (or run with --stores=local,s3)"));
-            Path dir = Files.createDirectory(work.resolve("azurite"));
-            int port;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = probe.getLocalPort();
-            }
-            Path log = dir.resolve("azurite.log");
-            Path data = Files.createDirectory(dir.resolve("data"));
-            Process p = new ProcessBuilder(exe.toString(), "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port),
-                    "--location", data.toString(), "--silent", "--skipApiVersionCheck")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            AzuriteBed bed = new AzuriteBed(p, port);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!bed.answers()) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    String text = Files.readString(log, StandardCharsets.UTF_8);
-                    bed.close();
-                    throw new IllegalStateException("Azurite did not start on 127.0.0.1:" + port + ": " + text);
-                }
-                Thread.sleep(100);
-            }
-            return bed;
-        }
-
-        private boolean answers() {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        private static Optional<Path> onPath(String name) {
-            String path = System.getenv().getOrDefault("PATH", "");
-            return Stream.of(path.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
-                    .filter(Files::isExecutable).findFirst();
-        }
-
-        String connectionString() {
-            return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + KEY
-                    + ";BlobEndpoint=http://127.0.0.1:" + port + "/" + ACCOUNT + ";";
-        }
-
-        /** Creates the container with the Azure SDK on the JDK HTTP client, as store-azure-blob's tests do. */
-        void createContainer() {
-            new BlobServiceClientBuilder().connectionString(connectionString())
-                    .httpClient(new JdkHttpClientBuilder().build()).buildClient().createBlobContainer(CONTAINER);
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
     }

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * 127.0.0.1 with its storage in a temp directory, started and stopped by the tests. The account is
  * Azurite's well-known development account.
  */
-final class AzuriteBed implements AutoCloseable {
+public final class AzuriteBed implements AutoCloseable {
     static final String ACCOUNT = "devstoreaccount1";
     /** Azurite's published development key (not a real secret, but treated as one by the tests). */
     static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -38,7 +38,7 @@ final class AzuriteBed implements AutoCloseable {
     }
 
     /** Starts Azurite; fails with the install command when {@code azurite-blob} is not on PATH. */
-    static AzuriteBed start() throws Exception {
+    public static AzuriteBed start() throws Exception {
         Path exe = onPath("azurite-blob").orElseThrow(() -> new IllegalStateException(
                 "azurite-blob is not on PATH; install it with: npm install -g azurite@3"));
         Path dir = Files.createTempDirectory("valence-azurite");
@@ -81,24 +81,24 @@ final class AzuriteBed implements AutoCloseable {
     }
 
     /** The account's blob endpoint. */
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port + "/" + ACCOUNT;
     }
 
     /** A connection string with the development key. */
-    String connectionString() {
+    public String connectionString() {
         return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + KEY + ";BlobEndpoint="
                 + endpoint() + ";";
     }
 
     /** A plain SDK client, for the tests' own checks. */
-    BlobServiceClient client() {
+    public BlobServiceClient client() {
         return new BlobServiceClientBuilder().connectionString(connectionString())
                 .httpClient(new JdkHttpClientBuilder().build()).buildClient();
     }
 
     /** Creates a container. */
-    void createContainer(String name) {
+    public void createContainer(String name) {
         client().createBlobContainer(name);
     }
 

@@ -24,9 +24,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * signatures with a generated key pair), plus the static credentials the AWS SDK's default chain
  * finds through the {@code aws.accessKeyId} / {@code aws.secretAccessKey} system properties.
  */
-final class S3ProxyBed implements AutoCloseable {
-    static final String ACCESS_KEY = "valence-test-access";
-    static final String REGION = "us-east-1";
+public final class S3ProxyBed implements AutoCloseable {
+    public static final String ACCESS_KEY = "valence-test-access";
+    public static final String REGION = "us-east-1";
 
     private final String secretKey = "valence-test-secret-" + UUID.randomUUID();
     private final Path dir;
@@ -46,7 +46,7 @@ final class S3ProxyBed implements AutoCloseable {
     }
 
     /** Starts S3Proxy and puts its credentials where the SDK's default chain looks first. */
-    static S3ProxyBed start() throws Exception {
+    public static S3ProxyBed start() throws Exception {
         S3ProxyBed bed = new S3ProxyBed(Files.createTempDirectory("valence-s3proxy"));
         bed.proxy.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -62,17 +62,17 @@ final class S3ProxyBed implements AutoCloseable {
     }
 
     /** The endpoint, for {@code s3_endpoint}. */
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + proxy.getPort();
     }
 
     /** The secret key, which must never reach pod env or messages. */
-    String secretKey() {
+    public String secretKey() {
         return secretKey;
     }
 
     /** Sets the credentials the default chain finds ({@code null} clears them). */
-    void useCredentials(String accessKey, String secret) {
+    public void useCredentials(String accessKey, String secret) {
         for (String[] p : new String[][] {{"aws.accessKeyId", accessKey}, {"aws.secretAccessKey", secret}}) {
             if (!saved.containsKey(p[0])) {
                 saved.setProperty(p[0], System.getProperty(p[0], "\0"));
@@ -86,7 +86,7 @@ final class S3ProxyBed implements AutoCloseable {
     }
 
     /** A plain SDK client on the proxy, for the tests' own checks. */
-    S3Client client() {
+    public S3Client client() {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint()))
                 .forcePathStyle(true)
@@ -97,7 +97,7 @@ final class S3ProxyBed implements AutoCloseable {
     }
 
     /** Creates a bucket. */
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         try (S3Client s3 = client()) {
             s3.createBucket(b -> b.bucket(bucket));
         }
