@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -132,31 +131,7 @@ public final class GatewayOverhead {
 
         void roundTrips(int warmup, int runs, Table trips, List<String> verdicts) throws Exception {
             controller.runJobsWith(pod -> new JobControllerStandIn.Result(0, "done\n"));
-            rawInformer = raw.batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE)
-                    .withLabel(ClusterGateway.MANAGED_BY, "valence").inform(new ResourceEventHandler<>() {
-                        @Override
-                        public void onAdd(Job job) {
-                            check(job);
-                        }
-
-                        @Override
-                        public void onUpdate(Job oldJob, Job newJob) {
-                            check(newJob);
-                        }
-
-                        @Override
-                        public void onDelete(Job job, boolean unknownFinalState) {
-                        }
-
-                        private void check(Job job) {
-                            if (RoundTrip.complete(job)) {
-                                CompletableFuture<Long> w = rawWaiters.remove(job.getMetadata().getName());
-                                if (w != null) {
-                                    w.complete(System.nanoTime());
-                                }
-                            }
-                        }
-                    });
+            rawInformer = RoundTrip.informCompletions(raw, rawWaiters);
             Samples gw = new Samples();
             Samples rw = new Samples();
             for (int r = 0; r < warmup + runs; r++) {
