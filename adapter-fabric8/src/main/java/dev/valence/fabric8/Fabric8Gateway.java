@@ -5,6 +5,7 @@ import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
@@ -110,9 +111,9 @@ final class Fabric8Gateway implements ClusterGateway {
     }
 
     @Override
-    public CompletableFuture<JobOutcome> follow(JobRef job) {
+    public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
         requireOurNamespace(job);
-        return tracker.follow(job.name());
+        return tracker.follow(job.name(), Objects.requireNonNull(listener, "listener"));
     }
 
     @Override

@@ -2,7 +2,9 @@ package dev.valence.fabric8;
 
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
+import dev.valence.spi.PodStarted;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,7 +59,12 @@ final class JobTracker implements AutoCloseable {
     private static final class Tracked {
         final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
         final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
+        final List<JobListener> listeners = new CopyOnWriteArrayList<>();
         volatile Instant recheckAt;
+
+        void tell(PodStarted pod) {
+            listeners.forEach(l -> l.podStarted(pod));
+        }
     }
 
     JobTracker(KubernetesClient client, String namespace, Duration resync, Duration grace,
@@ -70,12 +78,16 @@ final class JobTracker implements AutoCloseable {
         this.podLogTail = podLogTail;
     }
 
-    /** Follows the Job; the returned future is the caller's own (cancelling it stops nothing else). */
-    CompletableFuture<JobOutcome> follow(String name) {
+    /**
+     * Follows the Job, telling {@code listener} of each pod that starts; the returned future is the
+     * caller's own (cancelling it stops nothing else).
+     */
+    CompletableFuture<JobOutcome> follow(String name, JobListener listener) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("gateway closed"));
         }
         Tracked t = tracked.computeIfAbsent(name, n -> new Tracked());
+        t.listeners.add(JobListener.oncePerPod(listener));
         CompletableFuture<Void> ready = ensureStarted();
         try {
             // the first follow waits until the informers have listed and are watching, so nothing
@@ -185,6 +197,7 @@ final class JobTracker implements AutoCloseable {
             return;
         }
         List<Pod> jobPods = pods.getIndexer().byIndex(BY_JOB, name);
+        jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
         Instant now = Instant.now();
         JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
                 key -> t.firstSeen.computeIfAbsent(key, k -> now));
@@ -207,6 +220,10 @@ final class JobTracker implements AutoCloseable {
         }
         if (f.succeeded()) {
             LOG.debug("Job {}/{} succeeded", namespace, name);
+            if (!f.podName().isEmpty()) {
+                // the Job's condition can arrive before the pod's running status (separate watches): it ran
+                t.tell(startedOf(f.podName()));
+            }
             JobOutcome ok = new JobOutcome(true, f.reason(), f.message(), f.podName(), "", Instant.now());
             scheduler.execute(() -> t.future.complete(ok)); // off the informer thread: callers' stages run here
             return;
@@ -217,6 +234,13 @@ final class JobTracker implements AutoCloseable {
             String tail = f.wantLog() && !f.podName().isEmpty() ? podLogTail.apply(f.podName(), LOG_TAIL_LINES) : "";
             t.future.complete(new JobOutcome(false, f.reason(), f.message(), f.podName(), tail, at));
         });
+    }
+
+    private PodStarted startedOf(String podName) {
+        Pod pod = pods.getStore().getByKey(namespace + "/" + podName);
+        Optional<PodStarted> started = pod == null ? Optional.empty() : JobVerdict.started(pod);
+        return started.orElseGet(() -> new PodStarted(podName,
+                pod == null || pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), Instant.now()));
     }
 
     static Optional<String> jobNameOf(HasMetadata pod) {

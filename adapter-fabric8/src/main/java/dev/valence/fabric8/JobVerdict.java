@@ -1,5 +1,7 @@
 package dev.valence.fabric8;
 
+import dev.valence.spi.PodStarted;
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -123,6 +125,35 @@ sealed interface JobVerdict {
                     "Job " + jobName + " failed: " + message, newestPod, !newestPod.isEmpty());
         }
         return new Going(recheck);
+    }
+
+    /**
+     * The pod as started when one of its containers runs or has run (or its phase says so), with the
+     * earliest container start time the kubelet reported, else the pod's start time, else now.
+     */
+    static Optional<PodStarted> started(Pod pod) {
+        if (pod.getStatus() == null) {
+            return Optional.empty();
+        }
+        String phase = pod.getStatus().getPhase();
+        boolean started = "Running".equals(phase) || "Succeeded".equals(phase);
+        Instant at = null;
+        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+            ContainerState state = cs.getState();
+            String since = state == null ? null : state.getRunning() != null ? state.getRunning().getStartedAt()
+                    : state.getTerminated() != null ? state.getTerminated().getStartedAt() : null;
+            if (state != null && (state.getRunning() != null || state.getTerminated() != null)) {
+                started = true;
+                Instant t = parse(since).orElse(null);
+                at = at == null || (t != null && t.isBefore(at)) ? t : at;
+            }
+        }
+        if (!started) {
+            return Optional.empty();
+        }
+        Instant when = at != null ? at : parse(pod.getStatus().getStartTime()).orElseGet(Instant::now);
+        return Optional.of(new PodStarted(pod.getMetadata().getName(),
+                pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), when));
     }
 
     private static int failedPods(Job job) {

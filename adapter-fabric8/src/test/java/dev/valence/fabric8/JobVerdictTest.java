@@ -109,4 +109,29 @@ class JobVerdictTest {
         assertTrue(f.succeeded());
         assertEquals("j-b", f.podName());
     }
+
+    @Test
+    void aPodStartsWhenAContainerRunsOrRanWithTheEarliestStartTheKubeletReported() {
+        Pod pending = pod("j-p", "2026-01-01T11:59:00Z").withNewStatus().withPhase("Pending").withContainerStatuses(
+                new ContainerStatusBuilder().withName("task").withState(new ContainerStateBuilder().withNewWaiting()
+                        .withReason("ContainerCreating").endWaiting().build()).build()).endStatus().build();
+        assertTrue(JobVerdict.started(pending).isEmpty());
+
+        Pod running = pod("j-r", "2026-01-01T11:59:00Z").withNewSpec().withNodeName("node-7").endSpec()
+                .withNewStatus().withPhase("Running").withStartTime("2026-01-01T11:59:01Z").withContainerStatuses(
+                        new ContainerStatusBuilder().withName("sidecar").withState(new ContainerStateBuilder().withNewRunning()
+                                .withStartedAt("2026-01-01T11:59:05Z").endRunning().build()).build(),
+                        new ContainerStatusBuilder().withName("task").withState(new ContainerStateBuilder().withNewTerminated()
+                                .withExitCode(0).withStartedAt("2026-01-01T11:59:03Z").endTerminated().build()).build())
+                .endStatus().build();
+        var started = JobVerdict.started(running).orElseThrow();
+        assertEquals("j-r", started.podName());
+        assertEquals("node-7", started.nodeName());
+        assertEquals(Instant.parse("2026-01-01T11:59:03Z"), started.startedAt());
+
+        Pod succeededNoTimes = pod("j-s", "2026-01-01T11:59:00Z").withNewStatus().withPhase("Succeeded")
+                .withStartTime("2026-01-01T11:59:01Z").endStatus().build();
+        assertEquals(Instant.parse("2026-01-01T11:59:01Z"), JobVerdict.started(succeededNoTimes).orElseThrow().startedAt());
+        assertEquals("", JobVerdict.started(succeededNoTimes).orElseThrow().nodeName());
+    }
 }

@@ -3,7 +3,9 @@ package dev.valence.official;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.ValenceException;
 import dev.valence.official.JobVerdicts.Verdict;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
+import dev.valence.spi.PodStarted;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Clock;
@@ -17,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +49,7 @@ final class JobPoller {
     private final ClusterReads reads;
     private final Duration unschedulableGrace;
     private final Clock clock;
-    private final Map<String, CompletableFuture<JobOutcome>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Followed> inFlight = new ConcurrentHashMap<>();
     /** When this poller first saw a pod unschedulable, for pods whose condition has no transition time. */
     private final Map<String, Instant> firstUnschedulable = new HashMap<>();
     private final ScheduledFuture<?> task;
@@ -61,12 +64,30 @@ final class JobPoller {
         this.task = scheduler.scheduleWithFixedDelay(this::pollSafely, 0, pollFreq.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The outcome of the named Job; following a Job twice gives the same future. */
-    CompletableFuture<JobOutcome> follow(String name) {
-        CompletableFuture<JobOutcome> future = inFlight.computeIfAbsent(name, n -> new CompletableFuture<>());
-        // a caller that cancels stops following
-        future.whenComplete((o, e) -> inFlight.remove(name, future));
-        return future;
+    /** A followed Job: its outcome and who to tell of its pods. */
+    private record Followed(CompletableFuture<JobOutcome> future, List<JobListener> listeners) {
+        Followed() {
+            this(new CompletableFuture<>(), new CopyOnWriteArrayList<>());
+        }
+
+        void tell(PodStarted pod) {
+            listeners.forEach(l -> l.podStarted(pod));
+        }
+    }
+
+    /**
+     * The outcome of the named Job, telling {@code listener} of each pod that starts; following a
+     * Job twice gives the same future.
+     */
+    CompletableFuture<JobOutcome> follow(String name, JobListener listener) {
+        Followed followed = inFlight.computeIfAbsent(name, n -> {
+            Followed f = new Followed();
+            // a caller that cancels stops following
+            f.future().whenComplete((o, e) -> inFlight.remove(name, f));
+            return f;
+        });
+        followed.listeners().add(JobListener.oncePerPod(listener));
+        return followed.future();
     }
 
     /** How many Jobs are followed now. */
@@ -80,7 +101,7 @@ final class JobPoller {
         } catch (ValenceException e) {
             if (e.kind() == ErrorKind.PERMISSION) {
                 LOG.warn("following Jobs in namespace {} failed: {}", namespace, e.getMessage());
-                Set.copyOf(inFlight.values()).forEach(f -> f.completeExceptionally(e));
+                Set.copyOf(inFlight.values()).forEach(f -> f.future().completeExceptionally(e));
             } else if (!e.getMessage().equals(lastError)) {
                 LOG.warn("following Jobs in namespace {}: {} (retrying every poll_freq)", namespace, e.getMessage());
             }
@@ -119,7 +140,13 @@ final class JobPoller {
             }
             List<V1Pod> mine = JobVerdicts.podsOf(job, pods);
             mine.forEach(p -> seenPods.add(p.getMetadata().getName()));
+            Followed f = inFlight.get(name);
+            if (f != null) {
+                mine.forEach(p -> JobVerdicts.started(p).ifPresent(f::tell));
+            }
             Optional<Verdict> verdict = JobVerdicts.judge(job, mine, now, unschedulableGrace, this::unschedulableSince);
+            verdict.filter(v -> v.succeeded() && f != null && !v.podName().isEmpty())
+                    .ifPresent(v -> f.tell(new PodStarted(v.podName(), "", now))); // it ran, between two polls
             verdict.ifPresent(v -> complete(name, v.succeeded() ? JobOutcome.succeeded(v.podName())
                     : JobOutcome.failed(v.reason(), v.message(), v.podName(),
                             reads.logTailQuietly(namespace, v.podName(), LOG_TAIL_LINES))));
@@ -133,8 +160,9 @@ final class JobPoller {
     }
 
     private void complete(String name, JobOutcome outcome) {
-        CompletableFuture<JobOutcome> future = inFlight.remove(name);
-        if (future != null) {
+        Followed followed = inFlight.remove(name);
+        if (followed != null) {
+            CompletableFuture<JobOutcome> future = followed.future();
             LOG.debug("Job {}/{}: {} {}", namespace, name, outcome.succeeded() ? "succeeded" : "failed", outcome.reason());
             // callers' dependent stages run off the poller's thread
             future.completeAsync(() -> outcome);
@@ -144,7 +172,7 @@ final class JobPoller {
     /** Stops polling; followed futures are cancelled. */
     void close() {
         task.cancel(false);
-        Set.copyOf(inFlight.values()).forEach(f -> f.cancel(false));
+        Set.copyOf(inFlight.values()).forEach(f -> f.future().cancel(false));
         inFlight.clear();
     }
 }

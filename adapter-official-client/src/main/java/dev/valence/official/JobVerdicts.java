@@ -1,5 +1,6 @@
 package dev.valence.official;
 
+import dev.valence.spi.PodStarted;
 import io.kubernetes.client.openapi.models.V1ContainerStatus;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobCondition;
@@ -99,6 +100,36 @@ final class JobVerdicts {
             return Optional.of(new Verdict(false, reason, join(message, detail), pod.map(JobVerdicts::name).orElse("")));
         }
         return podVerdict;
+    }
+
+    /**
+     * The pod as started when one of its containers runs or has run (or its phase says so), with the
+     * earliest container start time the kubelet reported, else the pod's start time, else now.
+     */
+    static Optional<PodStarted> started(V1Pod pod) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null) {
+            return Optional.empty();
+        }
+        boolean started = "Running".equals(s.getPhase()) || "Succeeded".equals(s.getPhase());
+        Instant at = null;
+        for (V1ContainerStatus c : s.getContainerStatuses() == null ? List.<V1ContainerStatus>of() : s.getContainerStatuses()) {
+            var state = c.getState();
+            if (state == null || (state.getRunning() == null && state.getTerminated() == null)) {
+                continue;
+            }
+            started = true;
+            OffsetDateTime since = state.getRunning() != null ? state.getRunning().getStartedAt()
+                    : state.getTerminated().getStartedAt();
+            if (since != null && (at == null || since.toInstant().isBefore(at))) {
+                at = since.toInstant();
+            }
+        }
+        if (!started) {
+            return Optional.empty();
+        }
+        Instant when = at != null ? at : s.getStartTime() != null ? s.getStartTime().toInstant() : Instant.now();
+        return Optional.of(new PodStarted(name(pod), pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), when));
     }
 
     private static int backoffLimit(V1Job job) {

@@ -6,6 +6,7 @@ import dev.valence.api.ValenceException;
 import dev.valence.official.ApiCalls.Op;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
@@ -113,10 +114,11 @@ final class OfficialGateway implements ClusterGateway {
     }
 
     @Override
-    public CompletableFuture<JobOutcome> follow(JobRef job) {
+    public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
         ensureOpen();
+        Objects.requireNonNull(listener, "listener");
         return pollers.computeIfAbsent(job.namespace(), ns -> new JobPoller(ns, reads, scheduler, pollFreq,
-                unschedulableGrace, clock)).follow(job.name());
+                unschedulableGrace, clock)).follow(job.name(), listener);
     }
 
     @Override

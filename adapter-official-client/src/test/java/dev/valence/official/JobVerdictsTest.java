@@ -125,4 +125,23 @@ class JobVerdictsTest {
         List<V1Pod> mine = JobVerdicts.podsOf(job(0), List.of(owned, other, labelled));
         assertEquals(List.of("labelled", "owned"), mine.stream().map(p -> p.getMetadata().getName()).toList());
     }
+
+    @Test
+    void aPodStartsWhenItsContainerRunsOrRanWithTheStartTheKubeletReported() {
+        assertTrue(JobVerdicts.started(pod("j-p", 5, "Pending", new V1ContainerState().waiting(
+                new io.kubernetes.client.openapi.models.V1ContainerStateWaiting().reason("ContainerCreating")))).isEmpty());
+
+        OffsetDateTime at = OffsetDateTime.ofInstant(NOW.minusSeconds(3), ZoneOffset.UTC);
+        V1Pod running = pod("j-r", 5, "Running", new V1ContainerState().running(
+                new io.kubernetes.client.openapi.models.V1ContainerStateRunning().startedAt(at)));
+        running.getSpec().nodeName("node-7");
+        var started = JobVerdicts.started(running).orElseThrow();
+        assertEquals("j-r", started.podName());
+        assertEquals("node-7", started.nodeName());
+        assertEquals(at.toInstant(), started.startedAt());
+
+        V1Pod ran = pod("j-s", 5, "Succeeded", terminated("Completed", 0));
+        ran.getStatus().startTime(at);
+        assertEquals(at.toInstant(), JobVerdicts.started(ran).orElseThrow().startedAt(), "the pod's start time when the container has none");
+    }
 }

@@ -101,7 +101,7 @@ final class PluginJars {
                             return new ClusterGateway() {
                                 public String namespace() { return "stub-ns"; }
                                 public JobRef submit(JobSpec spec) { throw new UnsupportedOperationException(); }
-                                public CompletableFuture<JobOutcome> follow(JobRef job) { throw new UnsupportedOperationException(); }
+                                public CompletableFuture<JobOutcome> follow(JobRef job, dev.valence.spi.JobListener l) { throw new UnsupportedOperationException(); }
                                 public boolean cancel(JobRef job) { return false; }
                                 public String logs(JobRef job, int tailLines) { return ""; }
                                 public List<JobInfo> list(Map<String, String> labels) { return List.of(); }

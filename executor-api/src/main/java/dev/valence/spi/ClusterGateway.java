@@ -24,7 +24,15 @@ public interface ClusterGateway extends AutoCloseable {
     JobRef submit(JobSpec spec);
 
     /** Follows the Job to its outcome; never completes exceptionally for a failed pod. */
-    CompletableFuture<JobOutcome> follow(JobRef job);
+    default CompletableFuture<JobOutcome> follow(JobRef job) {
+        return follow(job, JobListener.NONE);
+    }
+
+    /**
+     * Follows the Job to its outcome, telling {@code listener} when each of its pods starts (once per
+     * pod, before the outcome); never completes exceptionally for a failed pod.
+     */
+    CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener);
 
     /** Deletes the Job and its pods; returns false when it did not exist. */
     boolean cancel(JobRef job);

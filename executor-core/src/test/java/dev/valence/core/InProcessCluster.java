@@ -4,6 +4,7 @@ import dev.valence.api.Settings;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.ClusterGatewayFactory;
 import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
@@ -31,6 +32,8 @@ public final class InProcessCluster implements ClusterGateway {
     /** Job names deleted. */
     public final List<String> deleted = new CopyOnWriteArrayList<>();
     public final Map<String, JobSpec> jobs = new ConcurrentHashMap<>();
+    /** How long a delete takes, as a slow API server's would; interruptible, like a real client's wait. */
+    public volatile java.time.Duration deleteTakes = java.time.Duration.ZERO;
     private final Map<String, CompletableFuture<JobOutcome>> followers = new ConcurrentHashMap<>();
 
     /** Leaves Jobs running until cancelled or {@link #finish} is called. */
@@ -66,12 +69,18 @@ public final class InProcessCluster implements ClusterGateway {
     }
 
     @Override
-    public CompletableFuture<JobOutcome> follow(JobRef job) {
+    public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
         return followers.get(job.name()).copy();
     }
 
     @Override
     public boolean cancel(JobRef job) {
+        try {
+            Thread.sleep(deleteTakes.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("delete of Job " + job.name() + " interrupted", e);
+        }
         JobSpec removed = jobs.remove(job.name());
         if (removed != null) {
             deleted.add(job.name());

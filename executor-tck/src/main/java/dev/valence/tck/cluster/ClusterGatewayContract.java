@@ -18,6 +18,7 @@ import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import dev.valence.spi.Plugins;
+import dev.valence.spi.PodStarted;
 import dev.valence.spi.StoreAccess;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -31,6 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -371,6 +374,65 @@ public abstract class ClusterGatewayContract {
         JobOutcome o = outcome(f);
         assertTrue(o.succeeded(), o.toString());
         assertEquals(controller.podName(ns(), ref.name()), o.podName());
+    }
+
+    @Test
+    void followTellsOnceWhenThePodStartsAndBeforeTheOutcome() throws Exception {
+        JobRef ref = gateway.submit(spec("dstart"));
+        List<PodStarted> told = new CopyOnWriteArrayList<>();
+        List<Boolean> doneWhenTold = new CopyOnWriteArrayList<>();
+        AtomicReference<CompletableFuture<JobOutcome>> followed = new AtomicReference<>();
+        followed.set(gateway.follow(ref, pod -> {
+            told.add(pod);
+            doneWhenTold.add(followed.get() != null && followed.get().isDone());
+        }));
+        controller.running(ns(), ref.name());
+        String pod = controller.podName(ns(), ref.name());
+        Instant deadline = Instant.now().plus(WAIT);
+        while (told.isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, told.size(), "told while the Job still runs: " + told);
+        assertEquals(pod, told.get(0).podName());
+        assertFalse(followed.get().isDone());
+        controller.writeLog(ns(), ref.name(), "working\n"); // one more change to the pod: no second report
+        controller.succeed(ns(), ref.name());
+        assertTrue(outcome(followed.get()).succeeded());
+        assertEquals(1, told.size(), "once per pod: " + told);
+        assertEquals(List.of(false), doneWhenTold, "told before the outcome");
+    }
+
+    @Test
+    void aJobThatSucceedsBeforeItsPodIsSeenRunningStillTellsItsPodStarted() throws Exception {
+        JobRef ref = gateway.submit(spec("dquick"));
+        List<String> told = new CopyOnWriteArrayList<>();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref, pod -> told.add(pod.podName()));
+        controller.succeed(ns(), ref.name());
+        assertTrue(outcome(f).succeeded());
+        assertEquals(List.of(controller.podName(ns(), ref.name())), told);
+    }
+
+    @Test
+    void aPodThatNeverStartsIsNotToldAndAFailingListenerChangesNothing() throws Exception {
+        JobRef ref = gateway.submit(spec("dnever"));
+        AtomicInteger calls = new AtomicInteger();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref, pod -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+        });
+        controller.waiting(ns(), ref.name(), "ImagePullBackOff", "Back-off pulling image");
+        assertEquals("ImagePullBackOff", outcome(f).reason());
+        assertEquals(0, calls.get());
+
+        JobRef ran = gateway.submit(spec("dthrows"));
+        CompletableFuture<JobOutcome> g = gateway.follow(ran, pod -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+        });
+        controller.running(ns(), ran.name());
+        controller.succeed(ns(), ran.name());
+        assertTrue(outcome(g).succeeded(), "a listener that throws does not break the follow");
+        assertEquals(1, calls.get());
     }
 
     @Test

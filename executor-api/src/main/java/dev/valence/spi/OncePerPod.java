@@ -1,0 +1,31 @@
+package dev.valence.spi;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A {@link JobListener} that passes each pod on once and keeps its listener's exceptions to itself. */
+final class OncePerPod implements JobListener {
+    private static final Logger LOG = LoggerFactory.getLogger(OncePerPod.class);
+
+    private final JobListener listener;
+    private final Set<String> told = ConcurrentHashMap.newKeySet();
+
+    OncePerPod(JobListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public void podStarted(PodStarted pod) {
+        if (!told.add(pod.podName())) {
+            return;
+        }
+        try {
+            listener.podStarted(pod);
+        } catch (RuntimeException e) {
+            LOG.debug("a Job listener failed on pod {}; ignored", pod.podName(), e);
+        }
+    }
+}
