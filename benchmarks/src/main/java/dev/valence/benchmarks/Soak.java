@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -240,9 +239,7 @@ public final class Soak {
                 hold.await(10, TimeUnit.MINUTES);
             }
             launches.computeIfAbsent(run.jobName(), n -> new AtomicInteger()).incrementAndGet();
-            Map<String, String> env = new LinkedHashMap<>(run.env());
-            run.hostPathMounts().forEach((hostPath, mountPath) -> env.replaceAll((k, v) ->
-                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? storeDir + v.substring(mountPath.length()) : v));
+            Map<String, String> env = run.envWithMountsAt(storeDir);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             int code = Launcher.run(env, Soak.class.getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
             return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));

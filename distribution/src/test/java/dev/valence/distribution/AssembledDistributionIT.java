@@ -3,7 +3,12 @@ package dev.valence.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.valence.core.Launcher;
 import dev.valence.tck.cluster.ApiServerBed;
+import dev.valence.tck.cluster.JobControllerStandIn;
+import dev.valence.tck.image.RegistryBed;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -77,6 +83,55 @@ class AssembledDistributionIT {
                 + r.err());
         Run listed = valence(dist, Map.of(), "dispatches");
         assertTrue(listed.out().contains("simple_workflow  COMPLETED  2/2"), listed.toString());
+    }
+
+    /**
+     * What a user sees at INFO while the demo runs on a cluster (the mock API server, the real
+     * registry, the stand-in running the real launcher as the pod, in this JVM): for each task, its
+     * image, its Job submitted, its pod started and its end, in that order.
+     */
+    @Test
+    void onAClusterTheLogTellsEachStepOfEachTask() throws Exception {
+        try (ApiServerBed api = ApiServerBed.start(); RegistryBed registry = RegistryBed.start();
+             JobControllerStandIn controller = new JobControllerStandIn(api)) {
+            Path store = Files.createDirectories(work.resolve("store"));
+            controller.runJobsWith(pod -> {
+                ByteArrayOutputStream log = new ByteArrayOutputStream();
+                int code = Launcher.run(pod.envWithMountsAt(store), getClass().getClassLoader(),
+                        new PrintStream(log, true, StandardCharsets.UTF_8));
+                return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
+            });
+            new CliFixture(home).write(".config/valence/valence.toml", """
+                    [executors.k8s]
+                    registry = "%s"
+                    base_image = "scratch"
+                    data_store = "%s"
+                    data_store_mount = "/data"
+                    poll_freq = 1
+                    """.formatted(registry.host(), store));
+
+            Run r = valence(dist, Map.of("KUBECONFIG", api.kubeconfig().toString()), "run");
+
+            assertEquals(0, r.code(), r.toString());
+            assertEquals("Hello, World!\n", r.out());
+            List<String> steps = r.err().lines().filter(l -> l.startsWith("INFO ") && l.contains("task 'join_words'")).toList();
+            String[] expected = {
+                "task 'join_words': Job valence-[0-9a-f]{12}-join-words-[0-9a-f]{8} submitted in namespace "
+                        + ApiServerBed.NAMESPACE,
+                "task 'join_words': pod valence-[0-9a-f]{12}-join-words-[0-9a-f]{8}-[a-z0-9]+ started \\(valence-.*\\)",
+                "task 'join_words' finished in \\d+\\.\\d+ s \\(valence-.*\\)",
+            };
+            assertEquals(expected.length, steps.size(), "one line per step: " + r.err());
+            for (int i = 0; i < expected.length; i++) {
+                String line = steps.get(i);
+                assertTrue(Pattern.compile(expected[i] + "$").matcher(line).find(), "step " + i + ": " + line);
+            }
+            assertTrue(r.err().lines().anyMatch(l -> l.startsWith("INFO ")
+                    && l.matches(".*image " + Pattern.quote(registry.host()) + "/valence-task:\\S+ pushed \\(digest sha256:[0-9a-f]{64}\\)")),
+                    "the image pushed, with its digest: " + r.err());
+            assertEquals(List.of(), api.client().batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE).list().getItems()
+                    .stream().map(j -> j.getMetadata().getName()).toList(), "no Job left once the run is over: " + r.err());
+        }
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -45,9 +44,7 @@ class ClusterRunTest {
         controller = new JobControllerStandIn(api);
         Path store = Files.createDirectories(work.resolve("store"));
         controller.runJobsWith(pod -> {
-            Map<String, String> env = new LinkedHashMap<>(pod.env());
-            pod.hostPathMounts().forEach((hostPath, mount) -> env.replaceAll((k, v) ->
-                    v.equals(mount) || v.startsWith(mount + "/") ? store + v.substring(mount.length()) : v));
+            Map<String, String> env = pod.envWithMountsAt(store);
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             int code = Launcher.run(env, ClusterRunTest.class.getClassLoader(),
                     new PrintStream(log, true, StandardCharsets.UTF_8));

@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -195,10 +194,7 @@ abstract class EndToEndTest {
 
     /** The pod's hostPath mounts point at the node's directories; here the node's /data is the store dir. */
     private static Map<String, String> mapMounts(JobControllerStandIn.PodRun pod) {
-        Map<String, String> env = new LinkedHashMap<>(pod.env());
-        pod.hostPathMounts().forEach((hostPath, mountPath) -> env.replaceAll((k, v) ->
-                v.equals(mountPath) || v.startsWith(mountPath + "/") ? storeDir + v.substring(mountPath.length()) : v));
-        return env;
+        return pod.envWithMountsAt(storeDir);
     }
 
     /** The pod's container: the real launcher (the image's entrypoint) in a child JVM with the pod's env. */

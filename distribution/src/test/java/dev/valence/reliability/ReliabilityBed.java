@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -238,10 +237,7 @@ abstract class ReliabilityBed {
         Pod(JobControllerStandIn.PodRun run) {
             this.run = run;
             // the pod's hostPath mount of /data is the store directory of this test
-            Map<String, String> e = new LinkedHashMap<>(run.env());
-            run.hostPathMounts().forEach((hostPath, mountPath) -> e.replaceAll((k, v) ->
-                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? storeDir + v.substring(mountPath.length()) : v));
-            this.env = Map.copyOf(e);
+            this.env = Map.copyOf(run.envWithMountsAt(storeDir));
         }
 
         String nodeId() {

@@ -28,6 +28,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -53,6 +56,19 @@ public final class KubernetesExecutor implements Executor {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Deletes the Jobs and artifacts of finished tasks after their callers have their results; on
+     * its own threads so that {@link #close()}, which stops {@code pool} at once, can still let the
+     * clean-ups already promised finish.
+     */
+    private final ThreadPoolExecutor cleaner = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "valence-k8s-cleanup-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+    /** How long {@link #close()} waits for the clean-ups under way. */
+    private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(30);
     /** The image check or build in flight, or the last one: submits share one while it runs. */
     private CompletableFuture<ImageRef> image;
     /** Runs whose result has not arrived: a closed executor ends them (their Jobs run on). */
@@ -64,6 +80,7 @@ public final class KubernetesExecutor implements Executor {
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
+        this.cleaner.allowCoreThreadTimeOut(true);
         this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
@@ -168,7 +185,8 @@ public final class KubernetesExecutor implements Executor {
             }
         });
         run.running();
-        gateway.follow(job).whenCompleteAsync((outcome, error) -> {
+        gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
+                pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
                 run.fail(new ValenceException(ErrorKind.CLUSTER, "lost track of Job " + job + ": " + error.getMessage(), error));
             } else {
@@ -252,7 +270,7 @@ public final class KubernetesExecutor implements Executor {
 
     private void cleanUpLater(JobRef job, TaskCall call, boolean succeeded) {
         try {
-            pool.execute(() -> cleanUp(job, call, succeeded));
+            cleaner.execute(() -> cleanUp(job, call, succeeded));
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             cleanUp(job, call, succeeded);
         }
@@ -350,8 +368,24 @@ public final class KubernetesExecutor implements Executor {
             run.fail(new ValenceException(ErrorKind.CANCELLED, "executor " + name + " was closed before task '"
                     + call.taskName() + "' finished; " + what));
         }
+        awaitCleanUps();
         gateway.close();
         store.close();
+    }
+
+    /** Lets the clean-ups of finished tasks end (bounded), so a closing executor leaves no finished Job behind. */
+    private void awaitCleanUps() {
+        cleaner.shutdown();
+        try {
+            if (!cleaner.awaitTermination(CLEAN_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                int left = cleaner.shutdownNow().size();
+                LOG.warn("executor {} closed with clean-ups still under way after {} s ({} not started): their Jobs stay "
+                        + "until ttl_after_finished; 'valence jobs' lists them", name, CLEAN_UP_WAIT.toSeconds(), left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleaner.shutdownNow();
+        }
     }
 
     @Override

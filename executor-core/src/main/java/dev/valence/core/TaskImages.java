@@ -113,8 +113,13 @@ final class TaskImages {
             }
             throw e;
         }
-        LOG.info("image {} pushed (digest {})", ref.tagged(), ref.digest());
-        ref.loadCommand().ifPresent(cmd -> LOG.info("load it into the cluster with: {}", cmd));
+        String where = switch (settings.registry()) {
+            case "tar" -> "written to a tar";
+            case "docker" -> "loaded into the local Docker daemon";
+            default -> "pushed";
+        };
+        LOG.info("image {} {} (digest {}){}", ref.tagged(), where, ref.digest(),
+                ref.loadCommand().map(cmd -> "; load it into the cluster with: " + cmd).orElse(""));
         writeCache(cacheFile, tagged.target(), ref);
         lastConfirmed = ref;
         return ref;

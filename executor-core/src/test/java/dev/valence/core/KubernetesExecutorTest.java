@@ -78,6 +78,18 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void closingRightAfterTheLastResultStillDeletesItsJob() {
+        cluster.deleteTakes = Duration.ofMillis(300);
+        String job;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<Integer> run = Task.of("last", (Integer x) -> x + 1, k8s).submit(1);
+            assertEquals(2, run.await());
+            job = run.jobName().orElseThrow();
+        } // as the CLI does once the dispatch is over
+        assertEquals(List.of(job), cluster.deleted, "the finished task's Job is deleted before close returns");
+    }
+
+    @Test
     void theJobCarriesTheSettingsAndTheStoreAccess() throws Exception {
         cluster.behaviour = InProcessCluster::hang;
         try (KubernetesExecutor k8s = executor(Map.of("vcpu", "250m", "memory", "2Gi", "retries", 2,

@@ -55,6 +55,18 @@ public final class JobControllerStandIn implements AutoCloseable {
     /** What a pod would run: the Job's container, as the test's runner sees it. */
     public record PodRun(String namespace, String jobName, String podName, String image, List<String> command,
                          Map<String, String> env, Map<String, String> hostPathMounts) {
+
+        /**
+         * The pod's env as a process on this machine needs it: every value naming a hostPath mount's
+         * path (or a path under it) names the same place under {@code nodeDir}, the directory standing
+         * for the node's host path (in the tests, the store directory).
+         */
+        public Map<String, String> envWithMountsAt(java.nio.file.Path nodeDir) {
+            Map<String, String> mapped = new java.util.LinkedHashMap<>(env);
+            hostPathMounts.forEach((hostPath, mountPath) -> mapped.replaceAll((k, v) ->
+                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? nodeDir + v.substring(mountPath.length()) : v));
+            return mapped;
+        }
     }
 
     /** What the pod's run ended with: its exit code and its log. */

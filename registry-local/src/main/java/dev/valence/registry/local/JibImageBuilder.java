@@ -97,17 +97,18 @@ final class JibImageBuilder implements ImageBuilder {
             drain(jibThreads);
         }
         String digest = result.getDigest().toString();
+        // the executor tells the user at INFO; the details stay at DEBUG
         if (target instanceof TarTarget tar) {
-            LOG.info("image {}:{} written to {}; load it into minikube with: {}", tar.repository(), tar.tag(),
+            LOG.debug("image {}:{} written to {}; load it into minikube with: {}", tar.repository(), tar.tag(),
                     tar.path(), tar.loadCommand());
             return new ImageRef(tar.repository(), tar.tag(), digest, Optional.of(tar.loadCommand()));
         }
         if (target instanceof DockerTarget) {
-            LOG.info("image {}:{} loaded into the local Docker daemon", target.repository(), target.tag());
+            LOG.debug("image {}:{} loaded into the local Docker daemon", target.repository(), target.tag());
         } else if (result.isImagePushed()) {
-            LOG.info("pushed {}:{} ({})", target.repository(), target.tag(), digest);
+            LOG.debug("pushed {}:{} ({})", target.repository(), target.tag(), digest);
         } else {
-            LOG.info("{}:{} already in the registry ({})", target.repository(), target.tag(), digest);
+            LOG.debug("{}:{} already in the registry ({})", target.repository(), target.tag(), digest);
         }
         return new ImageRef(target.repository(), target.tag(), digest, Optional.empty());
     }
