@@ -109,19 +109,12 @@ final class RenderCommand implements Callable<Integer> {
                         .map(st -> st.task().name()).distinct().collect(Collectors.joining(", ")) + ")"));
         TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(step.task().name())
                 .body(step.task().body()).args(Arrays.asList(new Object[step.inputs().size()])).build();
-        Optional<ImageCache.Cached> cached = ImageCache.latest(s);
-        String image;
-        String imageNote;
-        if (cached.isPresent()) {
-            image = cached.get().image().jobReference();
-            imageNote = "# image: the last one built for " + ImageCache.targetPrefix(s) + "* (recorded "
-                    + cached.get().written() + " in " + cached.get().file() + "); a run rebuilds it if your classes "
-                    + "changed since";
-        } else {
-            image = placeholder(s);
-            imageNote = "# image: PLACEHOLDER - no image was built yet for " + ImageCache.targetPrefix(s)
-                    + "*; 'valence run' builds and pushes it and names it by digest";
-        }
+        Optional<String> built = executor.builtImage();
+        String image = built.orElseGet(() -> placeholder(s));
+        String imageNote = built.isPresent()
+                ? "# image: the one an earlier run built for this class path (a run checks it is still in the registry)"
+                : "# image: PLACEHOLDER - this class path has no image yet (never built, or classes changed since); "
+                        + "'valence run' builds and pushes it and names it by digest";
         String yaml = Secrets.maskEnv(executor.render(call, image), Secrets.envNames(s));
         PrintWriter out = env.out();
         out.println("# Job for task '" + step.task().name() + "' (node " + step.nodeId() + ") of workflow '"

@@ -56,8 +56,7 @@ class RenderCommandTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().startsWith("# Job for task 'join_words' (node join_words) of workflow 'simple_workflow'"),
                 r.out());
-        assertTrue(r.out().contains("# image: PLACEHOLDER - no image was built yet for localhost:5000/valence-task:*"),
-                r.out());
+        assertTrue(r.out().contains("# image: PLACEHOLDER - this class path has no image yet"), r.out());
         Map<String, Object> job = StoredManifests.fromYaml(r.out());
         assertEquals("Job", job.get("kind"));
         assertEquals(JobNames.jobName(RenderCommand.DRY_RUN_DISPATCH, "join_words"), at(job, "metadata", "name"));
@@ -74,24 +73,19 @@ class RenderCommandTest {
     }
 
     @Test
-    void usesTheLastImageBuiltForTheRegistryAndRepository() {
-        String digest = "sha256:" + "b".repeat(64);
+    void anImageRecordedForAnotherClassPathIsNotUsed() {
+        // what an earlier run of other classes left in the cache: render must not name that image
         cli.write(".cache/valence/images/0123abcd.properties", """
                 target=localhost\\:5000/valence-task\\:0123abcd
                 repository=localhost\\:5000/valence-task
                 tag=0123abcd
-                digest=%s
-                """.formatted(digest));
-        cli.write(".cache/valence/images/other.properties", """
-                target=registry.example.com/other\\:ffff
-                repository=registry.example.com/other
-                tag=ffff
                 digest=sha256:%s
-                """.formatted("c".repeat(64)));
+                """.formatted("b".repeat(64)));
         CliFixture.Result r = cli.run("render", "excitement");
         assertEquals(0, r.code(), r.toString());
-        assertEquals("localhost:5000/valence-task@" + digest, container(StoredManifests.fromYaml(r.out())).get("image"));
-        assertTrue(r.out().contains("# image: the last one built for localhost:5000/valence-task:*"), r.out());
+        assertEquals("localhost:5000/valence-task:placeholder-not-built-yet",
+                container(StoredManifests.fromYaml(r.out())).get("image"));
+        assertTrue(r.out().contains("# image: PLACEHOLDER - this class path has no image yet"), r.out());
     }
 
     @Test

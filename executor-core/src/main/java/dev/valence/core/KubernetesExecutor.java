@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -135,6 +136,20 @@ public final class KubernetesExecutor implements Executor {
         return run;
     }
 
+    /**
+     * The image reference a Job of this executor would name when an earlier run already built the
+     * image of this class path (recorded under {@code cache_dir}); empty when it would be built
+     * first. Builds nothing and asks no registry.
+     */
+    public Optional<String> builtImage() {
+        return images.recorded().map(this::jobReference);
+    }
+
+    /** An image loaded into a daemon or from a tar has no registry digest: a Job names it by its tag there. */
+    private String jobReference(ImageRef ref) {
+        return settings.registry().equals("docker") || settings.registry().equals("tar") ? ref.tagged() : ref.jobReference();
+    }
+
     /** The Job that a call would run as, as YAML, for an image reference. */
     public String render(TaskCall call, String imageReference) {
         return gateway.render(jobSpec(call, JobNames.jobName(call.dispatchId(), call.nodeId()), imageReference));
@@ -171,9 +186,7 @@ public final class KubernetesExecutor implements Executor {
             }
             return;
         }
-        // an image loaded into a daemon or from a tar has no registry digest: name it by its tag there
-        String reference = settings.registry().equals("docker") || settings.registry().equals("tar")
-                ? ref.tagged() : ref.jobReference();
+        String reference = jobReference(ref);
         JobRef job = gateway.submit(jobSpec(call, jobName, reference));
         LOG.info(job.adopted() ? "task '{}': re-attached to Job {} in namespace {}" : "task '{}': Job {} submitted in namespace {}",
                 call.taskName(), job.name(), job.namespace());

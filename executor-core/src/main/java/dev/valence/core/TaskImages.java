@@ -126,6 +126,15 @@ final class TaskImages {
     }
 
     /**
+     * The image of this class path when an earlier build recorded it under {@code cache_dir}; never
+     * builds and never asks the registry (the image may have been deleted there since).
+     */
+    Optional<ImageRef> recorded() {
+        ImageSpec target = tagged();
+        return readCache(settings.cacheDir().resolve("images").resolve(hash + ".properties"), target.target());
+    }
+
+    /**
      * Whether the registry still has the cached image; true (trust the cache) when it cannot say in
      * time or fails, and for a while after that, so that a registry outage does not hold up submits
      * (Jib's own retries make an unanswered check last a minute or more).

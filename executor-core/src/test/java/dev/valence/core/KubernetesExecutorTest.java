@@ -90,6 +90,28 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void builtImageIsTheImageAJobOfThisClassPathWouldNameOnceARunBuiltIt() throws Exception {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            assertEquals(java.util.Optional.empty(), k8s.builtImage(), "nothing built yet");
+            assertEquals(0, images.builds.size(), "asking builds nothing");
+            Task.of("one", () -> 1, k8s).submit().await();
+        }
+        try (KubernetesExecutor again = executor(Map.of())) {
+            String image = again.builtImage().orElseThrow();
+            assertEquals(1, images.builds.size());
+            assertTrue(image.startsWith("127.0.0.1:5000/valence-task@sha256:"), image);
+            cluster.behaviour = InProcessCluster::hang;
+            TaskRun<Integer> run = Task.of("two", () -> 2, again).submit();
+            assertEquals(image, awaitJob(run).image(), "the image a Job names");
+            run.cancel();
+        }
+        Files.writeString(classesDir().resolve("A.class"), "v2");
+        try (KubernetesExecutor edited = executor(Map.of())) {
+            assertEquals(java.util.Optional.empty(), edited.builtImage(), "a changed class path has no image yet");
+        }
+    }
+
+    @Test
     void theJobCarriesTheSettingsAndTheStoreAccess() throws Exception {
         cluster.behaviour = InProcessCluster::hang;
         try (KubernetesExecutor k8s = executor(Map.of("vcpu", "250m", "memory", "2Gi", "retries", 2,
