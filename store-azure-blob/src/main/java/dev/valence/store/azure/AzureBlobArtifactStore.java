@@ -1,5 +1,6 @@
 package dev.valence.store.azure;
 
+import dev.valence.spi.StoreLocation;
 import dev.valence.spi.StoreKeys;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerAsyncClient;
@@ -45,13 +46,13 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     private final BlobContainerClient container;
     private final BlobContainerAsyncClient asyncContainer;
-    private final AzureLocation where;
+    private final StoreLocation where;
     private final AzureErrors errors;
     private final String account;
     private final String endpoint;
     private final boolean defaultEndpoint;
 
-    AzureBlobArtifactStore(BlobContainerClient container, BlobContainerAsyncClient asyncContainer, AzureLocation where,
+    AzureBlobArtifactStore(BlobContainerClient container, BlobContainerAsyncClient asyncContainer, StoreLocation where,
                            AzureErrors errors, String account, String endpoint, boolean defaultEndpoint) {
         this.container = container;
         this.asyncContainer = asyncContainer;
@@ -69,7 +70,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public void put(String key, InputStream data) {
-        BlockBlobClient blob = container.getBlobClient(where.blobName(StoreKeys.key(key, location()))).getBlockBlobClient();
+        BlockBlobClient blob = container.getBlobClient(where.name(StoreKeys.key(key, location()))).getBlockBlobClient();
         byte[] block;
         try {
             block = data.readNBytes(BLOCK_SIZE); // sized to the data: a small blob costs its own size, not a block
@@ -117,7 +118,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public InputStream get(String key) {
-        String blob = where.blobName(StoreKeys.key(key, location()));
+        String blob = where.name(StoreKeys.key(key, location()));
         BlobDownloadAsyncResponse response;
         try {
             response = asyncContainer.getBlobAsyncClient(blob)
@@ -140,7 +141,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
 
     @Override
     public boolean exists(String key) {
-        String blob = where.blobName(StoreKeys.key(key, location()));
+        String blob = where.name(StoreKeys.key(key, location()));
         try {
             return container.getBlobClient(blob).exists();
         } catch (RuntimeException e) {

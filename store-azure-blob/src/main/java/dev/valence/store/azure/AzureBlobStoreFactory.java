@@ -1,5 +1,6 @@
 package dev.valence.store.azure;
 
+import dev.valence.spi.StoreLocation;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.storage.blob.BlobContainerClient;
@@ -72,7 +73,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
 
     @Override
     public ArtifactStore create(Settings settings) {
-        AzureLocation where = AzureLocation.parse(settings.dataStore());
+        StoreLocation where = AzureLocation.parse(settings.dataStore());
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(SharedHttp.CLIENT);
         List<String> secrets = new ArrayList<>();
         String endpointSetting = value(settings, ENDPOINT, null);
@@ -119,7 +120,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         String account = service.getAccountName();
         String endpoint = trimSlash(service.getAccountUrl());
         AzureErrors errors = new AzureErrors(where, account, endpoint, secrets);
-        BlobContainerClient container = service.getBlobContainerClient(where.container());
+        BlobContainerClient container = service.getBlobContainerClient(where.root());
         try {
             // Listing needs only the permission the store needs anyway (a container SAS with 'l' will do).
             container.listBlobs(new ListBlobsOptions().setPrefix(where.folder("")).setMaxResultsPerPage(1), null)
@@ -128,7 +129,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
             throw errors.translate("opening data_store '" + where + "'", e);
         }
         LOG.debug("Azure Blob data store {} in account {} at {}", where, account, endpoint);
-        return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.container()),
+        return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.root()),
                 where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)));
     }
 

@@ -1,5 +1,6 @@
 package dev.valence.store.azure;
 
+import dev.valence.spi.StoreLocation;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
 import dev.valence.api.ErrorKind;
@@ -8,12 +9,12 @@ import java.util.List;
 
 /** Turns Azure SDK exceptions into {@code STORE} errors that say what failed, where, and what to check; never a secret. */
 final class AzureErrors {
-    private final AzureLocation where;
+    private final StoreLocation where;
     private final String account;
     private final String endpoint;
     private final List<String> secrets;
 
-    AzureErrors(AzureLocation where, String account, String endpoint, List<String> secrets) {
+    AzureErrors(StoreLocation where, String account, String endpoint, List<String> secrets) {
         this.where = where;
         this.account = account;
         this.endpoint = endpoint;
@@ -27,7 +28,7 @@ final class AzureErrors {
 
     /** The container, account and endpoint, for messages. */
     String container() {
-        return "Azure container '" + where.container() + "' in account '" + account + "' at " + endpoint;
+        return "Azure container '" + where.root() + "' in account '" + account + "' at " + endpoint;
     }
 
     private String reason(Throwable e) {
@@ -35,7 +36,7 @@ final class AzureErrors {
             String detail = b.getStatusCode() + " " + b.getErrorCode() + ": " + firstLine(b.getServiceMessage());
             if (BlobErrorCode.CONTAINER_NOT_FOUND.equals(b.getErrorCode())) {
                 return container() + " does not exist; create it (az storage container create --account-name " + account
-                        + " --name " + where.container() + ") or fix data_store '" + where + "'";
+                        + " --name " + where.root() + ") or fix data_store '" + where + "'";
             }
             if (b.getStatusCode() == 403) {
                 return "access to " + container() + " was denied (403 " + b.getErrorCode() + "); check the account key, SAS token or"

@@ -1,5 +1,6 @@
 package dev.valence.store.azure;
 
+import dev.valence.spi.StoreLocation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -225,7 +226,7 @@ class AzureBlobStoreTest {
     @Test
     void podAccessWithTheDefaultEndpointNamesNoEndpoint() {
         // The store is not opened against Azure here: the env a pod gets depends on the settings alone.
-        AzureLocation where = AzureLocation.parse("azblob://" + CONTAINER + "/runs");
+        StoreLocation where = AzureLocation.parse("azblob://" + CONTAINER + "/runs");
         AzureBlobArtifactStore store = new AzureBlobArtifactStore(null, null, where,
                 new AzureErrors(where, "acct", "https://acct.blob.core.windows.net", List.of()), "acct",
                 "https://acct.blob.core.windows.net", true);

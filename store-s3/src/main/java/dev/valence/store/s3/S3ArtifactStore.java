@@ -1,5 +1,6 @@
 package dev.valence.store.s3;
 
+import dev.valence.spi.StoreLocation;
 import dev.valence.spi.StoreKeys;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
@@ -43,12 +44,12 @@ final class S3ArtifactStore implements ArtifactStore {
     private static final int DELETE_BATCH = 1000;
 
     private final S3Client s3;
-    private final S3Location where;
+    private final StoreLocation where;
     private final S3Errors errors;
     private final String region;
     private final String endpoint;
 
-    S3ArtifactStore(S3Client s3, S3Location where, String region, String endpoint) {
+    S3ArtifactStore(S3Client s3, StoreLocation where, String region, String endpoint) {
         this.s3 = s3;
         this.where = where;
         this.region = region;
@@ -63,7 +64,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public void put(String key, InputStream data) {
-        String objectKey = where.objectKey(StoreKeys.key(key, location()));
+        String objectKey = where.name(StoreKeys.key(key, location()));
         byte[] first;
         try {
             first = data.readNBytes(PART_SIZE); // sized to the data: a small blob costs its own size, not a part
@@ -72,7 +73,7 @@ final class S3ArtifactStore implements ArtifactStore {
         }
         if (first.length < PART_SIZE) {
             try {
-                s3.putObject(b -> b.bucket(where.bucket()).key(objectKey), body(first, first.length));
+                s3.putObject(b -> b.bucket(where.root()).key(objectKey), body(first, first.length));
             } catch (SdkException e) {
                 throw errors.translate("writing " + describe(key), e);
             }
@@ -86,7 +87,7 @@ final class S3ArtifactStore implements ArtifactStore {
     private void multipart(String key, String objectKey, byte[] part, int first, InputStream data) {
         String uploadId;
         try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(where.bucket()).key(objectKey)
+            uploadId = s3.createMultipartUpload(b -> b.bucket(where.root()).key(objectKey)
                     .checksumAlgorithm(ChecksumAlgorithm.CRC32)).uploadId();
         } catch (SdkException e) {
             throw errors.translate("writing " + describe(key), e);
@@ -98,7 +99,7 @@ final class S3ArtifactStore implements ArtifactStore {
             while (n > 0) {
                 int number = parts.size() + 1;
                 int length = n;
-                UploadPartResponse r = s3.uploadPart(b -> b.bucket(where.bucket()).key(objectKey).uploadId(uploadId)
+                UploadPartResponse r = s3.uploadPart(b -> b.bucket(where.root()).key(objectKey).uploadId(uploadId)
                         .partNumber(number).contentLength((long) length).checksumAlgorithm(ChecksumAlgorithm.CRC32),
                         body(part, n));
                 parts.add(CompletedPart.builder().partNumber(number).eTag(r.eTag()).checksumCRC32(r.checksumCRC32())
@@ -110,7 +111,7 @@ final class S3ArtifactStore implements ArtifactStore {
                     throw sourceFailed(key, e);
                 }
             }
-            s3.completeMultipartUpload(b -> b.bucket(where.bucket()).key(objectKey).uploadId(uploadId)
+            s3.completeMultipartUpload(b -> b.bucket(where.root()).key(objectKey).uploadId(uploadId)
                     .multipartUpload(u -> u.parts(parts)));
             LOG.debug("put {} ({} bytes in {} parts)", describe(key), total, parts.size());
         } catch (RuntimeException e) {
@@ -121,7 +122,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     private void abort(String key, String objectKey, String uploadId) {
         try {
-            s3.abortMultipartUpload(b -> b.bucket(where.bucket()).key(objectKey).uploadId(uploadId));
+            s3.abortMultipartUpload(b -> b.bucket(where.root()).key(objectKey).uploadId(uploadId));
             LOG.debug("aborted the upload of {}", describe(key));
         } catch (SdkException e) {
             LOG.warn("could not abort the multipart upload {} of {}: {}; a bucket lifecycle rule"
@@ -140,9 +141,9 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public InputStream get(String key) {
-        String objectKey = where.objectKey(StoreKeys.key(key, location()));
+        String objectKey = where.name(StoreKeys.key(key, location()));
         try {
-            return new AbortOnEarlyClose(s3.getObject(b -> b.bucket(where.bucket()).key(objectKey)));
+            return new AbortOnEarlyClose(s3.getObject(b -> b.bucket(where.root()).key(objectKey)));
         } catch (NoSuchKeyException e) {
             throw missing(key);
         } catch (SdkException e) {
@@ -152,9 +153,9 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public boolean exists(String key) {
-        String objectKey = where.objectKey(StoreKeys.key(key, location()));
+        String objectKey = where.name(StoreKeys.key(key, location()));
         try {
-            s3.headObject(b -> b.bucket(where.bucket()).key(objectKey));
+            s3.headObject(b -> b.bucket(where.root()).key(objectKey));
             return true;
         } catch (NoSuchKeyException e) {
             return false;
@@ -183,7 +184,7 @@ final class S3ArtifactStore implements ArtifactStore {
         String objectPrefix = where.folder(folder);
         try {
             List<S3Object> all = new ArrayList<>();
-            s3.listObjectsV2Paginator(b -> b.bucket(where.bucket()).prefix(objectPrefix)).contents().forEach(all::add);
+            s3.listObjectsV2Paginator(b -> b.bucket(where.root()).prefix(objectPrefix)).contents().forEach(all::add);
             return all;
         } catch (SdkException e) {
             throw errors.translate("listing " + describe(folder), e);
@@ -199,14 +200,14 @@ final class S3ArtifactStore implements ArtifactStore {
                     .map(o -> ObjectIdentifier.builder().key(o.key()).build()).toList();
             DeleteObjectsResponse r;
             try {
-                r = s3.deleteObjects(b -> b.bucket(where.bucket()).delete(d -> d.objects(batch).quiet(true)));
+                r = s3.deleteObjects(b -> b.bucket(where.root()).delete(d -> d.objects(batch).quiet(true)));
             } catch (SdkException e) {
                 throw errors.translate("deleting " + describe(folder), e);
             }
             if (r.hasErrors() && !r.errors().isEmpty()) {
                 throw new ValenceException(ErrorKind.STORE, "deleting " + describe(folder) + " failed for "
                         + r.errors().size() + " objects: " + r.errors().stream().limit(3)
-                        .map(err -> "s3://" + where.bucket() + "/" + err.key() + " (" + err.code() + ": " + err.message() + ")")
+                        .map(err -> "s3://" + where.root() + "/" + err.key() + " (" + err.code() + ": " + err.message() + ")")
                         .collect(Collectors.joining(", ")) + "; check s3:DeleteObject permission on the bucket");
             }
         }

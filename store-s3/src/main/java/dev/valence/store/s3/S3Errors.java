@@ -1,5 +1,6 @@
 package dev.valence.store.s3;
 
+import dev.valence.spi.StoreLocation;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.ValenceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -9,11 +10,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Turns AWS SDK exceptions into {@code STORE} errors that say what failed, where, and what to check. */
 final class S3Errors {
-    private final S3Location where;
+    private final StoreLocation where;
     private final String region;
     private final String endpoint;
 
-    S3Errors(S3Location where, String region, String endpoint) {
+    S3Errors(StoreLocation where, String region, String endpoint) {
         this.where = where;
         this.region = region;
         this.endpoint = endpoint;
@@ -30,7 +31,7 @@ final class S3Errors {
     }
 
     private String reason(SdkException e) {
-        String bucket = "S3 bucket '" + where.bucket() + "' at " + endpoint();
+        String bucket = "S3 bucket '" + where.root() + "' at " + endpoint();
         if (e instanceof NoSuchBucketException || e instanceof S3Exception s && "NoSuchBucket".equals(code(s))) {
             return bucket + " does not exist; create it or fix data_store '" + where + "'";
         }

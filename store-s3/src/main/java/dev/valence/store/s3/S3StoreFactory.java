@@ -1,5 +1,6 @@
 package dev.valence.store.s3;
 
+import dev.valence.spi.StoreLocation;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -47,7 +48,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
 
     @Override
     public ArtifactStore create(Settings settings) {
-        S3Location where = S3Location.parse(settings.dataStore());
+        StoreLocation where = S3Location.parse(settings.dataStore());
         String endpoint = endpoint(settings);
         String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
         S3ClientBuilder builder = S3Client.builder()
@@ -60,12 +61,12 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
         S3Client s3 = builder.build();
         S3Errors errors = new S3Errors(where, region, endpoint);
         try {
-            s3.headBucket(b -> b.bucket(where.bucket()));
+            s3.headBucket(b -> b.bucket(where.root()));
         } catch (S3Exception e) {
             s3.close();
             if (e.statusCode() == 404) {
                 throw new ValenceException(ErrorKind.STORE, "opening data_store '" + where + "' failed: S3 bucket '"
-                        + where.bucket() + "' at " + errors.endpoint() + " does not exist; create it or fix data_store", e);
+                        + where.root() + "' at " + errors.endpoint() + " does not exist; create it or fix data_store", e);
             }
             throw errors.translate("opening data_store '" + where + "'", e);
         } catch (SdkException e) {
@@ -95,7 +96,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
         return endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
     }
 
-    private static String defaultRegion(S3Location where, String endpoint) {
+    private static String defaultRegion(StoreLocation where, String endpoint) {
         try {
             return new DefaultAwsRegionProviderChain().getRegion().id();
         } catch (SdkException e) {
