@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -41,6 +42,13 @@ final class Fabric8Gateway implements ClusterGateway {
     private final ApiErrors errors;
     private final ScheduledExecutorService scheduler;
     private final JobTracker tracker;
+    /**
+     * Writes (create, delete) in flight at once. The Vert.x client opens a connection per request
+     * (its pool is not bounded by fabric8's maxConcurrentRequests), so thousands of submits at once
+     * would all wait on the API server together and run into the request timeout.
+     */
+    private final Semaphore writes = new Semaphore(MAX_WRITES);
+    static final int MAX_WRITES = 32;
 
     private Fabric8Gateway(KubeconfigLoader.Connection connection, Settings settings) {
         this.connection = connection;
@@ -70,19 +78,50 @@ final class Fabric8Gateway implements ClusterGateway {
 
     @Override
     public JobRef submit(JobSpec spec) {
+        writes.acquireUninterruptibly();
+        try {
+            return create(spec, true);
+        } finally {
+            writes.release();
+        }
+    }
+
+    /**
+     * Creates the Job; a 409 adopts the existing one. A create that failed without a definite
+     * answer (no answer in time, the connection lost, 5xx after the client's retries) may have
+     * created the Job all the same: with {@code resolve}, one read tells, and the Job is adopted
+     * or created again, so it is neither left behind nor reported as failed.
+     */
+    private JobRef create(JobSpec spec, boolean resolve) {
         Job job = JobManifest.build(spec, namespace());
         try {
             client.batch().v1().jobs().inNamespace(namespace()).resource(job).create();
             LOG.debug("created Job {}/{}", namespace(), spec.name());
             return new JobRef(spec.name(), namespace(), false);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw errors.map(e, "create", "jobs", spec.name());
-            }
         } catch (RuntimeException e) {
+            int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
+            if (code == 409) {
+                return adopt(spec);
+            }
+            if (resolve && !(ApiErrors.unwrap(e) instanceof ValenceException) && (code <= 0 || code >= 500)) {
+                return resolve(spec, e);
+            }
             throw errors.map(e, "create", "jobs", spec.name());
         }
-        return adopt(spec);
+    }
+
+    private JobRef resolve(JobSpec spec, RuntimeException failed) {
+        Job existing;
+        try {
+            existing = client.batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
+        } catch (RuntimeException e) {
+            ValenceException error = errors.map(failed, "create", "jobs", spec.name());
+            error.addSuppressed(e);
+            throw error;
+        }
+        LOG.debug("create of Job {}/{} got no definite answer ({}); the Job {}", namespace(), spec.name(),
+                failed.getMessage(), existing == null ? "does not exist: creating it again" : "exists");
+        return existing == null ? create(spec, false) : adopt(spec, existing);
     }
 
     private JobRef adopt(JobSpec spec) {
@@ -93,8 +132,12 @@ final class Fabric8Gateway implements ClusterGateway {
             throw errors.map(e, "get", "jobs", spec.name());
         }
         if (existing == null) {
-            return submit(spec);
+            return create(spec, true);
         }
+        return adopt(spec, existing);
+    }
+
+    private JobRef adopt(JobSpec spec, Job existing) {
         Map<String, String> have = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
         Map<String, String> want = JobManifest.labels(spec);
         boolean ours = JobManifest.MANAGED_BY_VALUE.equals(have.get(MANAGED_BY))
@@ -120,11 +163,14 @@ final class Fabric8Gateway implements ClusterGateway {
     public boolean cancel(JobRef job) {
         requireOurNamespace(job);
         List<StatusDetails> deleted;
+        writes.acquireUninterruptibly();
         try {
             deleted = client.batch().v1().jobs().inNamespace(namespace()).withName(job.name())
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
         } catch (RuntimeException e) {
             throw errors.map(e, "delete", "jobs", job.name());
+        } finally {
+            writes.release();
         }
         tracker.cancelled(job.name());
         return !deleted.isEmpty();

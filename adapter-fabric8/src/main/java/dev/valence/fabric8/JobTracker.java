@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -55,6 +58,9 @@ final class JobTracker implements AutoCloseable {
     private SharedIndexInformer<Pod> pods;
     private CompletableFuture<Void> started;
     private volatile boolean closed;
+    private volatile String lastError = "";
+    private volatile Instant watchDownSince;
+    private ScheduledFuture<?> watchdog;
 
     private static final class Tracked {
         final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
@@ -131,6 +137,8 @@ final class JobTracker implements AutoCloseable {
                 .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE)
                 .runnableInformer(resyncMillis);
         pods.addIndexers(Map.of(BY_JOB, p -> jobNameOf(p).map(List::of).orElse(List.of())));
+        jobs.exceptionHandler((isStarted, t) -> retryAfter(isStarted, t, "jobs"));
+        pods.exceptionHandler((isStarted, t) -> retryAfter(isStarted, t, "pods"));
         jobs.addEventHandler(new Handler<>(j -> Optional.of(j.getMetadata().getName()), true));
         pods.addEventHandler(new Handler<>(JobTracker::jobNameOf, false));
         CompletableFuture<Void> both = CompletableFuture.allOf(jobs.start().toCompletableFuture(),
@@ -139,20 +147,10 @@ final class JobTracker implements AutoCloseable {
         both.whenCompleteAsync((v, e) -> {
             if (e != null) {
                 LOG.debug("informers failed to start", e);
-                ValenceException error = errors.map(e instanceof RuntimeException r ? r : new RuntimeException(e),
-                        "watch", "jobs and pods", "");
-                synchronized (this) {
-                    stopInformers();
-                    started = null;
-                }
-                new ArrayList<>(tracked.keySet()).forEach(n -> {
-                    Tracked t = tracked.remove(n);
-                    if (t != null) {
-                        t.future.completeExceptionally(error);
-                    }
-                });
+                failAll(errors.map(e instanceof RuntimeException r ? r : new RuntimeException(e), "watch", "jobs and pods", ""));
             } else {
                 LOG.debug("following Jobs in {} with one shared informer (resync {})", namespace, resync);
+                startWatchdog();
                 new ArrayList<>(tracked.keySet()).forEach(n -> {
                     if (jobs.getStore().getByKey(namespace + "/" + n) == null) {
                         confirmExists(n);
@@ -163,6 +161,125 @@ final class JobTracker implements AutoCloseable {
             }
         }, scheduler);
         return both;
+    }
+
+    /**
+     * Whether an informer that failed to list or watch tries again. Until it has started, no: the
+     * first follow reports the error. Then yes, with the client's backoff (5xx, 429, a lost
+     * connection, a watch closed with an error: fabric8 alone would stop its informer on the last),
+     * except for a 401 or 403, which does not heal by itself: every follow then ends with a
+     * {@code PERMISSION} error, and the next follow starts the informers afresh.
+     */
+    private boolean retryAfter(boolean isStarted, Throwable t, String resource) {
+        if (closed || !isStarted) {
+            return false;
+        }
+        KubernetesClientException k = t instanceof WatcherException w ? w.asClientException()
+                : t instanceof KubernetesClientException c ? c : null;
+        int code = k == null ? 0 : k.getCode();
+        if (code == 401 || code == 403) {
+            ValenceException error = errors.map(k, "watch", resource, "");
+            LOG.warn("following Jobs in namespace {} stopped: {}", namespace, error.getMessage());
+            scheduler.execute(() -> failAll(error));
+            return false;
+        }
+        String message = String.valueOf(t.getMessage());
+        if (!message.equals(lastError)) {
+            LOG.warn("following Jobs in namespace {}: reading {} failed ({}); trying again", namespace, resource, message);
+            lastError = message;
+        }
+        return true;
+    }
+
+    /**
+     * Every resync period: when a watch has been down for a whole period (its reconnections keep
+     * failing, which fabric8 retries for ever without telling the informer), one list of Jobs and
+     * one of pods judge the followed Jobs instead, until the watch is back. A list refused with 401
+     * or 403 ends the follows with a {@code PERMISSION} error; other failures are tried again.
+     */
+    private synchronized void startWatchdog() {
+        if (watchdog == null && !closed) {
+            long period = Math.max(resync.toMillis(), 200);
+            watchdog = scheduler.scheduleWithFixedDelay(this::checkWatches, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void checkWatches() {
+        try {
+            SharedIndexInformer<Job> j;
+            SharedIndexInformer<Pod> p;
+            synchronized (this) {
+                j = jobs;
+                p = pods;
+                if (started == null || !started.isDone() || started.isCompletedExceptionally()) {
+                    return;
+                }
+            }
+            if (closed || tracked.isEmpty() || (j.isWatching() && p.isWatching())) {
+                watchDownSince = null;
+                return;
+            }
+            if (watchDownSince == null) {
+                watchDownSince = Instant.now(); // one period to reopen by itself
+                return;
+            }
+            listInstead();
+        } catch (RuntimeException e) {
+            LOG.debug("checking the watches of namespace {} failed", namespace, e);
+        }
+    }
+
+    private void listInstead() {
+        List<Job> jobList;
+        List<Pod> podList;
+        String resource = "jobs";
+        try {
+            jobList = client.batch().v1().jobs().inNamespace(namespace)
+                    .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE).list().getItems();
+            resource = "pods";
+            podList = client.pods().inNamespace(namespace)
+                    .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE).list().getItems();
+        } catch (RuntimeException e) {
+            if (e instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
+                ValenceException error = errors.map(k, "list", resource, "");
+                LOG.warn("following Jobs in namespace {} stopped: {}", namespace, error.getMessage());
+                failAll(error);
+            } else if (!String.valueOf(e.getMessage()).equals(lastError)) {
+                lastError = String.valueOf(e.getMessage());
+                LOG.warn("following Jobs in namespace {}: the watch is down and listing {} failed ({}); trying again",
+                        namespace, resource, lastError);
+            }
+            return;
+        }
+        LOG.debug("watch of namespace {} down since {}: judged {} followed Jobs from a list", namespace, watchDownSince,
+                tracked.size());
+        Map<String, Job> byName = new java.util.HashMap<>();
+        jobList.forEach(job -> byName.put(job.getMetadata().getName(), job));
+        Map<String, List<Pod>> podsByJob = new java.util.HashMap<>();
+        podList.forEach(pod -> jobNameOf(pod).ifPresent(n -> podsByJob.computeIfAbsent(n, k -> new ArrayList<>()).add(pod)));
+        for (String name : new ArrayList<>(tracked.keySet())) {
+            Job job = byName.get(name);
+            if (job == null) {
+                finish(name, new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name
+                        + " was deleted before it finished (by someone else, or its ttl_after_finished passed)", "", false));
+            } else {
+                evaluate(name, job, podsByJob.getOrDefault(name, List.of()));
+            }
+        }
+    }
+
+    /** Ends every follow with {@code error}; the next follow starts the informers afresh. */
+    private void failAll(ValenceException error) {
+        synchronized (this) {
+            stopInformers();
+            started = null;
+        }
+        new ArrayList<>(tracked.keySet()).forEach(n -> {
+            Tracked t = tracked.remove(n);
+            if (t != null) {
+                t.future.completeExceptionally(error);
+            }
+        });
     }
 
     /** A followed Job the informer has not seen: one GET tells a Job not yet delivered from one that is gone. */
@@ -188,15 +305,22 @@ final class JobTracker implements AutoCloseable {
     }
 
     private void evaluate(String name) {
-        Tracked t = tracked.get(name);
-        if (t == null || closed) {
+        if (tracked.get(name) == null || closed) {
             return;
         }
         Job job = jobs.getStore().getByKey(namespace + "/" + name);
         if (job == null) {
             return;
         }
-        List<Pod> jobPods = pods.getIndexer().byIndex(BY_JOB, name);
+        evaluate(name, job, pods.getIndexer().byIndex(BY_JOB, name));
+    }
+
+    /** Judges the Job from these objects (the informers' cache, or a list when the watches are down). */
+    private void evaluate(String name, Job job, List<Pod> jobPods) {
+        Tracked t = tracked.get(name);
+        if (t == null || closed) {
+            return;
+        }
         jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
         Instant now = Instant.now();
         JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
@@ -253,6 +377,11 @@ final class JobTracker implements AutoCloseable {
     }
 
     private synchronized void stopInformers() {
+        if (watchdog != null) {
+            watchdog.cancel(false);
+            watchdog = null;
+        }
+        watchDownSince = null;
         if (jobs != null) {
             jobs.close();
         }

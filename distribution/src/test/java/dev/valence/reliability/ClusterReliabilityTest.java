@@ -185,6 +185,39 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
         assertEquals(1, launches("n"));
     }
 
+    @Test
+    void readsOfJobsAndPodsRefusedForAWhileThenAnsweredStillDeliverTheResult() {
+        KubernetesExecutor k8s = executor(Map.of());
+        podDoes("held", Pod::holdThenLaunch);
+        TaskRun<String> run = k8s.submit(call("held", args -> "after the refusals"));
+        awaitPod(run);
+        awaitExecutorFollows();
+        // the next lists and watches of Jobs and pods (a watch reopened, a re-list, a poll) fail
+        apiProxy.answerNext("GET", JOBS, 4, 503);
+        apiProxy.answerNext("GET", PODS, 4, 500);
+        apiProxy.cutConnections();
+        release.countDown();
+        assertEquals("after the refusals", value(run));
+        assertOneJob(run, ledger);
+        assertEquals(1, launches("held"));
+    }
+
+    @Test
+    void readsOfJobsForbiddenFromNowOnEndTheFollowWithAPermissionError() {
+        KubernetesExecutor k8s = executor(Map.of());
+        podDoes("held", Pod::holdThenLaunch);
+        TaskRun<String> run = k8s.submit(call("held", args -> "never seen"));
+        awaitPod(run);
+        awaitExecutorFollows();
+        // someone took the Role's list/watch of Jobs away while the task runs
+        apiProxy.answerNext("GET", JOBS, 1_000_000, 403);
+        apiProxy.cutConnections();
+        release.countDown();
+        ValenceException e = valenceError(run);
+        assertEquals(ErrorKind.PERMISSION, e.kind(), e.toString());
+        assertTrue(e.getMessage().contains("jobs"), e.getMessage());
+    }
+
     /** Waits until the executor follows Jobs (its first read of pods went through). */
     void awaitExecutorFollows() {
         awaitExecutorLooked();

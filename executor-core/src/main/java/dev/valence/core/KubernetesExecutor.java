@@ -201,7 +201,11 @@ public final class KubernetesExecutor implements Executor {
         gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
                 pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
-                run.fail(new ValenceException(ErrorKind.CLUSTER, "lost track of Job " + job + ": " + error.getMessage(), error));
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                // a PERMISSION error stays one: the fix is a Role, not a retry
+                ErrorKind kind = cause instanceof ValenceException v ? v.kind() : ErrorKind.CLUSTER;
+                run.fail(new ValenceException(kind, "lost track of Job " + job + ": " + cause.getMessage(), cause));
             } else {
                 finish(run, job, outcome);
             }
