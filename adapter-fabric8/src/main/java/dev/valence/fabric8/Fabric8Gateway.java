@@ -149,7 +149,7 @@ final class Fabric8Gateway implements ClusterGateway {
                     + DISPATCH_LABEL + "=" + want.get(DISPATCH_LABEL) + ", " + NODE_LABEL + "=" + want.get(NODE_LABEL)
                     + "); delete it ('kubectl -n " + namespace() + " delete job " + spec.name() + "') or use another namespace");
         }
-        LOG.info("re-attached to existing Job {}/{}", namespace(), spec.name());
+        LOG.debug("re-attached to existing Job {}/{}", namespace(), spec.name());
         return new JobRef(spec.name(), namespace(), true);
     }
 

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 final class ApiCalls {
     private static final Logger LOG = LoggerFactory.getLogger(ApiCalls.class);
     private static final Set<Integer> RETRIED = Set.of(429, 500, 502, 503, 504);
-    private static final int ATTEMPTS = 4;
+    /** How many times a call that keeps failing with a retried answer or a lost connection is sent. */
+    static final int ATTEMPTS = 4;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
 
     /** A call to the API. */
@@ -122,6 +123,14 @@ final class ApiCalls {
         }
         return !find(e, SSLException.class) && !find(e, CertificateException.class)
                 && !find(e, CertPathValidatorException.class) && !find(e, UnknownHostException.class);
+    }
+
+    /**
+     * Whether a failed write may have been done all the same: the server answered 5xx (after the
+     * retries), or the connection was lost or timed out before the answer.
+     */
+    static boolean unclear(ValenceException e) {
+        return e.getCause() instanceof ApiException a && (a.getCode() >= 500 || isTransientIo(a));
     }
 
     private static void sleep(Duration d) {

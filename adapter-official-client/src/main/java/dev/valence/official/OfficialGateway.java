@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,14 +91,34 @@ final class OfficialGateway implements ClusterGateway {
         String ns = namespace();
         V1Job manifest = JobManifest.build(spec, ns);
         Op create = Op.of("create", "jobs.batch", ns, spec.name());
-        if (calls.runUnless(create, () -> LenientJson.send(batch.createNamespacedJob(ns, manifest).buildCall(null), V1Job.class), 409).isPresent()) {
-            LOG.info("created Job {}/{} ({})", ns, spec.name(), spec.image());
+        ApiCalls.Call<V1Job> post = () -> LenientJson.send(batch.createNamespacedJob(ns, manifest).buildCall(null), V1Job.class);
+        Optional<V1Job> created;
+        Optional<V1Job> existing = Optional.empty();
+        try {
+            created = calls.runUnless(create, post, 409);
+        } catch (ValenceException e) {
+            if (!ApiCalls.unclear(e)) {
+                throw e;
+            }
+            // the server may have made the Job before the answer was lost: one read tells
+            try {
+                existing = reads.job(ns, spec.name());
+            } catch (ValenceException readFailed) {
+                e.addSuppressed(readFailed);
+                throw e;
+            }
+            LOG.debug("create of Job {}/{} got no definite answer ({}); the Job {}", ns, spec.name(), e.getMessage(),
+                    existing.isPresent() ? "exists" : "does not exist: creating it again");
+            created = existing.isPresent() ? Optional.empty() : calls.runUnless(create, post, 409);
+        }
+        if (created.isPresent()) {
+            LOG.debug("created Job {}/{} ({})", ns, spec.name(), spec.image());
             return new JobRef(spec.name(), ns, false);
         }
-        V1Job existing = reads.job(ns, spec.name()).orElseThrow(() -> new ValenceException(ErrorKind.CLUSTER,
-                "Job " + ns + "/" + spec.name() + " already existed on " + connection.server()
+        V1Job job = existing.isPresent() ? existing.get() : reads.job(ns, spec.name()).orElseThrow(() -> new ValenceException(
+                ErrorKind.CLUSTER, "Job " + ns + "/" + spec.name() + " already existed on " + connection.server()
                         + " but vanished when read; submit again"));
-        Map<String, String> theirs = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
+        Map<String, String> theirs = job.getMetadata().getLabels() == null ? Map.of() : job.getMetadata().getLabels();
         Map<String, String> ours = JobManifest.labels(spec);
         boolean same = JobManifest.MANAGED_BY_VALUE.equals(theirs.get(MANAGED_BY))
                 && Objects.equals(ours.get(DISPATCH_LABEL), theirs.get(DISPATCH_LABEL))
@@ -109,7 +130,7 @@ final class OfficialGateway implements ClusterGateway {
                     + ours.get(DISPATCH_LABEL) + ", " + NODE_LABEL + "=" + ours.get(NODE_LABEL) + "); delete it with "
                     + "'kubectl delete job -n " + ns + " " + spec.name() + "' or use another namespace");
         }
-        LOG.info("adopted existing Job {}/{}", ns, spec.name());
+        LOG.debug("adopted existing Job {}/{}", ns, spec.name());
         return new JobRef(spec.name(), ns, true);
     }
 
@@ -129,7 +150,7 @@ final class OfficialGateway implements ClusterGateway {
                         .propagationPolicy("Background").buildCall(null), String.class),
                 404).isPresent();
         if (deleted) {
-            LOG.info("deleted Job {} and its pods", job);
+            LOG.debug("deleted Job {} and its pods", job);
         }
         return deleted;
     }

@@ -9,4 +9,9 @@ class OfficialGatewayContractTest extends ClusterGatewayContract {
     protected ClusterGatewayFactory factory() {
         return new OfficialGatewayFactory();
     }
+
+    @Override
+    protected int requestAttempts() {
+        return ApiCalls.ATTEMPTS;
+    }
 }

@@ -167,6 +167,9 @@ public abstract class ClusterGatewayContract {
     /** The factory of the adapter under test. */
     protected abstract ClusterGatewayFactory factory();
 
+    /** How many times the adapter sends a request that keeps being answered 503 before it gives up. */
+    protected abstract int requestAttempts();
+
     /** Settings for a kubeconfig: no environment, a temp home, short {@code poll_freq} and grace. */
     protected Settings.Builder settings(Path kubeconfig) {
         Settings.Builder b = Settings.builder().environment(Map.of()).userHome(home)
@@ -360,6 +363,38 @@ public abstract class ClusterGatewayContract {
         assertNotNull(stored(ref.name()));
         long posts = bed.takeRequests().stream().filter(r -> r.method().equals("POST") && r.path().contains("/jobs")).count();
         assertTrue(posts >= 3, "expected the two 503s to be retried, saw " + posts + " POSTs");
+    }
+
+    @Test
+    void aCreateWithoutADefiniteAnswerAdoptsTheJobTheServerMade() {
+        // the server made the Job, but the client saw no answer it could trust (here: 503s past its retries)
+        JobSpec spec = spec("dunknown");
+        JobRef first = gateway.submit(spec);
+        bed.failNext("POST", "/apis/batch/v1/namespaces/" + ns() + "/jobs", requestAttempts(), 503,
+                "etcdserver: request timed out");
+        JobRef ref = gateway.submit(spec);
+        assertTrue(ref.adopted());
+        assertEquals(first.name(), ref.name());
+        assertEquals(1, gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dunknown")).size());
+    }
+
+    @Test
+    void aCreateWithoutADefiniteAnswerIsMadeAgainWhenTheJobIsNotThere() {
+        bed.failNext("POST", "/apis/batch/v1/namespaces/" + ns() + "/jobs", requestAttempts(), 503,
+                "etcdserver: request timed out");
+        JobRef ref = gateway.submit(spec("dnone"));
+        assertFalse(ref.adopted());
+        assertEquals(1, gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dnone")).size());
+    }
+
+    @Test
+    void aCreateThatStillFailsAfterTheReadIsAClusterErrorAndLeavesNoJob() {
+        bed.failNext("POST", "/apis/batch/v1/namespaces/" + ns() + "/jobs", 2 * requestAttempts(), 503,
+                "etcdserver: request timed out");
+        ValenceException e = assertThrows(ValenceException.class, () -> gateway.submit(spec("dgone")));
+        assertEquals(ErrorKind.CLUSTER, e.kind());
+        assertTrue(e.getMessage().contains("503"), e.getMessage());
+        assertEquals(0, gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dgone")).size());
     }
 
     // ---- follow ----
