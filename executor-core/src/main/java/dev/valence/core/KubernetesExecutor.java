@@ -28,11 +28,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,11 +50,18 @@ public final class KubernetesExecutor implements Executor {
     private final ArtifactStore store;
     private final TaskImages images;
     private final String name;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "valence-k8s-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * How many tasks are started at once (input written, image ensured, Job submitted) and how many
+     * outputs are read at once; the others wait in the queue, cheaply, instead of holding a thread
+     * each while the API server works through a burst.
+     */
+    static final int AT_ONCE = 32;
+    private final ThreadPoolExecutor pool = new ThreadPoolExecutor(AT_ONCE, AT_ONCE, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "valence-k8s-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
     /**
      * Deletes the Jobs and artifacts of finished tasks after their callers have their results; on
      * its own threads so that {@link #close()}, which stops {@code pool} at once, can still let the
@@ -82,6 +87,7 @@ public final class KubernetesExecutor implements Executor {
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
         this.cleaner.allowCoreThreadTimeOut(true);
+        this.pool.allowCoreThreadTimeOut(true);
         this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
@@ -232,15 +238,16 @@ public final class KubernetesExecutor implements Executor {
                 Duration took = run.startedAt().map(s -> Duration.between(s, Instant.now())).orElse(Duration.ZERO);
                 if (out.ok()) {
                     LOG.info("task '{}' finished in {} s ({})", call.taskName(), took.toMillis() / 1000.0, job.name());
-                    run.complete((R) out.value()); // the caller goes on; deleting the Job is not its wait
+                    // queued before the caller has its value: an executor closed right after still does it
                     cleanUpLater(job, call, true);
+                    run.complete((R) out.value()); // the caller goes on; deleting the Job is not its wait
                 } else {
                     Throwable error = out.error();
                     error.addSuppressed(new ValenceException(ErrorKind.TASK_FAILED,
                             "task '" + call.taskName() + "' threw in " + place));
                     LOG.info("task '{}' threw {} ({})", call.taskName(), error.getClass().getName(), job.name());
-                    run.fail(error);
                     cleanUpLater(job, call, false);
+                    run.fail(error);
                 }
                 return;
             }
@@ -320,13 +327,27 @@ public final class KubernetesExecutor implements Executor {
      * a later one checks again (one cheap registry request), so an image deleted from the registry
      * since, or a push that failed, is built and pushed again rather than pulled in vain.
      */
+    /**
+     * The image, ensured once for all the submits that ask while it is being ensured: the first
+     * asks in its own thread, the others wait for its answer (not in a task of {@code pool}, which
+     * the waiting starts could fill).
+     */
     private ImageRef image() {
         CompletableFuture<ImageRef> current;
+        boolean mine = false;
         synchronized (this) {
             if (image == null || image.isDone()) {
-                image = CompletableFuture.supplyAsync(images::ensure, pool);
+                image = new CompletableFuture<>();
+                mine = true;
             }
             current = image;
+        }
+        if (mine) {
+            try {
+                current.complete(images.ensure());
+            } catch (Throwable t) {
+                current.completeExceptionally(t);
+            }
         }
         return current.join();
     }
