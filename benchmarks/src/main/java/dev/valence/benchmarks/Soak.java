@@ -142,10 +142,11 @@ public final class Soak {
                     for (int i = 0; i < tasks; i++) {
                         runs.add(k8s.submit(call(dispatch, "n" + i, i)));
                     }
-                    // all N in flight: pods are held until every Job exists (or the hold times out)
+                    // all N in flight: pods are held until every Job exists or its task failed (or the hold times out)
                     long holdEnd = System.nanoTime() + holdTimeout.toNanos();
-                    while (ledger.createdFor(dispatch) - 1 < tasks && System.nanoTime() < holdEnd
-                            && runs.stream().anyMatch(r -> !r.result().isDone())) {
+                    while (ledger.createdFor(dispatch) - 1
+                            + runs.stream().filter(r -> r.result().isCompletedExceptionally()).count() < tasks
+                            && System.nanoTime() < holdEnd && runs.stream().anyMatch(r -> !r.result().isDone())) {
                         Thread.sleep(200);
                     }
                     long allCreated = System.nanoTime() - t0;
