@@ -73,6 +73,8 @@ public final class KubernetesExecutor implements Executor {
                 t.setDaemon(true);
                 return t;
             });
+    /** Clean-ups promised (a result was handed over) and not done yet. */
+    private final AtomicInteger cleanUpsPromised = new AtomicInteger();
     /** How long {@link #close()} waits for the clean-ups under way. */
     private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(30);
     /** The image check or build in flight, or the last one: submits share one while it runs. */
@@ -238,16 +240,19 @@ public final class KubernetesExecutor implements Executor {
                 Duration took = run.startedAt().map(s -> Duration.between(s, Instant.now())).orElse(Duration.ZERO);
                 if (out.ok()) {
                     LOG.info("task '{}' finished in {} s ({})", call.taskName(), took.toMillis() / 1000.0, job.name());
-                    // queued before the caller has its value: an executor closed right after still does it
+                    // promised before the caller has its value (an executor closed right after still does
+                    // it), done after: the caller goes on, deleting the Job is not its wait
+                    cleanUpsPromised.incrementAndGet();
+                    run.complete((R) out.value());
                     cleanUpLater(job, call, true);
-                    run.complete((R) out.value()); // the caller goes on; deleting the Job is not its wait
                 } else {
                     Throwable error = out.error();
                     error.addSuppressed(new ValenceException(ErrorKind.TASK_FAILED,
                             "task '" + call.taskName() + "' threw in " + place));
                     LOG.info("task '{}' threw {} ({})", call.taskName(), error.getClass().getName(), job.name());
-                    cleanUpLater(job, call, false);
+                    cleanUpsPromised.incrementAndGet();
                     run.fail(error);
+                    cleanUpLater(job, call, false);
                 }
                 return;
             }
@@ -292,11 +297,19 @@ public final class KubernetesExecutor implements Executor {
         }
     }
 
+    /** Runs a clean-up promised with {@code cleanUpsPromised} on the cleaner's threads. */
     private void cleanUpLater(JobRef job, TaskCall call, boolean succeeded) {
+        Runnable cleanUp = () -> {
+            try {
+                cleanUp(job, call, succeeded);
+            } finally {
+                cleanUpsPromised.decrementAndGet();
+            }
+        };
         try {
-            cleaner.execute(() -> cleanUp(job, call, succeeded));
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            cleanUp(job, call, succeeded);
+            cleaner.execute(cleanUp);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            cleanUp.run();
         }
     }
 
@@ -413,9 +426,14 @@ public final class KubernetesExecutor implements Executor {
 
     /** Lets the clean-ups of finished tasks end (bounded), so a closing executor leaves no finished Job behind. */
     private void awaitCleanUps() {
-        cleaner.shutdown();
+        long deadline = System.nanoTime() + CLEAN_UP_WAIT.toNanos();
         try {
-            if (!cleaner.awaitTermination(CLEAN_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            // every clean-up promised, queued or not yet (its task's thread is between the result and the queue)
+            while (cleanUpsPromised.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            cleaner.shutdown();
+            if (!cleaner.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 int left = cleaner.shutdownNow().size();
                 LOG.warn("executor {} closed with clean-ups still under way after {} s ({} not started): their Jobs stay "
                         + "until ttl_after_finished; 'valence jobs' lists them", name, CLEAN_UP_WAIT.toSeconds(), left);
