@@ -6,6 +6,7 @@ import dev.valence.spi.JobSpec;
 import dev.valence.spi.StoreAccess;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -79,6 +80,8 @@ final class JobManifest {
                 .withName(CONTAINER)
                 .withImage(spec.image())
                 .withCommand(spec.command())
+                .withEnvFrom(spec.envFromSecrets().stream().map(s -> new EnvFromSourceBuilder().withNewSecretRef()
+                        .withName(s).endSecretRef().build()).toList())
                 .withEnv(env(spec))
                 .withNewResources().withRequests(resources).withLimits(new LinkedHashMap<>(resources)).endResources()
                 .withSecurityContext(securityContext())

@@ -8,7 +8,9 @@ import dev.valence.spi.StoreAccess;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.openapi.models.V1Capabilities;
 import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1EnvFromSource;
 import io.kubernetes.client.openapi.models.V1EnvVar;
+import io.kubernetes.client.openapi.models.V1SecretEnvSource;
 import io.kubernetes.client.openapi.models.V1HostPathVolumeSource;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobSpec;
@@ -60,6 +62,8 @@ final class JobManifest {
         V1Container container = new V1Container()
                 .name(CONTAINER)
                 .image(spec.image())
+                .envFrom(spec.envFromSecrets().isEmpty() ? null : spec.envFromSecrets().stream()
+                        .map(s -> new V1EnvFromSource().secretRef(new V1SecretEnvSource().name(s))).toList())
                 .env(env(spec))
                 .resources(resources(spec))
                 .volumeMounts(spec.storeAccess().volumes().stream()

@@ -130,6 +130,8 @@ final class SettingKeys {
                 d -> "", "the namespace's default");
         key("image_pull_secrets", (v, d) -> stringList(v, DNS_SUBDOMAIN, "a secret name (DNS-1123 subdomain: "
                 + "lowercase letters, digits, '-' and '.')"), d -> List.of(), null);
+        key("env_from_secrets", (v, d) -> stringList(v, DNS_SUBDOMAIN, "a secret name (DNS-1123 subdomain: "
+                + "lowercase letters, digits, '-' and '.')"), d -> List.of(), null);
         key("env", (v, d) -> stringMap(v, SettingKeys::envName, s -> { }), d -> Map.of(), null);
         key("timeout", (v, d) -> emptyIsNone(v) ? null : duration(v, false), d -> null, "none");
         key("retries", (v, d) -> integer(v, 0), d -> 0, null);

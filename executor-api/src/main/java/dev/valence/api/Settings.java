@@ -201,6 +201,15 @@ public final class Settings {
         return (List<String>) value("image_pull_secrets", List.class);
     }
 
+    /**
+     * Names of Secrets in the namespace whose keys become environment variables of the task's
+     * container ({@code envFrom}), e.g. the credentials a data store needs in the pod.
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> envFromSecrets() {
+        return (List<String>) value("env_from_secrets", List.class);
+    }
+
     /** Extra environment variables for the task's container. */
     public Map<String, String> env() {
         return map("env");
@@ -557,6 +566,11 @@ public final class Settings {
         /** {@code image_pull_secrets}. */
         public Builder imagePullSecrets(List<String> v) {
             return set("image_pull_secrets", v);
+        }
+
+        /** {@code env_from_secrets}. */
+        public Builder envFromSecrets(List<String> v) {
+            return set("env_from_secrets", v);
         }
 
         /** {@code env}. */

@@ -22,6 +22,7 @@ public final class JobSpec {
     private final List<Toleration> tolerations;
     private final Optional<String> serviceAccount;
     private final List<String> imagePullSecrets;
+    private final List<String> envFromSecrets;
     private final int backoffLimit;
     private final Optional<Duration> activeDeadline;
     private final Optional<Duration> ttlAfterFinished;
@@ -40,6 +41,7 @@ public final class JobSpec {
         this.tolerations = List.copyOf(b.tolerations);
         this.serviceAccount = Optional.ofNullable(b.serviceAccount);
         this.imagePullSecrets = List.copyOf(b.imagePullSecrets);
+        this.envFromSecrets = List.copyOf(b.envFromSecrets);
         this.backoffLimit = b.backoffLimit;
         this.activeDeadline = Optional.ofNullable(b.activeDeadline);
         this.ttlAfterFinished = Optional.ofNullable(b.ttlAfterFinished);
@@ -64,6 +66,8 @@ public final class JobSpec {
     public List<Toleration> tolerations() { return tolerations; }
     public Optional<String> serviceAccount() { return serviceAccount; }
     public List<String> imagePullSecrets() { return imagePullSecrets; }
+    /** Secrets whose keys become env variables of the container ({@code envFrom}); {@link #env()} wins on a clash. */
+    public List<String> envFromSecrets() { return envFromSecrets; }
     public int backoffLimit() { return backoffLimit; }
     public Optional<Duration> activeDeadline() { return activeDeadline; }
     public Optional<Duration> ttlAfterFinished() { return ttlAfterFinished; }
@@ -88,6 +92,7 @@ public final class JobSpec {
         private List<Toleration> tolerations = List.of();
         private String serviceAccount;
         private List<String> imagePullSecrets = List.of();
+        private List<String> envFromSecrets = List.of();
         private int backoffLimit;
         private Duration activeDeadline;
         private Duration ttlAfterFinished;
@@ -109,6 +114,7 @@ public final class JobSpec {
         public Builder tolerations(List<Toleration> v) { tolerations = v; return this; }
         public Builder serviceAccount(String v) { serviceAccount = v; return this; }
         public Builder imagePullSecrets(List<String> v) { imagePullSecrets = v; return this; }
+        public Builder envFromSecrets(List<String> v) { envFromSecrets = v; return this; }
         public Builder backoffLimit(int v) { backoffLimit = v; return this; }
         public Builder activeDeadline(Duration v) { activeDeadline = v; return this; }
         public Builder ttlAfterFinished(Duration v) { ttlAfterFinished = v; return this; }

@@ -49,6 +49,7 @@ class SettingsDefaultsTest {
         assertEquals(List.of(), s.tolerations());
         assertEquals(Optional.empty(), s.serviceAccount());
         assertEquals(List.of(), s.imagePullSecrets());
+        assertEquals(List.of(), s.envFromSecrets());
         assertEquals(Map.of(), s.env());
         assertEquals(Optional.empty(), s.timeout());
         assertEquals(0, s.retries());

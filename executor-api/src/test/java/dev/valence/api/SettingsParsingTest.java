@@ -93,6 +93,7 @@ class SettingsParsingTest {
                 "VALENCE_K8S_LABELS", "team=ml",
                 "VALENCE_K8S_ENV", "MODE=fast,LEVEL=3",
                 "VALENCE_K8S_IMAGE_PULL_SECRETS", "regcred, other",
+                "VALENCE_K8S_ENV_FROM_SECRETS", "azure-storage",
                 "VALENCE_K8S_TOLERATIONS", "gpu=true:NoSchedule,spot:NoExecute,dedicated",
                 "VALENCE_K8S_KEEP_ARTIFACTS", "TRUE",
                 "VALENCE_K8S_GPUS", "2"));
@@ -100,6 +101,7 @@ class SettingsParsingTest {
         assertEquals(Map.of("team", "ml"), s.labels());
         assertEquals(Map.of("MODE", "fast", "LEVEL", "3"), s.env());
         assertEquals(List.of("regcred", "other"), s.imagePullSecrets());
+        assertEquals(List.of("azure-storage"), s.envFromSecrets());
         assertEquals(List.of(Toleration.equal("gpu", "true", "NoSchedule"), Toleration.exists("spot", "NoExecute"),
                 Toleration.exists("dedicated", "")), s.tolerations());
         assertEquals("[gpu=true:NoSchedule, spot:NoExecute, dedicated]", s.display("tolerations"));

@@ -78,7 +78,7 @@ class SettingsValidationTest {
         assertEquals("unknown key 'colour' (from /etc/valence/valence.toml): not a Valence setting (known keys: "
                 + "base_image, k8s_config_file, k8s_context, registry, registry_credentials_file, data_store, vcpu, "
                 + "memory, cache_dir, poll_freq, image_repo, namespace, region, data_store_mount, cluster_client, "
-                + "gpus, node_selector, tolerations, service_account, image_pull_secrets, env, timeout, retries, "
+                + "gpus, node_selector, tolerations, service_account, image_pull_secrets, env_from_secrets, env, timeout, retries, "
                 + "ttl_after_finished, keep_artifacts, labels, unschedulable_grace, max_output_bytes, s3_endpoint)",
                 message);
     }
@@ -301,6 +301,13 @@ class SettingsValidationTest {
         assertEquals("image_pull_secrets '[regcred, Bad_Name]' (from /etc/valence/valence.toml) is not valid: "
                 + "'Bad_Name' is not a secret name (DNS-1123 subdomain: lowercase letters, digits, '-' and '.')",
                 configError(fromFile("image_pull_secrets", List.of("regcred", "Bad_Name"))));
+    }
+
+    @Test
+    void envFromSecretThatIsNotASecretName() {
+        assertEquals("env_from_secrets '[azure-storage, s3 keys]' (from /etc/valence/valence.toml) is not valid: "
+                + "'s3 keys' is not a secret name (DNS-1123 subdomain: lowercase letters, digits, '-' and '.')",
+                configError(fromFile("env_from_secrets", List.of("azure-storage", "s3 keys"))));
     }
 
     @Test

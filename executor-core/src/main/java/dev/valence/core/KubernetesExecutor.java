@@ -388,6 +388,7 @@ public final class KubernetesExecutor implements Executor {
                 .nodeSelector(settings.nodeSelector())
                 .tolerations(settings.tolerations())
                 .imagePullSecrets(settings.imagePullSecrets())
+                .envFromSecrets(settings.envFromSecrets())
                 .backoffLimit(settings.retries())
                 .storeAccess(access);
         settings.serviceAccount().ifPresent(b::serviceAccount);

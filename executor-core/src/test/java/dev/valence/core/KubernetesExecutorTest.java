@@ -115,7 +115,8 @@ class KubernetesExecutorTest {
     void theJobCarriesTheSettingsAndTheStoreAccess() throws Exception {
         cluster.behaviour = InProcessCluster::hang;
         try (KubernetesExecutor k8s = executor(Map.of("vcpu", "250m", "memory", "2Gi", "retries", 2,
-                "timeout", "90s", "labels", Map.of("team", "ml"), "env", Map.of("MODE", "x")))) {
+                "timeout", "90s", "labels", Map.of("team", "ml"), "env", Map.of("MODE", "x"),
+                "env_from_secrets", List.of("azure-storage")))) {
             TaskRun<Integer> run = Task.of("twice", (Integer x) -> x * 2, k8s).submit(1);
             JobSpec spec = awaitJob(run);
             assertEquals("250m", spec.vcpu().orElseThrow());
@@ -126,6 +127,7 @@ class KubernetesExecutorTest {
             assertEquals("valence", spec.labels().get("app.kubernetes.io/managed-by"));
             assertEquals(run.call().dispatchId(), spec.labels().get("valence.dev/dispatch"));
             assertEquals("x", spec.env().get("MODE"));
+            assertEquals(List.of("azure-storage"), spec.envFromSecrets());
             assertEquals(dataStore, spec.env().get("VALENCE_K8S_DATA_STORE"));
             assertTrue(spec.image().contains("@sha256:"), spec.image());
             run.cancel();

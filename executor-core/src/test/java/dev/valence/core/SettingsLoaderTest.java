@@ -78,6 +78,7 @@ class SettingsLoaderTest {
         assertEquals(1, s.gpus());
         assertEquals(Optional.of("valence-runner"), s.serviceAccount());
         assertEquals(List.of("regcred"), s.imagePullSecrets());
+        assertEquals(List.of("azure-storage"), s.envFromSecrets());
         assertEquals(Optional.of(Duration.ofHours(1)), s.timeout());
         assertEquals(2, s.retries());
         assertEquals(Optional.of(Duration.ofMinutes(10)), s.ttlAfterFinished());

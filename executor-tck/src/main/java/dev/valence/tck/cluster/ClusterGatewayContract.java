@@ -118,6 +118,9 @@ public abstract class ClusterGatewayContract {
                   - name: task
                     image: 127.0.0.1:5000/valence-task@sha256:4f3c2b1a00000000000000000000000000000000000000000000000000000000
                     command: [java, -cp, "/app/libs/*:/app/classes", dev.valence.core.launcher.Launcher]
+                    envFrom:
+                    - secretRef:
+                        name: azure-storage
                     env:
                     - name: TZ
                       value: UTC
@@ -231,6 +234,7 @@ public abstract class ClusterGatewayContract {
                         new Toleration("spot", "Exists", "", "NoExecute", Optional.of(30L))))
                 .serviceAccount("valence-runner")
                 .imagePullSecrets(List.of("regcred"))
+                .envFromSecrets(List.of("azure-storage"))
                 .backoffLimit(2)
                 .activeDeadline(Duration.ofMinutes(10))
                 .ttlAfterFinished(Duration.ofHours(1))
