@@ -18,12 +18,14 @@ import dev.valence.api.Workflow1;
 import dev.valence.api.WorkflowResult;
 import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
+import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -257,6 +260,56 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
             assertOneJob(again.get(i), ledger);
         }
         assertEquals(3, ledger.createdFor(dispatch));
+    }
+
+    @Test
+    void anExecutorWhoseJvmIsKilledIsReplacedByOneThatReattachesToEveryJob() throws Exception {
+        String dispatch = TaskCall.newDispatchId();
+        int count = 3;
+        for (int i = 0; i < count; i++) {
+            podDoes("held-" + i, Pod::holdThenLaunch);
+        }
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process first = new ProcessBuilder(javaBin.toString(), "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("java.class.path"), ExecutorProcess.class.getName(), kubeconfig.toString(),
+                ApiServerBed.CONTEXT, registryHost(), storeDir.toString(), cacheDir.toString(), work.toString(),
+                Long.toString(pollFreq().toMillis()), clusterClient(), classpath().get(0).toString(), dispatch,
+                Integer.toString(count)).redirectErrorStream(true).start();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                out.lines().forEach(lines::add);
+            } catch (java.io.IOException e) {
+                lines.add("(reading its output failed: " + e + ")");
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            waitUntil("the first executor's " + count + " Jobs submitted and their pods running: " + lines, () ->
+                    lines.stream().filter(l -> l.startsWith("RUNNING ")).count() == count
+                            && java.util.stream.IntStream.range(0, count).allMatch(i -> podsStarted("held-" + i) == 1));
+        } finally {
+            first.destroyForcibly(); // SIGKILL: no close(), no shutdown hook
+        }
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(137, first.exitValue(), "killed: " + lines);
+
+        KubernetesExecutor second = executor(Map.of());
+        List<TaskRun<String>> again = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            again.add(second.submit(ExecutorProcess.call(dispatch, i)));
+        }
+        again.forEach(r -> waitUntil("following " + r, () -> r.status() == TaskStatus.RUNNING));
+        release.countDown();
+        for (int i = 0; i < count; i++) {
+            assertEquals("value " + i, value(again.get(i)));
+            assertEquals(1, launches("held-" + i));
+            assertOneJob(again.get(i), ledger);
+        }
+        assertEquals(count, ledger.createdFor(dispatch));
+        waitUntil("the finished Jobs are deleted", () -> jobs(dispatch).isEmpty());
     }
 
     @Test
