@@ -217,6 +217,10 @@ final class JobTracker implements AutoCloseable {
             }
             if (closed || tracked.isEmpty() || (j.isWatching() && p.isWatching())) {
                 watchDownSince = null;
+                if (!lastError.isEmpty() && j.isWatching() && p.isWatching()) {
+                    LOG.info("following Jobs in namespace {} works again", namespace);
+                    lastError = "";
+                }
                 return;
             }
             if (watchDownSince == null) {
