@@ -320,11 +320,12 @@ final class JobTracker implements AutoCloseable {
     }
 
     /** Judges the Job from these objects (the informers' cache, or a list when the watches are down). */
-    private void evaluate(String name, Job job, List<Pod> jobPods) {
+    private void evaluate(String name, Job job, List<Pod> namedPods) {
         Tracked t = tracked.get(name);
         if (t == null || closed) {
             return;
         }
+        List<Pod> jobPods = ofThisJob(job, namedPods);
         jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
         Instant now = Instant.now();
         JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
@@ -369,6 +370,26 @@ final class JobTracker implements AutoCloseable {
         Optional<PodStarted> started = pod == null ? Optional.empty() : JobVerdict.started(pod);
         return started.orElseGet(() -> new PodStarted(podName,
                 pod == null || pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), Instant.now()));
+    }
+
+    /**
+     * The pods of this very Job among those carrying its name: a pod whose controller uid (label or
+     * owner reference) is another Job's belongs to an earlier Job of the same name, being deleted.
+     */
+    static List<Pod> ofThisJob(Job job, List<Pod> pods) {
+        String uid = job.getMetadata().getUid();
+        if (uid == null) {
+            return pods;
+        }
+        return pods.stream().filter(p -> {
+            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+            String owner = labels.getOrDefault("batch.kubernetes.io/controller-uid", labels.get("controller-uid"));
+            if (owner == null && p.getMetadata().getOwnerReferences() != null) {
+                owner = p.getMetadata().getOwnerReferences().stream().filter(o -> "Job".equals(o.getKind()))
+                        .map(o -> o.getUid()).findFirst().orElse(null);
+            }
+            return owner == null || owner.equals(uid);
+        }).toList();
     }
 
     static Optional<String> jobNameOf(HasMetadata pod) {

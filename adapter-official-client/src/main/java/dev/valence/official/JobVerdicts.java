@@ -56,13 +56,28 @@ final class JobVerdicts {
                             || (uid != null && uid.equals(o.getUid()))));
             Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
             boolean labelled = JOB_NAME_LABELS.stream().anyMatch(l -> name.equals(labels.get(l)));
-            if (owned || labelled) {
+            if ((owned || labelled) && !ofAnotherJob(pod, uid)) {
                 mine.add(pod);
             }
         }
         mine.sort(Comparator.comparing((V1Pod p) -> Optional.ofNullable(p.getMetadata().getCreationTimestamp())
                 .orElse(OffsetDateTime.MIN)).thenComparing(p -> p.getMetadata().getName()).reversed());
         return mine;
+    }
+
+    /** The pod's controller uid (label or owner reference) is another Job's: an earlier Job of the same name. */
+    private static boolean ofAnotherJob(V1Pod pod, String uid) {
+        if (uid == null) {
+            return false;
+        }
+        V1ObjectMeta meta = pod.getMetadata();
+        Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+        String owner = labels.getOrDefault("batch.kubernetes.io/controller-uid", labels.get("controller-uid"));
+        if (owner == null && meta.getOwnerReferences() != null) {
+            owner = meta.getOwnerReferences().stream().filter(o -> "Job".equals(o.getKind())).map(V1OwnerReference::getUid)
+                    .filter(Objects::nonNull).findFirst().orElse(null);
+        }
+        return owner != null && !owner.equals(uid);
     }
 
     /**

@@ -348,6 +348,36 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
         assertEquals(3, ledger.createdFor(id), "one Job per node, none twice");
     }
 
+    @Test
+    void aResumedDispatchRunsAFailedNodeAgainOnAFreshJob() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean firstTime = new java.util.concurrent.atomic.AtomicBoolean(true);
+        podDoes("held-left", pod -> firstTime.getAndSet(false)
+                ? new JobControllerStandIn.Result(1, "the node's disk was full\n") // the container failed, the task never ran
+                : pod.launch());
+        java.nio.file.Path records = Files.createTempDirectory(work, "records");
+        String id;
+        try (Dispatcher one = new Dispatcher(records)) {
+            id = one.dispatch(fanOut(executor(Map.of())), List.of("x"));
+            WorkflowResult<String> failed = one.result(id, true);
+            assertEquals(TaskStatus.FAILED, failed.node("held-left").orElseThrow().status(), failed.toString());
+            assertEquals(TaskStatus.COMPLETED, failed.node("held-right").orElseThrow().status(), failed.toString());
+        }
+        String failedJob = jobs(id).stream().map(j -> j.getMetadata().getName()).filter(n -> n.contains("held-left"))
+                .findFirst().orElseThrow(() -> new AssertionError("a failed Job is kept for its logs"));
+
+        try (Dispatcher two = new Dispatcher(records)) {
+            two.resume(id, fanOut(executor(Map.of())), List.of("x"));
+            WorkflowResult<String> r = two.result(id, true);
+            assertEquals("x<>x", r.valueOrThrow());
+        }
+        assertEquals(1, launches("held-left"), "the task ran once: in the fresh Job");
+        assertEquals(1, launches("held-right"), "a completed node is not run again");
+        assertEquals(1, launches("join"));
+        assertEquals(2, ledger.created(failedJob), "the failed node's Job: deleted, then created afresh");
+        assertEquals(4, ledger.createdFor(id));
+        waitUntil("the finished Jobs are deleted", () -> jobs(id).isEmpty());
+    }
+
     private static Workflow1<String, String> fanOut(KubernetesExecutor k8s) {
         Task1<String, String> left = Task.of("held-left", s -> s + "<", k8s);
         Task1<String, String> right = Task.of("held-right", s -> ">" + s, k8s);

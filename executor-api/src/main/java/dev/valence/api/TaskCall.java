@@ -16,6 +16,7 @@ public final class TaskCall {
     private final String taskName;
     private final TaskBody body;
     private final List<Object> args;
+    private final boolean rerun;
 
     private TaskCall(Builder b) {
         this.dispatchId = b.dispatchId != null ? b.dispatchId : newDispatchId();
@@ -23,6 +24,7 @@ public final class TaskCall {
         this.nodeId = b.nodeId != null ? b.nodeId : taskName;
         this.body = Objects.requireNonNull(b.body, "body");
         this.args = Collections.unmodifiableList(new ArrayList<>(b.args));
+        this.rerun = b.rerun;
     }
 
     /** A fresh, random dispatch id (12 lowercase hex characters). */
@@ -62,6 +64,14 @@ public final class TaskCall {
         return args;
     }
 
+    /**
+     * Whether this node ran before in its dispatch and failed (a resumed dispatch runs it again): an
+     * executor then starts it afresh instead of re-attaching to what that run left.
+     */
+    public boolean rerun() {
+        return rerun;
+    }
+
     private static String require(String value, String field) {
         if (value == null || value.isBlank()) {
             throw new ValenceException(ErrorKind.WORKFLOW, "TaskCall." + field + " must be set and not blank");
@@ -71,7 +81,8 @@ public final class TaskCall {
 
     @Override
     public String toString() {
-        return "TaskCall[" + taskName + " " + dispatchId + "/" + nodeId + ", " + args.size() + " args]";
+        return "TaskCall[" + taskName + " " + dispatchId + "/" + nodeId + ", " + args.size() + " args"
+                + (rerun ? ", rerun" : "") + "]";
     }
 
     /** Builds a {@link TaskCall}. */
@@ -81,6 +92,7 @@ public final class TaskCall {
         private String taskName;
         private TaskBody body;
         private final List<Object> args = new ArrayList<>();
+        private boolean rerun;
 
         private Builder() {
         }
@@ -113,6 +125,12 @@ public final class TaskCall {
         public Builder args(List<?> args) {
             this.args.clear();
             this.args.addAll(args);
+            return this;
+        }
+
+        /** Marks a node that ran before and failed, to be started afresh (see {@link TaskCall#rerun()}). */
+        public Builder rerun(boolean rerun) {
+            this.rerun = rerun;
             return this;
         }
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -59,7 +60,7 @@ public final class Dispatcher implements AutoCloseable {
     public String dispatch(Workflow<?> workflow, List<?> args) {
         WorkflowGraph graph = workflow.graph(args);
         String id = TaskCall.newDispatchId();
-        start(new Dispatch(id, graph, root.resolve(id), Map.of()));
+        start(new Dispatch(id, graph, root.resolve(id), Map.of(), Set.of()));
         LOG.info("dispatched workflow '{}' as {} ({} nodes)", workflow.name(), id, graph.steps().size());
         return id;
     }
@@ -81,14 +82,19 @@ public final class Dispatcher implements AutoCloseable {
                     + "' with these arguments has nodes " + graph.steps().stream().map(WorkflowGraph.Step::nodeId).toList());
         }
         Map<String, Object> done = new java.util.HashMap<>();
+        Set<String> again = new java.util.HashSet<>();
         for (NodeResult n : record.nodes()) {
             if (n.status() == TaskStatus.COMPLETED) {
                 record.nodeValue(n.nodeId()).ifPresent(v -> done.put(n.nodeId(), v.orElse(null)));
+            } else if (n.status() == TaskStatus.FAILED) {
+                // run afresh, not re-attached to the Job the failed run left; a CANCELLED node's Job
+                // was deleted by its cancel, or goes on when its executor was closed: re-attach to it
+                again.add(n.nodeId());
             }
         }
         LOG.info("resuming dispatch {} ({}): {} of {} nodes already completed", dispatchId, graph.workflowName(),
                 done.size(), graph.steps().size());
-        start(new Dispatch(dispatchId, graph, dir(dispatchId), done));
+        start(new Dispatch(dispatchId, graph, dir(dispatchId), done, again));
         return dispatchId;
     }
 
@@ -103,7 +109,14 @@ public final class Dispatcher implements AutoCloseable {
         Dispatch d = live.get(dispatchId);
         if (d != null) {
             if (wait) {
-                d.done.join();
+                try {
+                    d.done.get(); // interruptible, unlike join(): a caller's timeout can end the wait
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ValenceException(ErrorKind.CANCELLED, "interrupted while waiting for dispatch " + dispatchId, e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // the dispatch's outcome is in its snapshot
+                }
             }
             return (WorkflowResult<R>) d.snapshot();
         }
@@ -183,10 +196,13 @@ public final class Dispatcher implements AutoCloseable {
         final Map<String, CompletableFuture<Object>> values = new ConcurrentHashMap<>();
         final Map<String, TaskRun<Object>> runs = new ConcurrentHashMap<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Nodes that ran before, in the dispatch being resumed, and failed. */
+        final Set<String> rerun;
         volatile boolean cancelled;
 
-        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed) {
+        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed, Set<String> rerun) {
             this.id = id;
+            this.rerun = Set.copyOf(rerun);
             this.graph = graph;
             this.record = DispatchRecord.create(dir, id, graph, completed.keySet());
             for (WorkflowGraph.Step s : graph.steps()) {
@@ -237,7 +253,7 @@ public final class Dispatcher implements AutoCloseable {
                             : values.get(((WorkflowGraph.FromStep) in).nodeId()).join());
                 }
                 TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(step.task().name())
-                        .body(step.task().body()).args(args).build();
+                        .body(step.task().body()).args(args).rerun(rerun.contains(step.nodeId())).build();
                 TaskRun<Object> run = step.task().executor().submit(call);
                 runs.put(step.nodeId(), run);
                 record.started(step.nodeId(), step.task().executor().name(), run.jobName().orElse(null));
@@ -250,7 +266,10 @@ public final class Dispatcher implements AutoCloseable {
                         mine.complete(value);
                     } else {
                         Throwable cause = unwrap(error);
-                        boolean wasCancelled = cause instanceof CancellationException;
+                        // a CANCELLED error: the run was cancelled, or its executor closed while its Job goes
+                        // on; either way not a failure of the node, and a resume re-attaches instead of re-running
+                        boolean wasCancelled = cause instanceof CancellationException
+                                || (cause instanceof ValenceException v && v.kind() == ErrorKind.CANCELLED);
                         record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED,
                                 wasCancelled ? "cancelled" : String.valueOf(cause));
                         mine.completeExceptionally(cause);

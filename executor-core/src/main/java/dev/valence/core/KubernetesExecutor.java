@@ -73,6 +73,8 @@ public final class KubernetesExecutor implements Executor {
                 t.setDaemon(true);
                 return t;
             });
+    /** How long a node that runs again waits for the Job of its earlier run to be gone. */
+    private static final Duration RERUN_DELETE_WAIT = Duration.ofSeconds(60);
     /** Clean-ups promised (a result was handed over) and not done yet. */
     private final AtomicInteger cleanUpsPromised = new AtomicInteger();
     /** How long {@link #close()} waits for the clean-ups under way. */
@@ -166,6 +168,9 @@ public final class KubernetesExecutor implements Executor {
     private <R> void start(RunHandle<R> run, String jobName, byte[] payload) {
         TaskCall call = run.call();
         String prefix = prefix(call);
+        if (call.rerun()) {
+            forgetEarlierRun(call, jobName, prefix);
+        }
         if (store.exists(prefix + "output")) {
             LOG.info("task '{}' ({}/{}) already has an output from an earlier run; using it", call.taskName(),
                     call.dispatchId(), call.nodeId());
@@ -270,6 +275,37 @@ public final class KubernetesExecutor implements Executor {
             run.fail(new ValenceException(ErrorKind.STORE, "reading output of task '" + call.taskName() + "' at "
                     + where + ": " + e, e));
         }
+    }
+
+    /**
+     * A node that ran before and failed is started afresh: the Job of that run (kept
+     * after a failure) is deleted and waited for, so that the new Job does not adopt it, and its
+     * artifacts are removed, so that its output is not taken for the new run's.
+     */
+    private void forgetEarlierRun(TaskCall call, String jobName, String prefix) {
+        JobRef earlier = new JobRef(jobName, gateway.namespace(), true);
+        if (gateway.cancel(earlier)) {
+            LOG.info("task '{}' ({}/{}) runs again: deleted Job {} of its earlier run", call.taskName(),
+                    call.dispatchId(), call.nodeId(), jobName);
+            Map<String, String> labels = Map.of(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()),
+                    ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+            long deadline = System.nanoTime() + RERUN_DELETE_WAIT.toNanos();
+            while (gateway.list(labels).stream().anyMatch(j -> j.name().equals(jobName))) {
+                if (System.nanoTime() > deadline) {
+                    throw new ValenceException(ErrorKind.CLUSTER, "task '" + call.taskName() + "' cannot run again: Job "
+                            + jobName + " of its earlier run (namespace " + gateway.namespace() + ") is still there "
+                            + RERUN_DELETE_WAIT.toSeconds() + " s after it was deleted; check its finalizers "
+                            + "('kubectl -n " + gateway.namespace() + " get job " + jobName + " -o yaml')");
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ValenceException(ErrorKind.CANCELLED, "interrupted while Job " + jobName + " was deleted", e);
+                }
+            }
+        }
+        store.deletePrefix(prefix);
     }
 
     /**

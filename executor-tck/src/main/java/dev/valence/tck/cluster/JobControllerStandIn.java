@@ -88,14 +88,19 @@ public final class JobControllerStandIn implements AutoCloseable {
 
     // ---- pods ----
 
-    /** Creates the Job's pod (Pending) as the Job controller would, or returns the existing one's name. */
+    /**
+     * Creates the Job's pod (Pending) as the Job controller would, or returns the existing one's name
+     * (a pod of an earlier Job of the same name, not yet collected, is not this Job's).
+     */
     public String startPod(String namespace, String jobName) {
-        String existing = podName(namespace, jobName);
+        Job job = job(namespace, jobName);
+        String uid = Objects.requireNonNullElse(job.getMetadata().getUid(), "uid-" + jobName);
+        String existing = client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
+                .filter(p -> uid.equals(p.getMetadata().getLabels().get("controller-uid")))
+                .map(p -> p.getMetadata().getName()).findFirst().orElse(null);
         if (existing != null) {
             return existing;
         }
-        Job job = job(namespace, jobName);
-        String uid = Objects.requireNonNullElse(job.getMetadata().getUid(), "uid-" + jobName);
         Map<String, String> labels = new LinkedHashMap<>();
         if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
             labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
@@ -247,7 +252,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                         String name = job.getMetadata().getName();
                         if (job.getStatus() == null || job.getStatus().getConditions() == null
                                 || job.getStatus().getConditions().isEmpty()) {
-                            if (started.add(ns + "/" + name)) {
+                            if (started.add(ns + "/" + name + "/" + job.getMetadata().getUid())) {
                                 pool.submit(() -> runOne(runner, ns, name));
                             }
                         }
