@@ -144,4 +144,20 @@ class JobVerdictsTest {
         ran.getStatus().startTime(at);
         assertEquals(at.toInstant(), JobVerdicts.started(ran).orElseThrow().startedAt(), "the pod's start time when the container has none");
     }
+
+    @Test
+    void podsOfAnEarlierJobOfTheSameNameAreNotThisJobs() {
+        V1Job job = job(0); // uid-j
+        V1Pod mine = pod("j-mine", 5, "Running", null);
+        mine.getMetadata().labels(Map.of("batch.kubernetes.io/job-name", "j", "controller-uid", "uid-j"));
+        V1Pod old = pod("j-old", 50, "Failed", terminated("OOMKilled", 137));
+        old.getMetadata().labels(Map.of("batch.kubernetes.io/job-name", "j", "controller-uid", "uid-earlier"));
+        V1Pod oldByOwner = pod("j-old2", 60, "Failed", terminated("OOMKilled", 137));
+        oldByOwner.getMetadata().ownerReferences(List.of(new V1OwnerReference().kind("Job").name("j").uid("uid-earlier")));
+        V1Pod unknown = pod("j-unknown", 1, "Pending", null);
+        assertEquals(List.of("j-unknown", "j-mine"), JobVerdicts.podsOf(job, List.of(mine, old, oldByOwner, unknown)).stream()
+                .map(p -> p.getMetadata().getName()).toList());
+        assertTrue(judge(job, JobVerdicts.podsOf(job, List.of(mine, old, oldByOwner))).isEmpty(),
+                "an earlier Job's OOMKilled pod does not end this one");
+    }
 }
