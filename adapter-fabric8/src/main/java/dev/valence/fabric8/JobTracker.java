@@ -174,21 +174,29 @@ final class JobTracker implements AutoCloseable {
         if (closed || !isStarted) {
             return false;
         }
+        return !endedByPermission(t, "watch", resource);
+    }
+
+    /**
+     * A failed read of the followed Jobs or pods: a 401 or 403 ends every follow with a
+     * {@code PERMISSION} error (true); anything else is logged once and tried again (false).
+     */
+    private boolean endedByPermission(Throwable t, String verb, String resource) {
         KubernetesClientException k = t instanceof WatcherException w ? w.asClientException()
                 : t instanceof KubernetesClientException c ? c : null;
         int code = k == null ? 0 : k.getCode();
         if (code == 401 || code == 403) {
-            ValenceException error = errors.map(k, "watch", resource, "");
+            ValenceException error = errors.map(k, verb, resource, "");
             LOG.warn("following Jobs in namespace {} stopped: {}", namespace, error.getMessage());
-            scheduler.execute(() -> failAll(error));
-            return false;
+            scheduler.execute(() -> failAll(error)); // not on an informer's own thread: it stops the informers
+            return true;
         }
         String message = String.valueOf(t.getMessage());
         if (!message.equals(lastError)) {
-            LOG.warn("following Jobs in namespace {}: reading {} failed ({}); trying again", namespace, resource, message);
+            LOG.warn("following Jobs in namespace {}: {} {} failed ({}); trying again", namespace, verb, resource, message);
             lastError = message;
         }
-        return true;
+        return false;
     }
 
     /**
@@ -244,15 +252,7 @@ final class JobTracker implements AutoCloseable {
             podList = client.pods().inNamespace(namespace)
                     .withLabel(ClusterGateway.MANAGED_BY, JobManifest.MANAGED_BY_VALUE).list().getItems();
         } catch (RuntimeException e) {
-            if (e instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
-                ValenceException error = errors.map(k, "list", resource, "");
-                LOG.warn("following Jobs in namespace {} stopped: {}", namespace, error.getMessage());
-                failAll(error);
-            } else if (!String.valueOf(e.getMessage()).equals(lastError)) {
-                lastError = String.valueOf(e.getMessage());
-                LOG.warn("following Jobs in namespace {}: the watch is down and listing {} failed ({}); trying again",
-                        namespace, resource, lastError);
-            }
+            endedByPermission(e, "list", resource);
             return;
         }
         LOG.debug("watch of namespace {} down since {}: judged {} followed Jobs from a list", namespace, watchDownSince,
@@ -264,12 +264,17 @@ final class JobTracker implements AutoCloseable {
         for (String name : new ArrayList<>(tracked.keySet())) {
             Job job = byName.get(name);
             if (job == null) {
-                finish(name, new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name
-                        + " was deleted before it finished (by someone else, or its ttl_after_finished passed)", "", false));
+                deletedBeforeItFinished(name);
             } else {
                 evaluate(name, job, podsByJob.getOrDefault(name, List.of()));
             }
         }
+    }
+
+    /** The followed Job went away without our cancel: its follow ends with {@code Deleted}. */
+    private void deletedBeforeItFinished(String name) {
+        finish(name, new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name
+                + " was deleted before it finished (by someone else, or its ttl_after_finished passed)", "", false));
     }
 
     /** Ends every follow with {@code error}; the next follow starts the informers afresh. */
@@ -451,9 +456,7 @@ final class JobTracker implements AutoCloseable {
         public void onDelete(T obj, boolean deletedFinalStateUnknown) {
             Optional<String> name = jobName.apply(obj);
             if (isJob && name.isPresent()) {
-                finish(name.get(), new JobVerdict.Finished(false, "Deleted", "Job " + namespace + "/" + name.get()
-                        + " was deleted before it finished (by someone else, or its ttl_after_finished passed)",
-                        "", false));
+                deletedBeforeItFinished(name.get());
             }
         }
     }

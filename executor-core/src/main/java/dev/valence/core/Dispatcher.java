@@ -231,7 +231,7 @@ public final class Dispatcher implements AutoCloseable {
                         String why = "not run: its input '" + failedInput + "' " + (wasCancelled ? "was cancelled" : "failed");
                         record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED, why);
                         mine.completeExceptionally(new ValenceException(wasCancelled ? ErrorKind.CANCELLED : ErrorKind.WORKFLOW,
-                                "node '" + step.nodeId() + "' " + why, unwrap(error)));
+                                "node '" + step.nodeId() + "' " + why, Causes.unwrap(error)));
                         return;
                     }
                     if (cancelled) {
@@ -265,7 +265,7 @@ public final class Dispatcher implements AutoCloseable {
                         record.completed(step.nodeId(), value);
                         mine.complete(value);
                     } else {
-                        Throwable cause = unwrap(error);
+                        Throwable cause = Causes.unwrap(error);
                         // a CANCELLED error: the run was cancelled, or its executor closed while its Job goes
                         // on; either way not a failure of the node, and a resume re-attaches instead of re-running
                         boolean wasCancelled = cause instanceof CancellationException
@@ -291,7 +291,7 @@ public final class Dispatcher implements AutoCloseable {
                         : values.get(((WorkflowGraph.FromStep) out).nodeId()).join();
             } catch (CancellationException | CompletionException e) {
                 status = cancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED;
-                error = String.valueOf(unwrap(e));
+                error = String.valueOf(Causes.unwrap(e));
             }
             if (status == TaskStatus.COMPLETED && record.anyFailed()) {
                 status = TaskStatus.FAILED;
@@ -329,13 +329,6 @@ public final class Dispatcher implements AutoCloseable {
             record.flush();
         }
 
-        private static Throwable unwrap(Throwable t) {
-            while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                    && t.getCause() != null) {
-                t = t.getCause();
-            }
-            return t;
-        }
     }
 
     /** Writes a value with the payload codec (used for node outputs). */

@@ -214,8 +214,7 @@ public final class KubernetesExecutor implements Executor {
         gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
                 pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable cause = Causes.unwrap(error);
                 // a PERMISSION error stays one: the fix is a Role, not a retry
                 ErrorKind kind = cause instanceof ValenceException v ? v.kind() : ErrorKind.CLUSTER;
                 run.fail(new ValenceException(kind, "lost track of Job " + job + ": " + cause.getMessage(), cause));
@@ -287,8 +286,7 @@ public final class KubernetesExecutor implements Executor {
         if (gateway.cancel(earlier)) {
             LOG.info("task '{}' ({}/{}) runs again: deleted Job {} of its earlier run", call.taskName(),
                     call.dispatchId(), call.nodeId(), jobName);
-            Map<String, String> labels = Map.of(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()),
-                    ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+            Map<String, String> labels = nodeLabels(call);
             long deadline = System.nanoTime() + RERUN_DELETE_WAIT.toNanos();
             while (gateway.list(labels).stream().anyMatch(j -> j.name().equals(jobName))) {
                 if (System.nanoTime() > deadline) {
@@ -401,6 +399,12 @@ public final class KubernetesExecutor implements Executor {
         return current.join();
     }
 
+    /** The labels that say which dispatch and node a Job runs. */
+    private static Map<String, String> nodeLabels(TaskCall call) {
+        return Map.of(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()),
+                ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+    }
+
     JobSpec jobSpec(TaskCall call, String jobName, String imageReference) {
         StoreAccess access = store.podAccess();
         Map<String, String> env = new LinkedHashMap<>(settings.env());
@@ -410,8 +414,7 @@ public final class KubernetesExecutor implements Executor {
         env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
         Map<String, String> labels = new LinkedHashMap<>(settings.labels());
         labels.put(ClusterGateway.MANAGED_BY, "valence");
-        labels.put(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()));
-        labels.put(ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+        labels.putAll(nodeLabels(call));
         labels.put("valence.dev/task", JobNames.labelValue(call.taskName()));
         JobSpec.Builder b = JobSpec.builder()
                 .name(jobName)
