@@ -56,23 +56,13 @@ public final class KubernetesExecutor implements Executor {
      * each while the API server works through a burst.
      */
     static final int AT_ONCE = 32;
-    private final ThreadPoolExecutor pool = new ThreadPoolExecutor(AT_ONCE, AT_ONCE, 30, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "valence-k8s-" + THREADS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+    private final ThreadPoolExecutor pool = daemonPool(AT_ONCE, "valence-k8s-");
     /**
      * Deletes the Jobs and artifacts of finished tasks after their callers have their results; on
      * its own threads so that {@link #close()}, which stops {@code pool} at once, can still let the
      * clean-ups already promised finish.
      */
-    private final ThreadPoolExecutor cleaner = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "valence-k8s-cleanup-" + THREADS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+    private final ThreadPoolExecutor cleaner = daemonPool(2, "valence-k8s-cleanup-");
     /** How long a node that runs again waits for the Job of its earlier run to be gone. */
     private static final Duration RERUN_DELETE_WAIT = Duration.ofSeconds(60);
     /** Clean-ups promised (a result was handed over) and not done yet. */
@@ -90,8 +80,6 @@ public final class KubernetesExecutor implements Executor {
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
-        this.cleaner.allowCoreThreadTimeOut(true);
-        this.pool.allowCoreThreadTimeOut(true);
         this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
@@ -397,6 +385,17 @@ public final class KubernetesExecutor implements Executor {
             }
         }
         return current.join();
+    }
+
+    /** At most {@code threads} daemon threads taking work from an unbounded queue; idle ones end after 30 s. */
+    private static ThreadPoolExecutor daemonPool(int threads, String namePrefix) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, namePrefix + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        p.allowCoreThreadTimeOut(true);
+        return p;
     }
 
     /** The labels that say which dispatch and node a Job runs. */
