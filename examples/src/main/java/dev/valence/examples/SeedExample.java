@@ -31,7 +31,7 @@ public final class SeedExample {
     public static void main(String[] args) {
         try (LocalExecutor local = new LocalExecutor()) {
             String id = Valence.dispatch(simpleWorkflow(local, local), "Hello", "World");
-            WorkflowResult<String> result = Valence.result(id, true);
+            WorkflowResult<String> result = Valence.result(id, String.class, true);
             System.out.println(result.valueOrThrow());
         }
     }

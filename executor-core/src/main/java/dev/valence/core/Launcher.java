@@ -100,13 +100,11 @@ public final class Launcher {
             try (OutputStream out = new Limited(Files.newOutputStream(tmp), limit)) {
                 PayloadCodec.write(out, output);
             } catch (NotSerializableException e) {
-                String type = output.ok() ? output.value().getClass().getName() : String.valueOf(output.error());
-                String msg = "task '" + task + "' returned a value of type " + type + " that cannot be serialized ("
-                        + e.getMessage() + " is not Serializable)";
-                log.println("[valence] " + msg);
+                ValenceException error = PayloadCodec.notSerializable(task, output, e);
+                log.println("[valence] " + error.getMessage());
                 asIs = false;
                 try (OutputStream out = Files.newOutputStream(tmp)) {
-                    PayloadCodec.write(out, PayloadCodec.Output.error(new ValenceException(ErrorKind.PAYLOAD, msg)));
+                    PayloadCodec.write(out, PayloadCodec.Output.error(error));
                 }
             } catch (TooLarge e) {
                 String msg = "task '" + task + "' output is larger than max_output_bytes (" + limit + " bytes)";

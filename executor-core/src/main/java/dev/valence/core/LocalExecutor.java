@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks in this JVM, on a thread each: the seed's local executor. Arguments and results
- * travel through the same codec as on Kubernetes, so a task that is not serializable fails here
- * too instead of on the cluster. Cancelling interrupts the task's thread.
+ * Runs tasks in this JVM, on a thread each: the seed's local executor. Arguments, results and the
+ * task's exceptions travel through the same codec as on Kubernetes: the caller gets copies, and a
+ * function, argument or result that is not serializable is the same {@code PAYLOAD} error here as on
+ * a cluster. Cancelling interrupts the task's thread.
  */
 public final class LocalExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(LocalExecutor.class);
@@ -45,9 +46,21 @@ public final class LocalExecutor implements Executor {
             run.running();
             LOG.info("task '{}' running locally ({}/{})", call.taskName(), call.dispatchId(), call.nodeId());
             try {
+                ClassLoader loader = Thread.currentThread().getContextClassLoader();
                 PayloadCodec.Input input = PayloadCodec.decodeInput(new ByteArrayInputStream(payload),
-                        "input of task '" + call.taskName() + "'", Thread.currentThread().getContextClassLoader());
-                run.complete((R) input.body().invoke(input.args().toArray()));
+                        "input of task '" + call.taskName() + "'", loader);
+                PayloadCodec.Output output;
+                try {
+                    output = PayloadCodec.Output.value(input.body().invoke(input.args().toArray()));
+                } catch (Throwable t) {
+                    output = PayloadCodec.Output.error(PayloadCodec.portable(t));
+                }
+                PayloadCodec.Output received = PayloadCodec.roundTrip(call.taskName(), output, loader);
+                if (received.ok()) {
+                    run.complete((R) received.value());
+                } else {
+                    run.fail(received.error());
+                }
             } catch (Throwable t) {
                 run.fail(t);
             }

@@ -120,6 +120,33 @@ final class PayloadCodec {
         }
     }
 
+    /**
+     * An output as the caller of a task receives it, on every executor: serialized and read back, so the
+     * caller gets a copy, and a value that cannot be serialized becomes a {@link ErrorKind#PAYLOAD} error
+     * (as the in-pod launcher writes it) instead of travelling by reference.
+     */
+    static Output roundTrip(String taskName, Output output, ClassLoader loader) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            try {
+                write(bytes, output);
+            } catch (NotSerializableException e) {
+                bytes.reset();
+                write(bytes, Output.error(notSerializable(taskName, output, e)));
+            }
+        } catch (IOException e) {
+            throw new ValenceException(ErrorKind.PAYLOAD, "output of task '" + taskName + "' cannot be encoded: " + e, e);
+        }
+        return decodeOutput(new java.io.ByteArrayInputStream(bytes.toByteArray()), "output of task '" + taskName + "'", loader);
+    }
+
+    /** The error that takes the place of an output that cannot be serialized. */
+    static ValenceException notSerializable(String taskName, Output output, NotSerializableException e) {
+        String type = output.ok() ? output.value().getClass().getName() : String.valueOf(output.error());
+        return new ValenceException(ErrorKind.PAYLOAD, "task '" + taskName + "' returned a value of type " + type
+                + " that cannot be serialized (" + e.getMessage() + " is not Serializable)");
+    }
+
     /** Makes a throwable safe to serialize: itself when it is, else a {@link RemoteTaskException} copy. */
     static Throwable portable(Throwable t) {
         try (ObjectOutputStream probe = new ObjectOutputStream(OutputStream.nullOutputStream())) {

@@ -1,11 +1,14 @@
 package dev.valence.core;
 
+import dev.valence.api.ErrorKind;
+import dev.valence.api.ValenceException;
 import dev.valence.api.Workflow;
 import dev.valence.api.Workflow0;
 import dev.valence.api.Workflow1;
 import dev.valence.api.Workflow2;
 import dev.valence.api.Workflow3;
 import dev.valence.api.WorkflowResult;
+import java.lang.invoke.MethodType;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -69,14 +72,45 @@ public final class Valence {
         return dispatcher().resume(dispatchId, workflow, Arrays.asList(args));
     }
 
-    /** The dispatch as it stands now. */
+    /**
+     * The dispatch as it stands now. The value's type is not checked: prefer
+     * {@link #result(String, Class, boolean)}.
+     */
     public static <R> WorkflowResult<R> result(String dispatchId) {
         return dispatcher().result(dispatchId, false);
     }
 
-    /** The dispatch's result, waiting for it to finish when {@code wait} is true. */
+    /**
+     * The dispatch's result, waiting for it to finish when {@code wait} is true. The value's type is
+     * not checked (a wrong {@code R} fails later with a {@code ClassCastException}): prefer
+     * {@link #result(String, Class, boolean)}.
+     */
     public static <R> WorkflowResult<R> result(String dispatchId, boolean wait) {
         return dispatcher().result(dispatchId, wait);
+    }
+
+    /**
+     * The dispatch's result as a {@code type} ({@code Valence.result(id, String.class, true)}), waiting for
+     * it to finish when {@code wait} is true. A value of another type is a {@link ErrorKind#WORKFLOW} error
+     * here, naming both types, not a {@code ClassCastException} where the value is used.
+     */
+    public static <R> WorkflowResult<R> result(String dispatchId, Class<R> type, boolean wait) {
+        return typed(dispatcher().result(dispatchId, wait), type);
+    }
+
+    /** Checks that the result's value, when it has one, is a {@code type} (primitive types as their boxes). */
+    @SuppressWarnings("unchecked")
+    static <R> WorkflowResult<R> typed(WorkflowResult<?> result, Class<R> type) {
+        Class<?> boxed = MethodType.methodType(type).wrap().returnType();
+        result.value().ifPresent(v -> {
+            if (!boxed.isInstance(v)) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + result.dispatchId() + " ("
+                        + result.workflowName() + ") returned a " + v.getClass().getName() + ", not the "
+                        + type.getName() + " asked for: ask for the workflow's result type ("
+                        + v.getClass().getSimpleName() + ".class) or a supertype of it");
+            }
+        });
+        return (WorkflowResult<R>) result;
     }
 
     /** Cancels every running node of the dispatch. */
