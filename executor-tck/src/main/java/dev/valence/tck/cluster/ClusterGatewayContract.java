@@ -100,6 +100,11 @@ public abstract class ClusterGatewayContract {
                     team: ml
                 spec:
                   restartPolicy: Never
+                  automountServiceAccountToken: false
+                  securityContext:
+                    runAsUser: 1000
+                    runAsGroup: 1000
+                    fsGroup: 1000
                   serviceAccountName: valence-runner
                   nodeSelector:
                     disktype: ssd
@@ -134,23 +139,28 @@ public abstract class ClusterGatewayContract {
                         memory: 1G
                         nvidia.com/gpu: "1"
                       limits:
-                        cpu: 500m
                         memory: 1G
                         nvidia.com/gpu: "1"
                     securityContext:
                       runAsNonRoot: true
                       allowPrivilegeEscalation: false
+                      readOnlyRootFilesystem: true
                       capabilities:
                         drop: [ALL]
                       seccompProfile:
                         type: RuntimeDefault
                     volumeMounts:
+                    - name: tmp
+                      mountPath: /tmp
                     - name: valence-data
-                      mountPath: /data
+                      mountPath: /data/d1/n1
                   volumes:
+                  - name: tmp
+                    emptyDir: {}
                   - name: valence-data
                     hostPath:
-                      path: /data
+                      path: /data/d1/n1
+                      type: DirectoryOrCreate
             """;
 
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -228,7 +238,8 @@ public abstract class ClusterGatewayContract {
                 .command(List.of("java", "-cp", "/app/libs/*:/app/classes", "dev.valence.core.launcher.Launcher"))
                 .env(Map.of("VALENCE_DISPATCH_ID", "d1", "TZ", "UTC"))
                 .labels(Map.of(ClusterGateway.DISPATCH_LABEL, "d1", ClusterGateway.NODE_LABEL, "n1", "team", "ml"))
-                .vcpu("500m").memory("1G").gpus(1)
+                .vcpu("500m").memory("1G").memoryLimit("1G").gpus(1)
+                .runAsUser(1000).runAsGroup(1000).fsGroup(1000)
                 .nodeSelector(Map.of("disktype", "ssd"))
                 .tolerations(List.of(Toleration.equal("gpu", "true", "NoSchedule"),
                         new Toleration("spot", "Exists", "", "NoExecute", Optional.of(30L))))
@@ -239,7 +250,8 @@ public abstract class ClusterGatewayContract {
                 .activeDeadline(Duration.ofMinutes(10))
                 .ttlAfterFinished(Duration.ofHours(1))
                 .storeAccess(new StoreAccess(Map.of("VALENCE_K8S_DATA_STORE", "/data"),
-                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data", "/data"))))
+                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data/d1/n1", "/data/d1/n1",
+                                "DirectoryOrCreate"))))
                 .build();
     }
 
@@ -317,7 +329,9 @@ public abstract class ClusterGatewayContract {
         var pod = job.getSpec().getTemplate().getSpec();
         assertEquals("Never", pod.getRestartPolicy());
         assertNull(pod.getServiceAccountName());
-        assertTrue(pod.getVolumes().isEmpty());
+        assertNull(pod.getSecurityContext(), "no identity set: the image's user");
+        assertEquals(List.of("tmp"), pod.getVolumes().stream().map(v -> v.getName()).toList(),
+                "only the emptyDir /tmp of the read-only root file system");
         assertTrue(pod.getContainers().get(0).getResources().getRequests().isEmpty());
         assertTrue(pod.getContainers().get(0).getResources().getLimits().isEmpty());
         assertEquals("valence", job.getMetadata().getLabels().get(ClusterGateway.MANAGED_BY));

@@ -59,12 +59,15 @@ public final class JobControllerStandIn implements AutoCloseable {
         /**
          * The pod's env as a process on this machine needs it: every value naming a hostPath mount's
          * path (or a path under it) names the same place under {@code nodeDir}, the directory standing
-         * for the node's host path (in the tests, the store directory).
+         * for the node's host path (in the tests, the store directory). A local store mounts only a
+         * task's {@code <root>/<dispatch>/<node>} folder and names its root in the env: a value that
+         * is an ancestor of a mount path stands for {@code nodeDir} itself.
          */
         public Map<String, String> envWithMountsAt(java.nio.file.Path nodeDir) {
             Map<String, String> mapped = new java.util.LinkedHashMap<>(env);
             hostPathMounts.forEach((hostPath, mountPath) -> mapped.replaceAll((k, v) ->
-                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? nodeDir + v.substring(mountPath.length()) : v));
+                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? nodeDir + v.substring(mountPath.length())
+                            : v.startsWith("/") && mountPath.startsWith(v.endsWith("/") ? v : v + "/") ? nodeDir.toString() : v));
             return mapped;
         }
     }
