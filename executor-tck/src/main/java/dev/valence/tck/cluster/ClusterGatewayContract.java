@@ -339,6 +339,31 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void withAStoreReachedThroughEnvTheJobPassesPodSecurityRestricted() {
+        JobSpec spec = JobSpec.builder().name("valence-restricted-n" + SEQ.incrementAndGet()).image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "drestricted").label(ClusterGateway.NODE_LABEL, "n1")
+                .vcpu("500m").memory("1G").memoryLimit("1G").runAsUser(1000).runAsGroup(1000).fsGroup(1000)
+                .storeAccess(StoreAccess.env(Map.of("VALENCE_K8S_DATA_STORE", "s3://bucket/valence"))).build();
+        JobRef ref = gateway.submit(spec);
+        try {
+            assertEquals(List.of(), PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void withALocalStoreOnlyItsHostPathVolumeBreaksPodSecurityRestricted() {
+        JobRef ref = gateway.submit(referenceSpec());
+        try {
+            assertEquals(List.of("hostPath volume valence-data"),
+                    PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
     void submittingTheSameSpecTwiceAdoptsTheJob() {
         JobSpec spec = spec("dadopt");
         JobRef first = gateway.submit(spec);
