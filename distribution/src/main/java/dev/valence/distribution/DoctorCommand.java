@@ -55,7 +55,7 @@ final class DoctorCommand implements Callable<Integer> {
             new Permission("batch", "jobs", "", "list"), new Permission("batch", "jobs", "", "watch"),
             new Permission("batch", "jobs", "", "delete"), new Permission("", "pods", "", "get"),
             new Permission("", "pods", "", "list"), new Permission("", "pods", "", "watch"),
-            new Permission("", "pods", "log", "get"));
+            new Permission("", "pods", "log", "get"), new Permission("", "events", "", "list"));
 
     /** One permission: API group (empty for core), resource, subresource (empty for none), verb. */
     record Permission(String group, String resource, String subresource, String verb) {

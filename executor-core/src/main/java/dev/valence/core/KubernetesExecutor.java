@@ -285,6 +285,7 @@ public final class KubernetesExecutor implements Executor {
             }
             String message = "task '" + call.taskName() + "' failed in " + place + ": " + outcome.reason()
                     + (outcome.message().isEmpty() ? "" : ": " + outcome.message())
+                    + (outcome.reason().equals("FailedCreate") ? refusedFix(outcome.message(), job) : "")
                     + (outcome.logTail().isBlank() ? "" : "\nlast log lines:\n" + outcome.logTail());
             boolean neverRan = NEVER_RAN.contains(outcome.reason());
             LOG.info("task '{}' failed: {} ({}{})", call.taskName(), outcome.reason(), job.name(),
@@ -484,6 +485,28 @@ public final class KubernetesExecutor implements Executor {
         } catch (RuntimeException e) {
             LOG.warn("could not clean up after task '{}' ({}): {}", call.taskName(), job.name(), e.getMessage());
         }
+    }
+
+    /** What to do about a pod the API server refused, from the Job controller's {@code FailedCreate} message. */
+    String refusedFix(String message, JobRef job) {
+        String ns = job.namespace();
+        if (message.contains("PodSecurity")) {
+            return message.contains("hostPath") && settings.dataStoreScheme().equals("file")
+                    ? "; namespace " + ns + " enforces a Pod Security level that forbids the hostPath volume of a local "
+                            + "data_store: use an s3:// or azblob:// data_store there, or a namespace whose "
+                            + "pod-security.kubernetes.io/enforce label is 'privileged'"
+                    : "; namespace " + ns + " enforces a Pod Security level this pod does not meet: see the rules "
+                            + "named above, or use a namespace whose pod-security.kubernetes.io/enforce label allows it";
+        }
+        if (message.contains("serviceaccount") || message.contains("service account")) {
+            return "; create the service account in namespace " + ns + " or set service_account to one that exists "
+                    + "('kubectl -n " + ns + " get serviceaccounts')";
+        }
+        if (message.contains("exceeded quota")) {
+            return "; the namespace's ResourceQuota is used up: lower vcpu/memory, wait for other pods to end, or raise "
+                    + "the quota ('kubectl -n " + ns + " describe resourcequota')";
+        }
+        return "; see 'kubectl -n " + ns + " describe job " + job.name() + "'";
     }
 
     private static ErrorKind kindOf(String reason) {

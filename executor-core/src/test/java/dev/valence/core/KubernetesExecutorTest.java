@@ -321,6 +321,23 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void aPodRefusedByPodSecurityFailsWithTheEventsMessageAndAFixAndItsJobIsDeleted() throws Exception {
+        String refused = "Error creating: pods \"p\" is forbidden: violates PodSecurity \"restricted:latest\": "
+                + "allowPrivilegeEscalation != false";
+        cluster.behaviour = spec -> JobOutcome.failed("FailedCreate", refused, "", "");
+        String job;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("t", () -> "x", k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            job = run.jobName().orElseThrow();
+            assertEquals("task 't' failed in Job " + job + " (namespace test): FailedCreate: " + refused + "; namespace "
+                    + "test enforces a Pod Security level this pod does not meet: see the rules named above, or use a "
+                    + "namespace whose pod-security.kubernetes.io/enforce label allows it", e.getMessage());
+        }
+        assertEquals(List.of(job), cluster.deleted);
+    }
+
+    @Test
     void aFailedRunKeepsItsJobForItsLogsButLeavesNoArtifacts() throws Exception {
         cluster.behaviour = spec -> JobOutcome.failed("BackoffLimitExceeded", "exit code 3", "p-1", "boom");
         TaskRun<String> run;

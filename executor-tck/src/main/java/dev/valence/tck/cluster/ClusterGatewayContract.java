@@ -612,6 +612,35 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void failsFastWithTheMessageOfTheJobsFailedCreateEvent() throws Exception {
+        JobRef ref = gateway.submit(spec("drefused"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        String refused = "pods \"" + ref.name() + "-x7k2p\" is forbidden: violates PodSecurity \"baseline:latest\": "
+                + "hostPath volumes (volume \"valence-data\")";
+        controller.failedCreate(ns(), ref.name(), refused);
+        JobOutcome outcome = outcome(f);
+        assertFalse(outcome.succeeded());
+        assertEquals("FailedCreate", outcome.reason());
+        assertEquals("Error creating: " + refused, outcome.message());
+        assertEquals(java.util.Optional.empty(), outcome.pod());
+    }
+
+    @Test
+    void anotherJobsFailedCreateIsNotThisJobsAndAnExhaustedQuotaEndsItWithTheEventsMessage() throws Exception {
+        JobRef other = gateway.submit(spec("dother"));
+        JobRef ref = gateway.submit(spec("dquota"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.failedCreate(ns(), other.name(), "pods \"x\" is forbidden: violates PodSecurity \"restricted:latest\"");
+        controller.failedCreate(ns(), ref.name(), "pods \"" + ref.name() + "-q\" is forbidden: exceeded quota: compute, "
+                + "requested: memory=64Mi, used: memory=1Gi, limited: memory=1Gi");
+        // the quota may free up: it ends only after unschedulable_grace (1 s here), with the event's message
+        JobOutcome outcome = outcome(f);
+        assertEquals("FailedCreate", outcome.reason());
+        assertTrue(outcome.message().contains("exceeded quota"), outcome.message());
+        gateway.cancel(other);
+    }
+
+    @Test
     void oneWatchServesManyJobs() throws Exception {
         List<JobRef> refs = new ArrayList<>();
         List<CompletableFuture<JobOutcome>> futures = new ArrayList<>();

@@ -232,6 +232,24 @@ public final class JobControllerStandIn implements AutoCloseable {
         client.pods().inNamespace(namespace).withLabel("job-name", jobName).delete();
     }
 
+    /**
+     * Plays the Job controller whose pod create the API server refused (Pod Security admission, a
+     * missing service account, a quota): no pod, and a Warning event {@code FailedCreate} on the Job
+     * with the controller's message, {@code Error creating: <message>}.
+     */
+    public void failedCreate(String namespace, String jobName, String message) {
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        Objects.requireNonNull(job, "no Job " + namespace + "/" + jobName);
+        client.v1().events().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(jobName + "." + suffix()).withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion("batch/v1").withKind("Job").withNamespace(namespace)
+                .withName(jobName).withUid(job.getMetadata().getUid()).endInvolvedObject()
+                .withReason("FailedCreate").withType("Warning").withMessage("Error creating: " + message)
+                .withNewSource().withComponent("job-controller").endSource()
+                .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
+                .build()).create();
+    }
+
     // ---- automatic mode ----
 
     /**
