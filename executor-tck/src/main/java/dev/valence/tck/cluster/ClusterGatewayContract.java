@@ -364,6 +364,36 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void aTaskLargerThanEveryNodeIsRefusedAtSubmitAndMakesNoJob() {
+        var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("small-node")
+                .addToLabels("disktype", "ssd").endMetadata()
+                .withNewStatus().addToAllocatable("cpu", new io.fabric8.kubernetes.api.model.Quantity("2"))
+                .addToAllocatable("memory", new io.fabric8.kubernetes.api.model.Quantity("4Gi")).endStatus().build();
+        bed.client().nodes().resource(node).create();
+        try {
+            JobSpec tooBig = JobSpec.builder().name("valence-big-n" + SEQ.incrementAndGet()).image("busybox:1")
+                    .label(ClusterGateway.DISPATCH_LABEL, "dbig").label(ClusterGateway.NODE_LABEL, "n1")
+                    .vcpu("8").memory("1G").build();
+            ValenceException e = assertThrows(ValenceException.class, () -> gateway.submit(tooBig));
+            assertEquals(ErrorKind.CONFIG, e.kind());
+            assertTrue(e.getMessage().startsWith("no node can hold Job " + tooBig.name() + ": it requests cpu 8, memory 1G"
+                    + " but the nodes allocate at most (small-node: cpu 2, memory 4Gi)"), e.getMessage());
+            assertNull(stored(tooBig.name()), "no Job made");
+            JobRef fits = gateway.submit(spec("dfits"));
+            gateway.cancel(fits);
+        } finally {
+            bed.client().nodes().withName("small-node").delete();
+        }
+    }
+
+    @Test
+    void withoutNodesAccessTheCapacityCheckIsSkipped() {
+        bed.failNext("GET", "/api/v1/nodes.*", 1, 403, "nodes is forbidden: cannot list resource \"nodes\"");
+        JobRef ref = gateway.submit(spec("dnonodes"));
+        gateway.cancel(ref);
+    }
+
+    @Test
     void submittingTheSameSpecTwiceAdoptsTheJob() {
         JobSpec spec = spec("dadopt");
         JobRef first = gateway.submit(spec);
