@@ -240,7 +240,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (missing.isEmpty()) {
             add(Check.pass("permissions", PERMISSIONS.size() + " verbs allowed in namespace " + g.namespace()
-                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get)"));
+                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get, events list)"));
         } else {
             add(Check.fail("permissions", "not allowed in namespace " + g.namespace() + ": "
                     + String.join(", ", missing), "apply infra/rbac.yaml (kubectl apply -n " + g.namespace()
