@@ -55,7 +55,7 @@ final class DoctorCommand implements Callable<Integer> {
             new Permission("batch", "jobs", "", "list"), new Permission("batch", "jobs", "", "watch"),
             new Permission("batch", "jobs", "", "delete"), new Permission("", "pods", "", "get"),
             new Permission("", "pods", "", "list"), new Permission("", "pods", "", "watch"),
-            new Permission("", "pods", "log", "get"));
+            new Permission("", "pods", "log", "get"), new Permission("", "events", "", "list"));
 
     /** One permission: API group (empty for core), resource, subresource (empty for none), verb. */
     record Permission(String group, String resource, String subresource, String verb) {
@@ -240,7 +240,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (missing.isEmpty()) {
             add(Check.pass("permissions", PERMISSIONS.size() + " verbs allowed in namespace " + g.namespace()
-                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get)"));
+                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get, events list)"));
         } else {
             add(Check.fail("permissions", "not allowed in namespace " + g.namespace() + ": "
                     + String.join(", ", missing), "apply infra/rbac.yaml (kubectl apply -n " + g.namespace()

@@ -83,7 +83,7 @@ class DoctorCommandTest {
             CliFixture.Result r = cli.run("doctor", "--set", "registry=tar");
             assertTrue(check(r, "API reachable").startsWith("PASS"), r.out());
             assertTrue(check(r, "namespace exists").startsWith("PASS  namespace exists      " + ns), r.out());
-            assertTrue(check(r, "permissions").startsWith("PASS  permissions           9 verbs allowed in namespace "
+            assertTrue(check(r, "permissions").startsWith("PASS  permissions           10 verbs allowed in namespace "
                     + ns), r.out());
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().endsWith("all checks passed (or were skipped, as said)\n"), r.out());
