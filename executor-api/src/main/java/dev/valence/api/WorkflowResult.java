@@ -1,7 +1,9 @@
 package dev.valence.api;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +25,13 @@ public record WorkflowResult<R>(String dispatchId, String workflowName, TaskStat
         return value.orElseThrow(() -> new ValenceException(status == TaskStatus.CANCELLED ? ErrorKind.CANCELLED
                 : ErrorKind.WORKFLOW, "dispatch " + dispatchId + " (" + workflowName + ") is " + status
                 + error.map(e -> ": " + e).orElse("") + (orphaned ? " (its process is gone; resume it)" : "")));
+    }
+
+    /** The exception of each node that failed with one, by node id, in the graph's order. */
+    public Map<String, TaskError> failures() {
+        Map<String, TaskError> out = new LinkedHashMap<>();
+        nodes.forEach(n -> n.exception().ifPresent(e -> out.put(n.nodeId(), e)));
+        return out;
     }
 
     /** A node by id. */
