@@ -430,8 +430,7 @@ final class DoctorCommand implements Callable<Integer> {
             return st.location();
         });
         if (probe.error().isEmpty()) {
-            add(Check.pass("store writable", "put, get and delete work at " + probe.value().orElse("")
-                    + " (from this machine; the probe pod checks what a pod sees)"));
+            add(Check.pass("store writable", "put, get and delete work at " + probe.value().orElse("")));
         } else if (Failures.unsupported(probe.error().get())) {
             add(Check.skip("store writable", "the store for data_store '" + s.dataStore() + "' is not built yet: "
                     + Failures.message(probe.error().get())));
