@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.util.Comparator;
@@ -45,16 +46,18 @@ final class Fabric8Gateway implements ClusterGateway {
     /** Present when {@code check_node_capacity}: refuses a task no node can hold. */
     private final java.util.Optional<NodeCapacity> capacity;
     /**
-     * Writes (create, delete) in flight at once. The Vert.x client opens a connection per request
-     * (its pool is not bounded by fabric8's maxConcurrentRequests), so thousands of submits at once
-     * would all wait on the API server together and run into the request timeout.
+     * Writes (create, delete) in flight at once: thousands of submits at once would otherwise all
+     * wait on the API server together and run into the request timeout (first seen with the Vert.x
+     * client, whose pool fabric8's maxConcurrentRequests did not bound; kept for the JDK client).
      */
     private final Semaphore writes = new Semaphore(MAX_WRITES);
     static final int MAX_WRITES = 32;
 
     private Fabric8Gateway(KubeconfigLoader.Connection connection, Settings settings) {
         this.connection = connection;
-        this.client = new KubernetesClientBuilder().withConfig(connection.config()).build();
+        // the JDK's HTTP client (not Vert.x, whichever is on the class path): no event loop to outlive at exit
+        this.client = new KubernetesClientBuilder().withConfig(connection.config())
+                .withHttpClientFactory(new JdkHttpClientFactory()).build();
         this.errors = new ApiErrors(connection);
         int n = SEQ.incrementAndGet();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
@@ -306,6 +309,11 @@ final class Fabric8Gateway implements ClusterGateway {
             throw new ValenceException(ErrorKind.CONFIG, "Job " + job + " is in namespace '" + job.namespace()
                     + "' but this gateway works in '" + namespace() + "'; open a gateway with namespace=" + job.namespace());
         }
+    }
+
+    /** The HTTP client under fabric8 (for a test of which one it is). */
+    io.fabric8.kubernetes.client.http.HttpClient httpClient() {
+        return client.adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient();
     }
 
     @Override

@@ -482,6 +482,25 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
     }
 
     @Test
+    void aCancelWhoseDeleteIsAnsweredSlowlyIsDoneBeforeCloseReturns() throws Exception {
+        KubernetesExecutor k8s = executor(Map.of());
+        podDoes("held", Pod::holdThenLaunch);
+        TaskRun<String> run = k8s.submit(call("held", args -> "never"));
+        awaitPod(run);
+        String dispatch = run.call().dispatchId();
+        apiProxy.slowAnswers(Duration.ofMillis(1500)); // the DELETE's answer comes late, as from a loaded server
+        Thread hook = new Thread(run::cancel, "shutdown-hook"); // as the CLI's Ctrl-C hook does
+        hook.start();
+        waitUntil("the run is cancelled", () -> run.status() == TaskStatus.CANCELLED);
+        k8s.close(); // then the JVM would exit
+        assertEquals(0, artifacts(dispatch), "the cancel's delete was answered and its clean-up done before close returned");
+        assertTrue(jobs(dispatch).isEmpty());
+        hook.join();
+        apiProxy.heal();
+        release.countDown();
+    }
+
+    @Test
     void cancellingKeepsTheArtifactsWhenAskedTo() {
         KubernetesExecutor k8s = executor(Map.of("keep_artifacts", true));
         podDoes("held", Pod::holdThenLaunch);

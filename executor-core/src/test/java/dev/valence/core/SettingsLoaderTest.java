@@ -85,6 +85,13 @@ class SettingsLoaderTest {
         assertTrue(s.keepArtifacts());
         assertEquals(Duration.ofMinutes(2), s.unschedulableGrace());
         assertEquals(1_048_576L, s.maxOutputBytes());
+        assertEquals(2000, s.runAsUser());
+        assertEquals(3000, s.runAsGroup());
+        assertEquals(Optional.of(4000), s.fsGroup());
+        assertEquals(Optional.of("2"), s.vcpuLimit());
+        assertEquals("2G", s.memoryLimit());
+        assertTrue(s.automountServiceAccountToken());
+        assertFalse(s.checkNodeCapacity());
         assertEquals(Map.of("team", "ml", "example.com/cost-center", "42"), s.labels());
         assertEquals(Map.of("kubernetes.io/arch", "amd64", "disktype", "ssd"), s.nodeSelector());
         assertEquals(Map.of("JAVA_TOOL_OPTIONS", "-Xmx512m", "MODE", "fast"), s.env());

@@ -60,11 +60,14 @@ final class LocalArtifactStore implements ArtifactStore {
     private final String mount;
     private final Optional<Integer> group;
     private final AtomicBoolean saidOpen = new AtomicBoolean();
+    /** Whether the file system has Unix modes and owners (not on Windows): else nothing is shared by mode. */
+    private final boolean unix;
 
     LocalArtifactStore(Path root, String mount, Optional<Integer> group) {
         this.root = root;
         this.mount = mount;
         this.group = group;
+        this.unix = root.getFileSystem().supportedFileAttributeViews().contains("unix");
     }
 
     @Override
@@ -102,13 +105,15 @@ final class LocalArtifactStore implements ArtifactStore {
         }
     }
 
-    private static void write(InputStream data, Path tmp, Path target) throws IOException {
+    private void write(InputStream data, Path tmp, Path target) throws IOException {
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             data.transferTo(out);
         }
-        // readable by the folder's group; by everyone when the folder is open to everyone
-        int folder = (Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 07777;
-        Files.setAttribute(tmp, "unix:mode", (folder & 0002) != 0 ? 0644 : 0640);
+        if (unix) {
+            // readable by the folder's group; by everyone when the folder is open to everyone
+            int folder = (Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 07777;
+            Files.setAttribute(tmp, "unix:mode", (folder & 0002) != 0 ? 0644 : 0640);
+        }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -127,6 +132,9 @@ final class LocalArtifactStore implements ArtifactStore {
     }
 
     private void share(Path dir) throws IOException {
+        if (!unix) {
+            return;
+        }
         if (group.isPresent()) {
             try {
                 Files.setAttribute(dir, "unix:gid", group.get());

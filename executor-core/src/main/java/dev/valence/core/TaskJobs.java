@@ -1,0 +1,74 @@
+package dev.valence.core;
+
+import dev.valence.api.Settings;
+import dev.valence.api.TaskCall;
+import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.JobSpec;
+import dev.valence.spi.StoreAccess;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The Job of a task call: its name, labels, the settings' pod spec and the store's access to the call's folder. */
+final class TaskJobs {
+    private final Settings settings;
+    private final ArtifactStore store;
+
+    TaskJobs(Settings settings, ArtifactStore store) {
+        this.settings = settings;
+        this.store = store;
+    }
+
+    /** The deterministic Job name of a call (a restarted executor finds its Job by it). */
+    static String jobName(TaskCall call) {
+        return JobNames.jobName(call.dispatchId(), call.nodeId());
+    }
+
+    /** The call's folder in the store: {@code <dispatch>/<node>/}. */
+    static String prefix(TaskCall call) {
+        return call.dispatchId() + "/" + call.nodeId() + "/";
+    }
+
+    /** The labels that say which dispatch and node a Job runs. */
+    static Map<String, String> nodeLabels(TaskCall call) {
+        return Map.of(ClusterGateway.DISPATCH_LABEL, JobNames.labelValue(call.dispatchId()),
+                ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
+    }
+
+    JobSpec spec(TaskCall call, String jobName, String imageReference) {
+        StoreAccess access = store.podAccess(prefix(call));
+        Map<String, String> env = new LinkedHashMap<>(settings.env());
+        env.putAll(access.env());
+        env.put(Launcher.DISPATCH_ENV, call.dispatchId());
+        env.put(Launcher.NODE_ENV, call.nodeId());
+        env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
+        Map<String, String> labels = new LinkedHashMap<>(settings.labels());
+        labels.put(ClusterGateway.MANAGED_BY, "valence");
+        labels.putAll(nodeLabels(call));
+        labels.put("valence.dev/task", JobNames.labelValue(call.taskName()));
+        JobSpec.Builder b = JobSpec.builder()
+                .name(jobName)
+                .image(imageReference)
+                .env(env)
+                .labels(labels)
+                .vcpu(settings.vcpu())
+                .memory(settings.memory())
+                .memoryLimit(settings.memoryLimit())
+                .runAsUser(settings.runAsUser())
+                .runAsGroup(settings.runAsGroup())
+                .automountServiceAccountToken(settings.automountServiceAccountToken())
+                .gpus(settings.gpus())
+                .nodeSelector(settings.nodeSelector())
+                .tolerations(settings.tolerations())
+                .imagePullSecrets(settings.imagePullSecrets())
+                .envFromSecrets(settings.envFromSecrets())
+                .backoffLimit(settings.retries())
+                .storeAccess(access);
+        settings.vcpuLimit().ifPresent(b::vcpuLimit);
+        settings.fsGroup().ifPresent(b::fsGroup);
+        settings.serviceAccount().ifPresent(b::serviceAccount);
+        settings.timeout().ifPresent(b::activeDeadline);
+        settings.ttlAfterFinished().ifPresent(b::ttlAfterFinished);
+        return b.build();
+    }
+}
