@@ -42,6 +42,8 @@ final class Fabric8Gateway implements ClusterGateway {
     private final ApiErrors errors;
     private final ScheduledExecutorService scheduler;
     private final JobTracker tracker;
+    /** Present when {@code check_node_capacity}: refuses a task no node can hold. */
+    private final java.util.Optional<NodeCapacity> capacity;
     /**
      * Writes (create, delete) in flight at once. The Vert.x client opens a connection per request
      * (its pool is not bounded by fabric8's maxConcurrentRequests), so thousands of submits at once
@@ -62,6 +64,8 @@ final class Fabric8Gateway implements ClusterGateway {
         });
         this.tracker = new JobTracker(client, connection.namespace(), settings.pollFreq(), settings.unschedulableGrace(),
                 scheduler, errors, this::podLogTail);
+        this.capacity = settings.checkNodeCapacity() ? java.util.Optional.of(new NodeCapacity(client))
+                : java.util.Optional.empty();
     }
 
     /** Reads the kubeconfig (or in-cluster config) the settings name; talks to the cluster only when used. */
@@ -78,6 +82,7 @@ final class Fabric8Gateway implements ClusterGateway {
 
     @Override
     public JobRef submit(JobSpec spec) {
+        capacity.ifPresent(c -> c.check(spec));
         writes.acquireUninterruptibly();
         try {
             return create(spec, true);

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
@@ -27,13 +29,18 @@ import java.util.TreeMap;
 
 /**
  * Builds the {@code batch/v1} Job for a {@link JobSpec}: one container named {@code task},
- * {@code restartPolicy: Never}, requests = limits, env sorted by name (the store's env first,
- * the spec's env winning on a clash), a restrictive container security context.
+ * {@code restartPolicy: Never}, requests and the limits the spec sets, env sorted by name (the
+ * store's env first, the spec's env winning on a clash), the pod's identity, no service-account
+ * token unless asked, and a container security context that passes Pod Security "restricted":
+ * non-root, no privilege escalation, no capabilities, seccomp RuntimeDefault, a read-only root
+ * file system with an emptyDir at {@code /tmp}.
  */
 final class JobManifest {
     /** Name of the task container. */
     static final String CONTAINER = "task";
     static final String MANAGED_BY_VALUE = "valence";
+    /** The writable scratch volume of the read-only root file system. */
+    static final String TMP_VOLUME = "tmp";
 
     private JobManifest() {
     }
@@ -57,6 +64,8 @@ final class JobManifest {
                 .withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
+                .withAutomountServiceAccountToken(spec.automountServiceAccountToken())
+                .withSecurityContext(podSecurityContext(spec))
                 .withServiceAccountName(spec.serviceAccount().orElse(null))
                 .withNodeSelector(spec.nodeSelector().isEmpty() ? null : new TreeMap<>(spec.nodeSelector()))
                 .withTolerations(spec.tolerations().stream().map(JobManifest::toleration).toList())
@@ -70,11 +79,16 @@ final class JobManifest {
     }
 
     private static Container container(JobSpec spec) {
-        Map<String, Quantity> resources = new LinkedHashMap<>();
-        spec.vcpu().ifPresent(v -> resources.put("cpu", new Quantity(v)));
-        spec.memory().ifPresent(v -> resources.put("memory", new Quantity(v)));
+        Map<String, Quantity> requests = new LinkedHashMap<>();
+        spec.vcpu().ifPresent(v -> requests.put("cpu", new Quantity(v)));
+        spec.memory().ifPresent(v -> requests.put("memory", new Quantity(v)));
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        spec.vcpuLimit().ifPresent(v -> limits.put("cpu", new Quantity(v)));
+        spec.memoryLimit().ifPresent(v -> limits.put("memory", new Quantity(v)));
         if (spec.gpus() > 0) {
-            resources.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.gpus())));
+            // an extended resource is asked for in both, equal
+            requests.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.gpus())));
+            limits.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.gpus())));
         }
         return new ContainerBuilder()
                 .withName(CONTAINER)
@@ -83,7 +97,7 @@ final class JobManifest {
                 .withEnvFrom(spec.envFromSecrets().stream().map(s -> new EnvFromSourceBuilder().withNewSecretRef()
                         .withName(s).endSecretRef().build()).toList())
                 .withEnv(env(spec))
-                .withNewResources().withRequests(resources).withLimits(new LinkedHashMap<>(resources)).endResources()
+                .withNewResources().withRequests(requests).withLimits(limits).endResources()
                 .withSecurityContext(securityContext())
                 .withVolumeMounts(mounts(spec.storeAccess()))
                 .build();
@@ -96,10 +110,23 @@ final class JobManifest {
                 .toList();
     }
 
+    /** The pod's identity; null when the spec sets none (the image's user, no supplementary group). */
+    private static PodSecurityContext podSecurityContext(JobSpec spec) {
+        if (spec.runAsUser().isEmpty() && spec.runAsGroup().isEmpty() && spec.fsGroup().isEmpty()) {
+            return null;
+        }
+        return new PodSecurityContextBuilder()
+                .withRunAsUser(spec.runAsUser().orElse(null))
+                .withRunAsGroup(spec.runAsGroup().orElse(null))
+                .withFsGroup(spec.fsGroup().orElse(null))
+                .build();
+    }
+
     private static SecurityContext securityContext() {
         return new SecurityContextBuilder()
                 .withRunAsNonRoot(true)
                 .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .build();
@@ -116,12 +143,18 @@ final class JobManifest {
     }
 
     private static List<Volume> volumes(StoreAccess access) {
-        return access.volumes().stream().map(v -> new VolumeBuilder().withName(v.name())
-                .withNewHostPath().withPath(v.hostPath()).endHostPath().build()).toList();
+        List<Volume> volumes = new java.util.ArrayList<>();
+        volumes.add(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        access.volumes().forEach(v -> volumes.add(new VolumeBuilder().withName(v.name())
+                .withNewHostPath().withPath(v.hostPath()).withType(v.type()).endHostPath().build()));
+        return volumes;
     }
 
     private static List<VolumeMount> mounts(StoreAccess access) {
-        return access.volumes().stream().map(v -> new VolumeMountBuilder().withName(v.name())
-                .withMountPath(v.mountPath()).build()).toList();
+        List<VolumeMount> mounts = new java.util.ArrayList<>();
+        mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+        access.volumes().forEach(v -> mounts.add(new VolumeMountBuilder().withName(v.name())
+                .withMountPath(v.mountPath()).build()));
+        return mounts;
     }
 }

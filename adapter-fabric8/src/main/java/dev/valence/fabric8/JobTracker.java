@@ -5,6 +5,7 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.PodStarted;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -61,6 +62,8 @@ final class JobTracker implements AutoCloseable {
     private volatile String lastError = "";
     private volatile Instant watchDownSince;
     private ScheduledFuture<?> watchdog;
+    /** The identity may not list events: refused pods are not seen (said once). */
+    private volatile boolean eventsDenied;
 
     private static final class Tracked {
         final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
@@ -208,7 +211,10 @@ final class JobTracker implements AutoCloseable {
     private synchronized void startWatchdog() {
         if (watchdog == null && !closed) {
             long period = Math.max(resync.toMillis(), 200);
-            watchdog = scheduler.scheduleWithFixedDelay(this::checkWatches, period, period, TimeUnit.MILLISECONDS);
+            watchdog = scheduler.scheduleWithFixedDelay(() -> {
+                checkWatches();
+                checkRefused();
+            }, period, period, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -239,6 +245,79 @@ final class JobTracker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("checking the watches of namespace {} failed", namespace, e);
         }
+    }
+
+    /**
+     * Every resync period, for the followed Jobs that have no pod: one list of the namespace's events
+     * tells whether the API server refused their pods ({@code FailedCreate}: Pod Security, a missing
+     * service account, a quota...). Such a Job ends at once with the event's message, except for an
+     * exhausted quota, which may free up: that one ends after {@code unschedulable_grace}.
+     */
+    private void checkRefused() {
+        try {
+            SharedIndexInformer<Job> j;
+            SharedIndexInformer<Pod> p;
+            synchronized (this) {
+                j = jobs;
+                p = pods;
+                if (started == null || !started.isDone() || started.isCompletedExceptionally()) {
+                    return;
+                }
+            }
+            List<Job> podless = new ArrayList<>();
+            for (String name : tracked.keySet()) {
+                Job job = j.getStore().getByKey(namespace + "/" + name);
+                if (job != null && job.getMetadata().getDeletionTimestamp() == null
+                        && ofThisJob(job, p.getIndexer().byIndex(BY_JOB, name)).isEmpty()) {
+                    podless.add(job);
+                }
+            }
+            if (podless.isEmpty() || eventsDenied || closed) {
+                return;
+            }
+            List<Event> events;
+            try {
+                events = client.v1().events().inNamespace(namespace).list().getItems();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 401 || e.getCode() == 403) {
+                    eventsDenied = true;
+                    LOG.warn("cannot list events in namespace {} ({}): a Job whose pods the API server refuses (Pod "
+                            + "Security, quota, missing service account) is not seen and waits until cancelled; grant "
+                            + "'events: list' (infra/rbac.yaml)", namespace, e.getCode());
+                } else {
+                    LOG.debug("listing events of namespace {} failed; next period", namespace, e);
+                }
+                return;
+            }
+            Instant now = Instant.now();
+            for (Job job : podless) {
+                String name = job.getMetadata().getName();
+                refusal(job, events).ifPresent(message -> {
+                    Tracked t = tracked.get(name);
+                    if (t == null) {
+                        return;
+                    }
+                    Instant first = t.firstSeen.computeIfAbsent("FailedCreate", k -> now);
+                    if (!message.contains("exceeded quota") || !now.isBefore(first.plus(grace))) {
+                        finish(name, new JobVerdict.Finished(false, "FailedCreate", message, "", false));
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("checking for refused pods in namespace {} failed", namespace, e);
+        }
+    }
+
+    /** The message of the newest {@code FailedCreate} event of this very Job, if any. */
+    static Optional<String> refusal(Job job, List<Event> events) {
+        String name = job.getMetadata().getName();
+        String uid = job.getMetadata().getUid();
+        return events.stream()
+                .filter(e -> "FailedCreate".equals(e.getReason()) && e.getInvolvedObject() != null
+                        && "Job".equals(e.getInvolvedObject().getKind()) && name.equals(e.getInvolvedObject().getName())
+                        && (uid == null || e.getInvolvedObject().getUid() == null || uid.equals(e.getInvolvedObject().getUid())))
+                .max(java.util.Comparator.comparing(e -> String.valueOf(e.getLastTimestamp())))
+                .map(e -> String.valueOf(e.getMessage()));
     }
 
     private void listInstead() {

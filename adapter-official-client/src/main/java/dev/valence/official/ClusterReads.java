@@ -4,6 +4,8 @@ import dev.valence.official.ApiCalls.Op;
 import dev.valence.api.ValenceException;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.CoreV1EventList;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -36,6 +38,13 @@ final class ClusterReads {
     List<V1Pod> pods(String namespace, String selector) {
         V1PodList list = calls.run(Op.of("list", "pods", namespace),
                 () -> LenientJson.send(core.listNamespacedPod(namespace).labelSelector(selector).buildCall(null), V1PodList.class));
+        return list.getItems() == null ? List.of() : list.getItems();
+    }
+
+    /** The namespace's events (the Job controller's {@code FailedCreate} among them). */
+    List<CoreV1Event> events(String namespace) {
+        CoreV1EventList list = calls.run(Op.of("list", "events", namespace),
+                () -> LenientJson.send(core.listNamespacedEvent(namespace).buildCall(null), CoreV1EventList.class));
         return list.getItems() == null ? List.of() : list.getItems();
     }
 

@@ -8,7 +8,9 @@ import dev.valence.spi.StoreAccess;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.openapi.models.V1Capabilities;
 import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1EmptyDirVolumeSource;
 import io.kubernetes.client.openapi.models.V1EnvFromSource;
+import io.kubernetes.client.openapi.models.V1PodSecurityContext;
 import io.kubernetes.client.openapi.models.V1EnvVar;
 import io.kubernetes.client.openapi.models.V1SecretEnvSource;
 import io.kubernetes.client.openapi.models.V1HostPathVolumeSource;
@@ -42,6 +44,8 @@ final class JobManifest {
     static final String MANAGED_BY_VALUE = "valence";
     /** Extended resource name of a GPU. */
     static final String GPU_RESOURCE = "nvidia.com/gpu";
+    /** The writable scratch volume of the read-only root file system. */
+    static final String TMP_VOLUME = "tmp";
 
     private JobManifest() {
     }
@@ -66,11 +70,11 @@ final class JobManifest {
                         .map(s -> new V1EnvFromSource().secretRef(new V1SecretEnvSource().name(s))).toList())
                 .env(env(spec))
                 .resources(resources(spec))
-                .volumeMounts(spec.storeAccess().volumes().stream()
-                        .map(v -> new V1VolumeMount().name(v.name()).mountPath(v.mountPath())).toList())
+                .volumeMounts(mounts(spec.storeAccess()))
                 .securityContext(new V1SecurityContext()
                         .runAsNonRoot(true)
                         .allowPrivilegeEscalation(false)
+                        .readOnlyRootFilesystem(true)
                         .capabilities(new V1Capabilities().drop(List.of("ALL")))
                         .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")));
         if (!spec.command().isEmpty()) {
@@ -78,8 +82,10 @@ final class JobManifest {
         }
         V1PodSpec pod = new V1PodSpec()
                 .restartPolicy("Never")
+                .automountServiceAccountToken(spec.automountServiceAccountToken())
+                .securityContext(podSecurityContext(spec))
                 .containers(List.of(container))
-                .volumes(spec.storeAccess().volumes().stream().map(JobManifest::volume).toList())
+                .volumes(volumes(spec.storeAccess()))
                 .tolerations(spec.tolerations().stream().map(JobManifest::toleration).toList())
                 .imagePullSecrets(spec.imagePullSecrets().stream()
                         .map(s -> new V1LocalObjectReference().name(s)).toList());
@@ -111,12 +117,15 @@ final class JobManifest {
         Map<String, Quantity> requests = new LinkedHashMap<>();
         spec.vcpu().ifPresent(q -> requests.put("cpu", quantity("vcpu", q)));
         spec.memory().ifPresent(q -> requests.put("memory", quantity("memory", q)));
-        if (spec.gpus() > 0) {
-            requests.put(GPU_RESOURCE, new Quantity(Integer.toString(spec.gpus())));
-        }
-        // limits equal requests: a task gets what it asked for, no more
+        // limits only where the spec sets them (by default memory, not CPU: a CPU limit throttles start-up)
         Map<String, Quantity> limits = new LinkedHashMap<>();
-        requests.forEach((k, v) -> limits.put(k, new Quantity(v.toSuffixedString())));
+        spec.vcpuLimit().ifPresent(q -> limits.put("cpu", quantity("vcpu_limit", q)));
+        spec.memoryLimit().ifPresent(q -> limits.put("memory", quantity("memory_limit", q)));
+        if (spec.gpus() > 0) {
+            // an extended resource is asked for in both, equal
+            requests.put(GPU_RESOURCE, new Quantity(Integer.toString(spec.gpus())));
+            limits.put(GPU_RESOURCE, new Quantity(Integer.toString(spec.gpus())));
+        }
         return new V1ResourceRequirements().requests(requests.isEmpty() ? null : requests)
                 .limits(limits.isEmpty() ? null : limits);
     }
@@ -129,8 +138,31 @@ final class JobManifest {
         }
     }
 
-    private static V1Volume volume(StoreAccess.HostPathVolume v) {
-        return new V1Volume().name(v.name()).hostPath(new V1HostPathVolumeSource().path(v.hostPath()));
+    /** The pod's identity; null when the spec sets none (the image's user, no supplementary group). */
+    private static V1PodSecurityContext podSecurityContext(JobSpec spec) {
+        if (spec.runAsUser().isEmpty() && spec.runAsGroup().isEmpty() && spec.fsGroup().isEmpty()) {
+            return null;
+        }
+        V1PodSecurityContext context = new V1PodSecurityContext();
+        spec.runAsUser().ifPresent(context::runAsUser);
+        spec.runAsGroup().ifPresent(context::runAsGroup);
+        spec.fsGroup().ifPresent(context::fsGroup);
+        return context.supplementalGroups(null).sysctls(null);
+    }
+
+    private static List<V1Volume> volumes(StoreAccess access) {
+        List<V1Volume> volumes = new java.util.ArrayList<>();
+        volumes.add(new V1Volume().name(TMP_VOLUME).emptyDir(new V1EmptyDirVolumeSource()));
+        access.volumes().forEach(v -> volumes.add(new V1Volume().name(v.name())
+                .hostPath(new V1HostPathVolumeSource().path(v.hostPath()).type(v.type()))));
+        return volumes;
+    }
+
+    private static List<V1VolumeMount> mounts(StoreAccess access) {
+        List<V1VolumeMount> mounts = new java.util.ArrayList<>();
+        mounts.add(new V1VolumeMount().name(TMP_VOLUME).mountPath("/tmp"));
+        access.volumes().forEach(v -> mounts.add(new V1VolumeMount().name(v.name()).mountPath(v.mountPath())));
+        return mounts;
     }
 
     private static V1Toleration toleration(Toleration t) {

@@ -6,6 +6,7 @@ import dev.valence.official.JobVerdicts.Verdict;
 import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.PodStarted;
+import io.kubernetes.client.openapi.models.CoreV1Event;
 import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Clock;
@@ -53,6 +54,10 @@ final class JobPoller {
     /** When this poller first saw a pod unschedulable, for pods whose condition has no transition time. */
     private final Map<String, Instant> firstUnschedulable = new HashMap<>();
     private final ScheduledFuture<?> task;
+    /** When this poller first saw a Job's pods refused for an exhausted quota. */
+    private final Map<String, Instant> firstRefused = new HashMap<>();
+    /** The identity may not list events: refused pods are not seen (said once). */
+    private volatile boolean eventsDenied;
     private volatile String lastError = "";
 
     JobPoller(String namespace, ClusterReads reads, ScheduledExecutorService scheduler, Duration pollFreq,
@@ -128,6 +133,7 @@ final class JobPoller {
         Map<String, V1Job> byName = new HashMap<>();
         jobs.forEach(j -> byName.put(j.getMetadata().getName(), j));
         Set<String> seenPods = new HashSet<>();
+        List<V1Job> podless = new java.util.ArrayList<>();
         for (String name : followed) {
             V1Job job = byName.get(name);
             if (job == null) {
@@ -145,6 +151,9 @@ final class JobPoller {
                 mine.forEach(p -> JobVerdicts.started(p).ifPresent(f::tell));
             }
             Optional<Verdict> verdict = JobVerdicts.judge(job, mine, now, unschedulableGrace, this::unschedulableSince);
+            if (verdict.isEmpty() && mine.isEmpty()) {
+                podless.add(job);
+            }
             verdict.filter(v -> v.succeeded() && f != null && !v.podName().isEmpty())
                     .ifPresent(v -> f.tell(new PodStarted(v.podName(), "", now))); // it ran, between two polls
             verdict.ifPresent(v -> complete(name, v.succeeded() ? JobOutcome.succeeded(v.podName())
@@ -152,6 +161,55 @@ final class JobPoller {
                             reads.logTailQuietly(namespace, v.podName(), LOG_TAIL_LINES))));
         }
         firstUnschedulable.keySet().retainAll(seenPods);
+        checkRefused(podless, now);
+    }
+
+    /**
+     * For the followed Jobs that have no pod: one list of the namespace's events tells whether the
+     * API server refused their pods ({@code FailedCreate}: Pod Security, a missing service account, a
+     * quota...). Such a Job ends at once with the event's message, except for an exhausted quota,
+     * which may free up: that one ends after {@code unschedulable_grace}.
+     */
+    private void checkRefused(List<V1Job> podless, Instant now) {
+        firstRefused.keySet().retainAll(inFlight.keySet());
+        if (podless.isEmpty() || eventsDenied) {
+            return;
+        }
+        List<CoreV1Event> events;
+        try {
+            events = reads.events(namespace);
+        } catch (ValenceException e) {
+            if (e.kind() == ErrorKind.PERMISSION) {
+                eventsDenied = true;
+                LOG.warn("cannot list events in namespace {}: a Job whose pods the API server refuses (Pod Security, "
+                        + "quota, missing service account) is not seen and waits until cancelled; grant 'events: list' "
+                        + "(infra/rbac.yaml)", namespace);
+            } else {
+                LOG.debug("listing events of namespace {} failed; next poll", namespace, e);
+            }
+            return;
+        }
+        for (V1Job job : podless) {
+            String name = job.getMetadata().getName();
+            refusal(job, events).ifPresent(message -> {
+                Instant first = firstRefused.computeIfAbsent(name, n -> now);
+                if (!message.contains("exceeded quota") || !now.isBefore(first.plus(unschedulableGrace))) {
+                    complete(name, JobOutcome.failed("FailedCreate", message, "", ""));
+                }
+            });
+        }
+    }
+
+    /** The message of the newest {@code FailedCreate} event of this very Job, if any. */
+    static Optional<String> refusal(V1Job job, List<CoreV1Event> events) {
+        String name = job.getMetadata().getName();
+        String uid = job.getMetadata().getUid();
+        return events.stream()
+                .filter(e -> "FailedCreate".equals(e.getReason()) && e.getInvolvedObject() != null
+                        && "Job".equals(e.getInvolvedObject().getKind()) && name.equals(e.getInvolvedObject().getName())
+                        && (uid == null || e.getInvolvedObject().getUid() == null || uid.equals(e.getInvolvedObject().getUid())))
+                .max(java.util.Comparator.comparing(e -> String.valueOf(e.getLastTimestamp())))
+                .map(e -> String.valueOf(e.getMessage()));
     }
 
     private Instant unschedulableSince(V1Pod pod) {

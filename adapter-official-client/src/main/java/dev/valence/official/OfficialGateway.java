@@ -61,6 +61,8 @@ final class OfficialGateway implements ClusterGateway {
     private final ScheduledExecutorService scheduler;
     private final Map<String, JobPoller> pollers = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Refuses a task no node can hold; absent unless {@code check_node_capacity}. */
+    private volatile java.util.Optional<NodeCapacity> capacity = java.util.Optional.empty();
 
     OfficialGateway(ClusterConnection connection, Duration pollFreq, Duration unschedulableGrace, Clock clock) {
         this.connection = connection;
@@ -80,6 +82,12 @@ final class OfficialGateway implements ClusterGateway {
         });
     }
 
+    /** Checks, before each submit, that some node can hold the task's requests. */
+    OfficialGateway checkingNodeCapacity() {
+        this.capacity = java.util.Optional.of(new NodeCapacity(core, calls));
+        return this;
+    }
+
     @Override
     public String namespace() {
         return connection.namespace();
@@ -88,6 +96,7 @@ final class OfficialGateway implements ClusterGateway {
     @Override
     public JobRef submit(JobSpec spec) {
         ensureOpen();
+        capacity.ifPresent(c -> c.check(spec));
         String ns = namespace();
         V1Job manifest = JobManifest.build(spec, ns);
         Op create = Op.of("create", "jobs.batch", ns, spec.name());

@@ -19,7 +19,8 @@ public final class OfficialGatewayFactory implements ClusterGatewayFactory {
     /** Reads the kubeconfig ({@code k8s_config_file}, {@code k8s_context}) or the in-cluster config; does not call the API. */
     @Override
     public ClusterGateway create(Settings settings) {
-        return new OfficialGateway(ClusterConnection.open(settings), settings.pollFreq(), settings.unschedulableGrace(),
-                Clock.systemUTC());
+        OfficialGateway gateway = new OfficialGateway(ClusterConnection.open(settings), settings.pollFreq(),
+                settings.unschedulableGrace(), Clock.systemUTC());
+        return settings.checkNodeCapacity() ? gateway.checkingNodeCapacity() : gateway;
     }
 }

@@ -269,14 +269,15 @@ class OfficialGatewayTest {
     }
 
     @Test
-    void renderShowsNoEmptyNoiseAndLimitsEqualRequests() {
+    void renderShowsNoEmptyNoiseAndTheLimitsTheSpecSets() {
         ClusterGateway g = open(settings(bed.kubeconfig()).build());
         String yaml = g.render(JobSpec.builder().name("valence-r-n1").image("busybox:1").vcpu("250m").memory("128Mi")
-                .label(ClusterGateway.DISPATCH_LABEL, "r").label(ClusterGateway.NODE_LABEL, "n1")
+                .memoryLimit("128Mi").label(ClusterGateway.DISPATCH_LABEL, "r").label(ClusterGateway.NODE_LABEL, "n1")
                 .command(List.of("echo", "hi")).build());
-        assertFalse(yaml.contains("{}"), yaml);
+        assertFalse(yaml.replace("emptyDir: {}", "").contains("{}"), "only /tmp's emptyDir is empty: " + yaml);
         assertFalse(yaml.contains("&id"), "no YAML anchors: " + yaml);
         assertTrue(yaml.contains("namespace: " + ns()), yaml);
-        assertEquals(2, yaml.split("cpu: 250m", -1).length - 1, "cpu in requests and limits: " + yaml);
+        assertEquals(1, yaml.split("cpu: 250m", -1).length - 1, "a cpu request, no cpu limit: " + yaml);
+        assertEquals(2, yaml.split("memory: 128Mi", -1).length - 1, "memory in requests and limits: " + yaml);
     }
 }

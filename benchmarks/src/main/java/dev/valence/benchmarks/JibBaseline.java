@@ -44,7 +44,7 @@ final class JibBaseline {
             }
             container.addFileEntriesLayer(b.build());
         }
-        container.setEntrypoint(spec.entrypoint()).setUser(spec.user());
+        container.setEntrypoint(spec.entrypoint()).setUser(spec.user().orElse(null));
         JibContainer result = container.containerize(Containerizer.to(RegistryImage.named(repository + ":" + tag))
                 .setAllowInsecureRegistries(true)
                 .setBaseImageLayersCache(cacheDir.resolve("base"))

@@ -139,8 +139,10 @@ final class TimedControllerStandIn implements AutoCloseable {
                 for (Volume v : spec.getVolumes()) {
                     if (v.getName().equals(m.getName()) && v.getHostPath() != null) {
                         String mount = m.getMountPath();
+                        // the store's root (an ancestor of the task's mounted folder) is storeDir itself
                         env.replaceAll((k, val) -> val != null && (val.equals(mount) || val.startsWith(mount + "/"))
-                                ? storeDir + val.substring(mount.length()) : val);
+                                ? storeDir + val.substring(mount.length())
+                                : val != null && val.startsWith("/") && mount.startsWith(val + "/") ? storeDir.toString() : val);
                     }
                 }
             }

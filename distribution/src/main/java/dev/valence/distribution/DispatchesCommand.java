@@ -1,28 +1,42 @@
 package dev.valence.distribution;
 
+import dev.valence.api.ErrorKind;
 import dev.valence.api.NodeResult;
+import dev.valence.api.TaskError;
 import dev.valence.api.TaskStatus;
+import dev.valence.api.ValenceException;
+import dev.valence.api.Workflow;
 import dev.valence.api.WorkflowResult;
+import dev.valence.core.DispatchSource;
 import dev.valence.core.Dispatcher;
+import dev.valence.examples.SeedExample;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code valence dispatches}: the recorded dispatches under cache_dir, or one with every node. */
 @Command(name = "dispatches", mixinStandardHelpOptions = true,
         description = {"Lists the recorded dispatches (newest first), or shows one with every node: status, "
-                + "executor, Job, times, error. A dispatch whose process died before it finished is shown as "
-                + "orphaned.", "Records live under <cache_dir>/dispatches."},
+                + "executor, Job, times, error, and each failed node's exception with its stack trace. A dispatch "
+                + "whose process died before it finished is shown as orphaned; 'resume' goes on with it.",
+                "Records live under <cache_dir>/dispatches."},
         subcommands = {DispatchesCommand.ListDispatches.class, DispatchesCommand.Show.class,
-                DispatchesCommand.Cancel.class})
+                DispatchesCommand.Cancel.class, DispatchesCommand.Resume.class})
 final class DispatchesCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Show this dispatch.")
@@ -66,7 +80,8 @@ final class DispatchesCommand implements Callable<Integer> {
     }
 
     static int show(Provider<Dispatcher> dispatcher, CliEnvironment env, OutputFormat output, String id) {
-        WorkflowResult<Object> r = Failures.unwrapped(dispatcher::get).result(id);
+        Dispatcher d = Failures.unwrapped(dispatcher::get);
+        WorkflowResult<Object> r = d.result(id);
         PrintWriter out = env.out();
         if (output.json()) {
             out.println(Json.write(summary(r, true)));
@@ -76,9 +91,11 @@ final class DispatchesCommand implements Callable<Integer> {
             r.value().ifPresent(v -> out.println("value: " + v));
             r.error().ifPresent(e -> out.println("error: " + e));
             if (r.orphaned()) {
-                out.println("orphaned: the process that ran it is gone; Valence.resume(\"" + r.dispatchId()
-                        + "\", workflow, args...) goes on without re-running completed nodes, and 'valence jobs cancel "
-                        + "--dispatch " + r.dispatchId() + "' deletes its Jobs");
+                boolean fromCli = d.source(id).isPresent();
+                out.println("orphaned: the process that ran it is gone; " + (fromCli ? "'valence dispatches resume "
+                        + r.dispatchId() + "'" : "Valence.resume(\"" + r.dispatchId() + "\", workflow, args...)")
+                        + " goes on without re-running completed nodes, and 'valence jobs cancel --dispatch "
+                        + r.dispatchId() + "' deletes its Jobs");
             }
             out.println();
             Table t = Table.of("NODE", "TASK", "STATUS", "EXECUTOR", "JOB", "STARTED", "FINISHED", "ERROR");
@@ -89,6 +106,11 @@ final class DispatchesCommand implements Callable<Integer> {
                         n.error().map(e -> e.lines().findFirst().orElse("")).orElse(""));
             }
             t.print(out);
+            r.failures().forEach((node, e) -> {
+                out.println();
+                out.println("node " + node + " threw:");
+                e.trace(Integer.MAX_VALUE).forEach(line -> out.println("  " + line));
+            });
         }
         out.flush();
         return 0;
@@ -132,7 +154,17 @@ final class DispatchesCommand implements Callable<Integer> {
         m.put("started", n.startedAt().map(Instant::toString));
         m.put("finished", n.finishedAt().map(Instant::toString));
         m.put("error", n.error());
+        m.put("exception", n.exception().map(DispatchesCommand::exception));
         m.put("depends_on", n.dependsOn());
+        return m;
+    }
+
+    private static Map<String, Object> exception(TaskError e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", e.type());
+        m.put("message", e.message());
+        m.put("frames", e.frames());
+        m.put("cause", e.cause().map(DispatchesCommand::exception));
         return m;
     }
 
@@ -209,6 +241,104 @@ final class DispatchesCommand implements Callable<Integer> {
                 return 0;
             }
             return JobsCommand.cancelDispatch(jobs, id, env.out());
+        }
+    }
+
+    /** {@code valence dispatches resume ID}. */
+    @Command(name = "resume", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Goes on with a dispatch whose process died (or that failed or was cancelled), as "
+                    + "Valence.resume does: completed nodes are not run again, nodes that were running re-attach to "
+                    + "their Jobs, failed nodes run again on fresh Jobs. Then follows it as 'valence run' does.",
+                    "The record names the workflow class and arguments 'valence run' was given; the tasks run where "
+                            + "they ran before (the cluster, or this JVM) unless --executor says otherwise."})
+    static final class Resume implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id.")
+        String id;
+
+        @Option(names = "--executor", paramLabel = "MODE",
+                description = "kubernetes or local; default: where the dispatch ran (kubernetes fails when the "
+                        + "cluster does not answer).")
+        ExecutorChoice.Mode mode;
+
+        @Option(names = "--cluster-timeout", paramLabel = "SECONDS", defaultValue = "5",
+                description = "How long to wait for the cluster to answer (default: ${DEFAULT-VALUE} s).")
+        int clusterTimeout = 5;
+
+        @Option(names = "--force", description = "Resume a dispatch recorded on another host as running (whether "
+                + "its process still runs cannot be checked from here).")
+        boolean force;
+
+        @Spec
+        CommandSpec spec;
+
+        private final Provider<Dispatcher> dispatcher;
+        private final ExecutorChoice choice;
+        private final DispatchFollower follower;
+        private final CliEnvironment env;
+
+        @Inject
+        Resume(Provider<Dispatcher> dispatcher, ExecutorChoice choice, DispatchFollower follower, CliEnvironment env) {
+            this.dispatcher = dispatcher;
+            this.choice = choice;
+            this.follower = follower;
+            this.env = env;
+        }
+
+        @Override
+        public Integer call() {
+            if (clusterTimeout < 1) {
+                throw new ParameterException(spec.commandLine(), "--cluster-timeout must be 1 or more seconds, was "
+                        + clusterTimeout);
+            }
+            Dispatcher d = Failures.unwrapped(dispatcher::get);
+            WorkflowResult<Object> r = d.result(id);
+            PrintWriter err = env.err();
+            if (r.status() == TaskStatus.COMPLETED) {
+                err.println("dispatch " + id + " has already completed; nothing to resume ('valence dispatches show "
+                        + id + "' shows it)");
+                err.flush();
+                env.out().println(String.valueOf(r.value().orElse(null)));
+                env.out().flush();
+                return 0;
+            }
+            Optional<Dispatcher.Owner> elsewhere = d.runningElsewhere(id);
+            if (elsewhere.isPresent() && !(force && elsewhere.get().otherHost())) {
+                Dispatcher.Owner o = elsewhere.get();
+                throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + id + " is still running in " + o
+                        + (o.otherHost() ? " (another host: whether that process lives cannot be checked from here)"
+                        : "") + "; wait for it, or cancel it there (Ctrl-C) or with 'valence dispatches cancel " + id
+                        + "'" + (o.otherHost() ? "; if that process is gone, resume with --force" : ""));
+            }
+            DispatchSource source = d.source(id).orElseThrow(() -> new ValenceException(ErrorKind.WORKFLOW,
+                    "dispatch " + id + " (" + r.workflowName() + ") does not record its workflow class and "
+                    + "arguments: it was dispatched through the Java API (or by a Valence before 'dispatches resume'); "
+                    + "resume it from Java with Valence.resume(\"" + id + "\", workflow, args...)"));
+            ExecutorChoice.Mode m = mode != null ? mode : source.executor().equals(RunCommand.KUBERNETES)
+                    ? ExecutorChoice.Mode.kubernetes : ExecutorChoice.Mode.local;
+            if (m == ExecutorChoice.Mode.auto) {
+                throw new ParameterException(spec.commandLine(), "--executor auto is not accepted by resume: say "
+                        + "kubernetes or local (the dispatch ran on " + source.executor() + ")");
+            }
+            Workflow<?> workflow;
+            ExecutorChoice.Chosen chosen;
+            try {
+                Method factory = source.workflowClass().isEmpty() ? null
+                        : WorkflowClasses.find(source.workflowClass().get(), Thread.currentThread().getContextClassLoader());
+                chosen = choice.choose(m, Duration.ofSeconds(clusterTimeout));
+                workflow = factory == null ? SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes())
+                        : WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+            } catch (IllegalArgumentException e) {
+                throw new ValenceException(ErrorKind.CONFIG, "dispatch " + id + " ran workflow class '"
+                        + source.workflowClass().orElse("(the built-in demo)") + "': " + e.getMessage(), e);
+            }
+            err.println(chosen.summary());
+            err.println("resuming dispatch " + id + ": workflow " + r.workflowName() + source.workflowClass()
+                    .map(c -> " (" + c + ")").orElse(" (the built-in demo)") + " with " + source.args() + "; "
+                    + r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count() + " of "
+                    + r.nodes().size() + " nodes already completed");
+            err.flush();
+            d.resume(id, workflow, source.args());
+            return follower.followAndReport(d, id);
         }
     }
 }

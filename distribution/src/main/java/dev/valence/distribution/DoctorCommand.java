@@ -3,6 +3,7 @@ package dev.valence.distribution;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
+import dev.valence.core.KubernetesExecutor;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.ClusterGateway;
@@ -23,8 +24,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -34,20 +37,34 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code valence doctor}: checks, in order, what a run needs — settings, kubeconfig, context, API,
- * namespace, permissions, registry, credentials, store, plugins — one line each with PASS, FAIL or
- * SKIP and, for a failure, what to do.
+ * namespace, permissions, registry, credentials, store, what a pod sees (a probe Job), plugins — one
+ * line each with PASS, FAIL or SKIP and, for a failure, what to do.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Checks what a run needs, one line each: PASS, FAIL (with the fix) or SKIP (with why).",
                 "Settings, kubeconfig found, context exists, API reachable, namespace exists, permissions (an access "
                         + "review per verb), registry reachable, registry credentials work, store writable (a probe "
-                        + "key is written, read and deleted), plugins found.",
+                        + "key is written, read and deleted), probe pod (a tiny task submitted as a Job: its pod pulls "
+                        + "the task image, reads its input from the store and writes its output there, as the identity "
+                        + "tasks run as; its Job and artifacts are deleted after), plugins found.",
                 "Exits with 1 when a check fails."})
 final class DoctorCommand implements Callable<Integer> {
+    /** The check that runs a probe pod. */
+    static final String PROBE = "probe pod";
+    /** Dispatch ids of probe Jobs start with this (their Jobs are valence-doctor-...). */
+    static final String PROBE_DISPATCH_PREFIX = "doctor-";
+    /** Default bound of the probe pod, seconds: it may pull a JRE image for the first time. */
+    static final int PROBE_TIMEOUT_DEFAULT = 180;
+    /** Default bound of each other check, seconds. */
+    static final int TIMEOUT_DEFAULT = 10;
 
     /** The permissions the executor needs in its namespace (as infra/rbac.yaml grants them). */
     static final List<Permission> PERMISSIONS = List.of(
@@ -55,7 +72,7 @@ final class DoctorCommand implements Callable<Integer> {
             new Permission("batch", "jobs", "", "list"), new Permission("batch", "jobs", "", "watch"),
             new Permission("batch", "jobs", "", "delete"), new Permission("", "pods", "", "get"),
             new Permission("", "pods", "", "list"), new Permission("", "pods", "", "watch"),
-            new Permission("", "pods", "log", "get"));
+            new Permission("", "pods", "log", "get"), new Permission("", "events", "", "list"));
 
     /** One permission: API group (empty for core), resource, subresource (empty for none), verb. */
     record Permission(String group, String resource, String subresource, String verb) {
@@ -84,9 +101,20 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long each check may take (default: ${DEFAULT-VALUE} s).")
-    int timeout = 10;
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "How long each check may take (default: " + TIMEOUT_DEFAULT + " s, and "
+                    + PROBE_TIMEOUT_DEFAULT + " s for the probe pod, which may pull the base image for the first "
+                    + "time; a value given here bounds the probe pod too).")
+    Integer timeout;
+
+    @Option(names = "--no-probe", description = "Do not run the probe pod (only what this machine sees is checked).")
+    boolean noProbe;
+
+    @Mixin
+    OutputFormat output = new OutputFormat();
+
+    @Spec
+    CommandSpec spec;
 
     private final Provider<Settings> settings;
     private final Provider<SettingsSource> source;
@@ -95,13 +123,15 @@ final class DoctorCommand implements Callable<Integer> {
     private final Provider<ArtifactStore> store;
     private final Provider<ImageBuilder> imageBuilder;
     private final Provider<List<CredentialProvider>> credentials;
+    private final Provider<KubernetesExecutor> kubernetes;
     private final CliEnvironment env;
     private final List<Check> checks = new ArrayList<>();
 
     @Inject
     DoctorCommand(Provider<Settings> settings, Provider<SettingsSource> source, Provider<LoadedPlugins> plugins,
             Provider<ClusterGateway> gateway, Provider<ArtifactStore> store, Provider<ImageBuilder> imageBuilder,
-            Provider<List<CredentialProvider>> credentials, CliEnvironment env) {
+            Provider<List<CredentialProvider>> credentials, Provider<KubernetesExecutor> kubernetes,
+            CliEnvironment env) {
         this.settings = settings;
         this.source = source;
         this.plugins = plugins;
@@ -109,39 +139,75 @@ final class DoctorCommand implements Callable<Integer> {
         this.store = store;
         this.imageBuilder = imageBuilder;
         this.credentials = credentials;
+        this.kubernetes = kubernetes;
         this.env = env;
     }
 
     @Override
     public Integer call() {
+        if (timeout != null && timeout < 1) {
+            throw new ParameterException(spec.commandLine(), "--timeout must be 1 or more seconds, was " + timeout);
+        }
         Optional<Settings> s = settingsCheck();
         if (s.isEmpty()) {
             for (String name : List.of("kubeconfig found", "context exists", "API reachable", "namespace exists",
-                    "permissions", "registry reachable", "registry credentials", "store writable")) {
+                    "permissions", "registry reachable", "registry credentials", "store writable", PROBE)) {
                 add(Check.skip(name, "the settings are not valid"));
             }
         } else {
             clusterChecks(s.get());
             registryChecks(s.get());
             storeCheck(s.get());
+            probeCheck(s.get());
         }
         pluginsCheck(s);
         boolean failed = checks.stream().anyMatch(c -> c.status() == Status.FAIL);
         PrintWriter out = env.out();
-        out.println(failed ? "some checks failed; fix them from the top, as later checks depend on earlier ones"
-                : "all checks passed (or were skipped, as said)");
+        if (output.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("checks", checks.stream().map(DoctorCommand::json).toList());
+            doc.put("failed", failed);
+            out.println(Json.write(doc));
+        } else {
+            out.println(failed ? "some checks failed; fix them from the top, as later checks depend on earlier ones"
+                    : "all checks passed (or were skipped, as said)");
+        }
         out.flush();
         return failed ? Failures.FAILED : 0;
     }
 
+    private static Map<String, Object> json(Check c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.name());
+        m.put("status", c.status().name());
+        m.put("detail", c.detail());
+        m.put("fix", c.fix());
+        return m;
+    }
+
     private void add(Check c) {
         checks.add(c);
+        if (output.json()) {
+            return;
+        }
         PrintWriter out = env.out();
         out.printf("%-4s  %-21s %s%n", c.status(), c.name(), c.detail());
         if (!c.fix().isEmpty()) {
             out.printf("      %-21s fix: %s%n", "", c.fix());
         }
         out.flush();
+    }
+
+    private Status statusOf(String name) {
+        return checks.stream().filter(c -> c.name().equals(name)).map(Check::status).findFirst().orElse(Status.SKIP);
+    }
+
+    private int checkTimeout() {
+        return timeout != null ? timeout : TIMEOUT_DEFAULT;
+    }
+
+    private int probeTimeout() {
+        return timeout != null ? timeout : PROBE_TIMEOUT_DEFAULT;
     }
 
     private Optional<Settings> settingsCheck() {
@@ -240,7 +306,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (missing.isEmpty()) {
             add(Check.pass("permissions", PERMISSIONS.size() + " verbs allowed in namespace " + g.namespace()
-                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get)"));
+                    + " (jobs create/get/list/watch/delete, pods get/list/watch, pods/log get, events list)"));
         } else {
             add(Check.fail("permissions", "not allowed in namespace " + g.namespace() + ": "
                     + String.join(", ", missing), "apply infra/rbac.yaml (kubectl apply -n " + g.namespace()
@@ -346,7 +412,8 @@ final class DoctorCommand implements Callable<Integer> {
     private void storeCheck(Settings s) {
         Outcome<String> probe = bounded("store writable", () -> {
             ArtifactStore st = Failures.unwrapped(store::get);
-            String key = "valence-doctor/" + UUID.randomUUID() + "/probe";
+            // one folder level: deleting the prefix removes the folder itself, nothing is left behind
+            String key = "valence-doctor-" + UUID.randomUUID() + "/probe";
             byte[] data = ("valence doctor probe " + key).getBytes(StandardCharsets.UTF_8);
             try {
                 st.put(key, data);
@@ -371,6 +438,33 @@ final class DoctorCommand implements Callable<Integer> {
             add(Check.fail("store writable", Failures.message(probe.error().get()), "check data_store '"
                     + s.dataStore() + "' exists and these credentials may write it, or set data_store"));
         }
+    }
+
+    private void probeCheck(Settings s) {
+        if (noProbe) {
+            add(Check.skip(PROBE, "--no-probe was given"));
+            return;
+        }
+        for (String needed : List.of("API reachable", "namespace exists", "permissions")) {
+            Status st = statusOf(needed);
+            if (st == Status.FAIL || st == Status.SKIP && !needed.equals("permissions")) {
+                add(Check.skip(PROBE, "the '" + needed + "' check did not pass"));
+                return;
+            }
+        }
+        for (String needed : List.of("registry reachable", "registry credentials", "store writable")) {
+            if (statusOf(needed) == Status.FAIL) {
+                add(Check.skip(PROBE, "the '" + needed + "' check failed"));
+                return;
+            }
+        }
+        if (s.registry().equals("tar")) {
+            add(Check.skip(PROBE, "registry = tar: a pod can pull the task image only after 'minikube image load' of "
+                    + "the tar a run writes under " + s.cacheDir().resolve("images")));
+            return;
+        }
+        add(PodProbe.run(Failures.unwrapped(kubernetes::get), Failures.unwrapped(gateway::get),
+                Failures.unwrapped(store::get), s, Duration.ofSeconds(probeTimeout())));
     }
 
     private void pluginsCheck(Optional<Settings> s) {
@@ -413,11 +507,11 @@ final class DoctorCommand implements Callable<Integer> {
     private <T> Outcome<T> bounded(String what, Supplier<T> action) {
         CompletableFuture<T> f = CompletableFuture.supplyAsync(action, Daemons.EXECUTOR);
         try {
-            return new Outcome<>(Optional.ofNullable(f.get(timeout, TimeUnit.SECONDS)), Optional.empty());
+            return new Outcome<>(Optional.ofNullable(f.get(checkTimeout(), TimeUnit.SECONDS)), Optional.empty());
         } catch (TimeoutException e) {
             f.cancel(true);
             return new Outcome<>(Optional.empty(), Optional.of(new ValenceException(ErrorKind.TIMEOUT, what
-                    + ": no answer within " + Duration.ofSeconds(timeout).toSeconds() + " s")));
+                    + ": no answer within " + Duration.ofSeconds(checkTimeout()).toSeconds() + " s")));
         } catch (ExecutionException e) {
             return new Outcome<>(Optional.empty(), Optional.of(Failures.unwrap(e)));
         } catch (InterruptedException e) {

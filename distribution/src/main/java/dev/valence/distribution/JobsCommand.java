@@ -255,14 +255,16 @@ final class JobsCommand implements Runnable {
 
     /** {@code valence jobs clean}. */
     @Command(name = "clean", mixinStandardHelpOptions = true,
-            description = {"Deletes finished Valence Jobs (--all-finished), or every Job of one dispatch (--dispatch), "
-                    + "with the stored input and output of their tasks.",
+            description = {"Deletes the Valence Jobs nobody follows any more (--all-finished: those that succeeded or "
+                    + "failed, and those of a dispatch recorded as over, pending or not), or every Job of one dispatch "
+                    + "(--dispatch), with the stored input and output of their tasks.",
                     "--dry-run says what would be deleted and deletes nothing."})
     static final class Clean implements Callable<Integer> {
         @Option(names = "--dispatch", paramLabel = "ID", description = "Every Job of this dispatch, finished or not.")
         String dispatch;
 
-        @Option(names = "--all-finished", description = "Every Job that succeeded or failed, of any dispatch.")
+        @Option(names = "--all-finished", description = "Every Job that succeeded or failed, and every Job of a "
+                + "dispatch this machine recorded as over (completed, failed, cancelled), of any dispatch.")
         boolean allFinished;
 
         @Option(names = "--dry-run", description = "Only list what would be deleted.")
@@ -276,11 +278,24 @@ final class JobsCommand implements Runnable {
 
         private final ClusterJobs jobs;
         private final CliEnvironment env;
+        private final jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher;
 
         @Inject
-        Clean(ClusterJobs jobs, CliEnvironment env) {
+        Clean(ClusterJobs jobs, CliEnvironment env, jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher) {
             this.jobs = jobs;
             this.env = env;
+            this.dispatcher = dispatcher;
+        }
+
+        /** Dispatch label values of the dispatches recorded here as over: their Jobs are followed by nobody. */
+        private java.util.Set<String> overDispatches() {
+            java.util.Set<String> over = new java.util.HashSet<>();
+            for (var r : Failures.unwrapped(dispatcher::get).list()) {
+                if (r.status() != dev.valence.api.TaskStatus.RUNNING && r.status() != dev.valence.api.TaskStatus.NEW) {
+                    over.add(dev.valence.core.JobNames.labelValue(r.dispatchId()));
+                }
+            }
+            return over;
         }
 
         @Override
@@ -289,8 +304,10 @@ final class JobsCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "say which Jobs: --all-finished, or --dispatch ID");
             }
             List<JobInfo> chosen = new ArrayList<>();
+            java.util.Set<String> over = allFinished ? overDispatches() : java.util.Set.of();
             for (JobInfo j : jobs.list(Optional.ofNullable(dispatch))) {
-                if (dispatch != null && !allFinished || ClusterJobs.finished(j)) {
+                if (dispatch != null && !allFinished || ClusterJobs.finished(j)
+                        || over.contains(j.labels().getOrDefault(ClusterGateway.DISPATCH_LABEL, ""))) {
                     chosen.add(j);
                 }
             }

@@ -1,9 +1,7 @@
 package dev.valence.distribution;
 
-import dev.valence.api.NodeResult;
-import dev.valence.api.TaskStatus;
 import dev.valence.api.Workflow;
-import dev.valence.api.WorkflowResult;
+import dev.valence.core.DispatchSource;
 import dev.valence.core.Dispatcher;
 import dev.valence.examples.SeedExample;
 import jakarta.inject.Inject;
@@ -13,10 +11,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,15 +58,22 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** {@link DispatchSource#executor()} of a dispatch whose tasks ran on the cluster. */
+    static final String KUBERNETES = "kubernetes";
+    /** {@link DispatchSource#executor()} of a dispatch whose tasks ran in the CLI's JVM. */
+    static final String LOCAL = "local";
+
     private final ExecutorChoice choice;
     private final Provider<Dispatcher> dispatcher;
     private final CliEnvironment env;
+    private final DispatchFollower follower;
 
     @Inject
-    RunCommand(ExecutorChoice choice, Provider<Dispatcher> dispatcher, CliEnvironment env) {
+    RunCommand(ExecutorChoice choice, Provider<Dispatcher> dispatcher, CliEnvironment env, DispatchFollower follower) {
         this.choice = choice;
         this.dispatcher = dispatcher;
         this.env = env;
+        this.follower = follower;
     }
 
     @Override
@@ -111,66 +113,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             err.println("workflow: " + workflow.name() + " (" + workflowClass + ") with " + values);
         }
         Dispatcher d = Failures.unwrapped(dispatcher::get);
-        String id = d.dispatch(workflow, values);
+        DispatchSource source = new DispatchSource(Optional.ofNullable(workflowClass),
+                factory == null ? DEMO_ARGS : args, chosen.onCluster() ? KUBERNETES : LOCAL);
+        String id = d.dispatch(workflow, values, source);
         err.println("dispatch " + id + " ('valence dispatches " + id + "' shows it):");
         err.flush();
-        WorkflowResult<Object> result = follow(d, id, new Progress(err, env.terminal()));
-        return report(result);
-    }
-
-    private WorkflowResult<Object> follow(Dispatcher d, String id, Progress progress) {
-        Thread cancelOnExit = new Thread(() -> d.cancel(id), "valence-cancel-" + id);
-        Runtime.getRuntime().addShutdownHook(cancelOnExit);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "valence-progress");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            CompletableFuture<WorkflowResult<Object>> done = CompletableFuture.supplyAsync(() -> d.result(id, true),
-                    Daemons.EXECUTOR);
-            ticker.scheduleWithFixedDelay(() -> progress.update(d.result(id)), 0, env.terminal() ? 200 : 50,
-                    TimeUnit.MILLISECONDS);
-            WorkflowResult<Object> result = Failures.unwrapped(done::join);
-            ticker.shutdown();
-            awaitQuietly(ticker);
-            progress.update(result);
-            return result;
-        } finally {
-            ticker.shutdownNow();
-            try {
-                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
-            } catch (IllegalStateException e) {
-                // shutting down already: the hook runs
-            }
-        }
-    }
-
-    private static void awaitQuietly(ScheduledExecutorService ticker) {
-        try {
-            ticker.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private int report(WorkflowResult<Object> r) {
-        PrintWriter err = env.err();
-        Duration took = Duration.between(r.startedAt(), r.finishedAt().orElse(r.startedAt()));
-        if (r.status() == TaskStatus.COMPLETED) {
-            err.printf("dispatch %s %s in %.1f s%n", r.dispatchId(), r.status(), took.toMillis() / 1000.0);
-            err.flush();
-            env.out().println(String.valueOf(r.value().orElse(null)));
-            env.out().flush();
-            return 0;
-        }
-        err.println("dispatch " + r.dispatchId() + " " + r.status() + r.error().map(e -> ": " + e).orElse(""));
-        for (NodeResult n : r.nodes()) {
-            if (n.status() == TaskStatus.FAILED && n.error().isPresent()) {
-                err.println("  " + n.nodeId() + ": " + n.error().get());
-            }
-        }
-        err.flush();
-        return Failures.FAILED;
+        return follower.followAndReport(d, id);
     }
 }

@@ -39,6 +39,72 @@ final class DemoWorkflows {
         }
     }
 
+    /** A task that throws ten frames deep, with a cause: for the printed and recorded traces. */
+    public static final class Deep {
+        private Deep() {
+        }
+
+        /** Recurses {@code depth} times, then throws with a cause. */
+        public static String descend(int depth, String s) {
+            if (depth > 0) {
+                return descend(depth - 1, s);
+            }
+            try {
+                return Integer.toString(1 / (s.length() - s.length()));
+            } catch (ArithmeticException e) {
+                throw new IllegalStateException("no " + s + " today", e);
+            }
+        }
+
+        public static Workflow<?> workflow(Executor kubernetes, Executor local) {
+            Task1<String, String> boom = Task.of("boom", s -> descend(10, s), kubernetes);
+            return Workflow.of("deep", (Node<String> s) -> boom.call(s));
+        }
+    }
+
+    /**
+     * {@code second(first(s))} on the first executor; {@code second} fails while {@link #fail} is set.
+     * Runs are counted per node (the tasks run in this JVM locally, and in the tests' pod stand-ins).
+     */
+    public static final class TwoSteps {
+        /** While true, {@code second} throws. */
+        public static volatile boolean fail;
+        /** How often each node ran. */
+        public static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> RUNS =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        /** {@code second} waits for this before it returns (released unless a test holds it). */
+        public static volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
+
+        private TwoSteps() {
+        }
+
+        static int runs(String node) {
+            return RUNS.getOrDefault(node, new java.util.concurrent.atomic.AtomicInteger()).get();
+        }
+
+        static void reset() {
+            fail = false;
+            RUNS.clear();
+            hold = new java.util.concurrent.CountDownLatch(0);
+        }
+
+        public static Workflow<?> workflow(Executor kubernetes, Executor local) {
+            Task1<String, String> first = Task.of("first", s -> {
+                RUNS.computeIfAbsent("first", k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                return s + "1";
+            }, kubernetes);
+            Task1<String, String> second = Task.of("second", s -> {
+                RUNS.computeIfAbsent("second", k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                hold.await();
+                if (fail) {
+                    throw new IllegalStateException("second is not ready for " + s);
+                }
+                return s + "2";
+            }, kubernetes);
+            return Workflow.of("two_steps", (Node<String> s) -> second.call(first.call(s)));
+        }
+    }
+
     /** A class without the factory method. */
     public static final class NoFactory {
         private NoFactory() {

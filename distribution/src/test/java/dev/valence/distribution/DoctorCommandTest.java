@@ -3,11 +3,14 @@ package dev.valence.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.image.RegistryBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -58,11 +61,44 @@ class DoctorCommandTest {
         assertEquals(1, r.code(), r.toString());
         assertEquals(List.of("PASS settings", "PASS kubeconfig found", "PASS context exists", "FAIL API reachable",
                 "SKIP namespace exists", "SKIP permissions", "FAIL registry reachable", "SKIP registry credentials",
-                "PASS store writable", "PASS plugins found"), statuses(r));
+                "PASS store writable", "SKIP probe pod", "PASS plugins found"), statuses(r));
+        assertEquals("SKIP  probe pod             the 'API reachable' check did not pass", check(r, "probe pod"));
         assertTrue(check(r, "API reachable").contains("cannot reach the Kubernetes API at http://127.0.0.1:"), r.out());
         assertTrue(fix(r, "API reachable").startsWith("fix: start the cluster (minikube start)"), r.out());
         assertTrue(fix(r, "registry reachable").startsWith("fix: start a registry on " + closedRegistry), r.out());
         assertTrue(r.out().endsWith("some checks failed; fix them from the top, as later checks depend on earlier ones\n"));
+    }
+
+    @Test
+    void jsonOutputListsEveryCheckWithItsFix() throws Exception {
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1").toString());
+        CliFixture.Result r = cli.run("doctor", "-o", "json", "--set", "registry=tar");
+        assertEquals(1, r.code(), r.toString());
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertTrue(doc.get("failed").asBoolean(), r.out());
+        List<String> names = new ArrayList<>();
+        doc.get("checks").forEach(c -> names.add(c.get("name").asText() + " " + c.get("status").asText()));
+        assertEquals(List.of("settings PASS", "kubeconfig found PASS", "context exists PASS", "API reachable FAIL",
+                "namespace exists SKIP", "permissions SKIP", "registry reachable SKIP", "registry credentials SKIP",
+                "store writable PASS", "probe pod SKIP", "plugins found PASS"), names);
+        assertTrue(doc.get("checks").get(3).get("fix").asText().startsWith("start the cluster (minikube start)"), r.out());
+    }
+
+    @Test
+    void theStoreCheckLeavesNoFolderBehind() throws IOException {
+        Path data = Files.createDirectories(home.resolve("data"));
+        CliFixture.Result r = cli.run("doctor", "--set", "registry=tar", "--set", "data_store=" + data);
+        assertTrue(check(r, "store writable").startsWith("PASS"), r.out());
+        try (var left = Files.list(data)) {
+            assertEquals(List.of(), left.toList(), "the store is as it was");
+        }
+    }
+
+    @Test
+    void aTimeoutBelowOneSecondIsAUsageError() {
+        CliFixture.Result r = cli.run("doctor", "--timeout", "0");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("valence: --timeout must be 1 or more seconds, was 0"), r.err());
     }
 
     @Test
@@ -83,7 +119,7 @@ class DoctorCommandTest {
             CliFixture.Result r = cli.run("doctor", "--set", "registry=tar");
             assertTrue(check(r, "API reachable").startsWith("PASS"), r.out());
             assertTrue(check(r, "namespace exists").startsWith("PASS  namespace exists      " + ns), r.out());
-            assertTrue(check(r, "permissions").startsWith("PASS  permissions           9 verbs allowed in namespace "
+            assertTrue(check(r, "permissions").startsWith("PASS  permissions           10 verbs allowed in namespace "
                     + ns), r.out());
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().endsWith("all checks passed (or were skipped, as said)\n"), r.out());

@@ -176,6 +176,34 @@ class JobsCommandTest {
     }
 
     @Test
+    void cleanAllFinishedAlsoDeletesThePendingJobsOfADispatchRecordedAsOver() throws Exception {
+        String pending = cluster.submit(home, ns, "d3cccccccccc", "join_words"); // its pod never created
+        String live = cluster.submit(home, ns, "d4dddddddddd", "join_words");
+        record("d3cccccccccc", "FAILED");
+        record("d4dddddddddd", "RUNNING");
+        CliFixture.Result r = cli.run("jobs", "clean", "--all-finished", "--keep-artifacts");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("Job " + pending + " (PENDING) deleted; artifacts kept"), r.out());
+        List<String> left = cluster.bed.client().batch().v1().jobs().inNamespace(ns).list().getItems().stream()
+                .map(j -> j.getMetadata().getName()).sorted().toList();
+        assertEquals(List.of(running, live).stream().sorted().toList(), left,
+                "a running dispatch's Jobs stay, whatever their phase");
+    }
+
+    private void record(String dispatch, String status) throws Exception {
+        Path dir = home.resolve(".cache/valence/dispatches/" + dispatch);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("record.properties"), """
+                workflow=simple_workflow
+                started=2024-01-01T00\\:00\\:00Z
+                pid=%d
+                host=%s
+                status=%s
+                nodes=
+                """.formatted(ProcessHandle.current().pid(), java.net.InetAddress.getLocalHost().getHostName(), status));
+    }
+
+    @Test
     void cleanOfADispatchDeletesAllItsJobs() {
         CliFixture.Result r = cli.run("jobs", "clean", "--dispatch", "d1aaaaaaaaaa", "--keep-artifacts");
         assertEquals(0, r.code(), r.toString());

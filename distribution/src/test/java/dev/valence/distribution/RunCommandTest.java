@@ -120,6 +120,54 @@ class RunCommandTest {
     }
 
     @Test
+    void aFailingTaskPrintsTheTopFramesOfItsTraceAndEveryFrameWithVerbose() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.Deep.class.getName(), "cake");
+        assertEquals(1, r.code(), r.toString());
+        List<String> lines = r.err().lines().toList();
+        int at = lines.indexOf("  boom threw:");
+        assertTrue(at >= 0, r.err());
+        assertEquals("    java.lang.IllegalStateException: no cake today", lines.get(at + 1));
+        String descend = "    \tat " + DemoWorkflows.Deep.class.getName() + ".descend(DemoWorkflows.java:";
+        for (int i = 2; i <= 1 + DispatchFollower.TOP_FRAMES; i++) {
+            assertTrue(lines.get(at + i).startsWith(descend), lines.get(at + i));
+        }
+        assertTrue(lines.get(at + 2 + DispatchFollower.TOP_FRAMES).matches("    \t\\.\\.\\. \\d+ more"), r.err());
+        assertTrue(lines.contains("    Caused by: java.lang.ArithmeticException: / by zero"), r.err());
+        assertTrue(r.err().contains("(every frame: -v, or 'valence dispatches show " + dispatchId(r) + "')"), r.err());
+
+        CliFixture.Result verbose = cli.run("run", "-v", "--executor", "local", DemoWorkflows.Deep.class.getName(), "pie");
+        assertEquals(1, verbose.code(), verbose.toString());
+        long frames = verbose.err().lines().filter(l -> l.startsWith(descend)).count();
+        assertEquals(22, frames, "all eleven descend frames of the exception and of its cause: " + verbose.err());
+        assertTrue(verbose.err().lines().anyMatch(l -> l.startsWith("    \tat dev.valence.core.LocalExecutor")), verbose.err());
+        assertTrue(verbose.err().lines().noneMatch(l -> l.matches("    \t\\.\\.\\. \\d+ more")), verbose.err());
+    }
+
+    @Test
+    void dispatchesShowPrintsEachFailedNodesWholeTraceAndJsonKeepsItTyped() throws Exception {
+        CliFixture.Result run = cli.run("run", "--executor", "local", DemoWorkflows.Deep.class.getName(), "cake");
+        String id = dispatchId(run);
+        CliFixture.Result show = cli.run("dispatches", "show", id);
+        assertEquals(0, show.code(), show.toString());
+        List<String> lines = show.out().lines().toList();
+        int at = lines.indexOf("node boom threw:");
+        assertTrue(at >= 0, show.out());
+        assertEquals("  java.lang.IllegalStateException: no cake today", lines.get(at + 1));
+        assertEquals(22, lines.stream().filter(l -> l.startsWith("  \tat " + DemoWorkflows.Deep.class.getName()
+                + ".descend(")).count(), show.out());
+        assertTrue(lines.contains("  Caused by: java.lang.ArithmeticException: / by zero"), show.out());
+
+        JsonNode doc = new ObjectMapper().readTree(cli.run("dispatches", id, "-o", "json").out());
+        JsonNode e = doc.get("nodes").get(0).get("exception");
+        assertEquals("java.lang.IllegalStateException", e.get("type").asText());
+        assertEquals("no cake today", e.get("message").asText());
+        assertTrue(e.get("frames").get(0).asText().startsWith(DemoWorkflows.Deep.class.getName() + ".descend("),
+                e.toString());
+        assertEquals("java.lang.ArithmeticException", e.get("cause").get("type").asText());
+        assertTrue(e.get("cause").get("cause").isNull(), e.toString());
+    }
+
+    @Test
     void anUnknownWorkflowClassIsAUsageError() {
         CliFixture.Result r = cli.run("run", "com.example.Nope");
         assertEquals(2, r.code(), r.toString());

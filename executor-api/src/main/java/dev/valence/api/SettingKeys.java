@@ -142,6 +142,16 @@ final class SettingKeys {
                 null);
         key("unschedulable_grace", (v, d) -> duration(v, false), d -> Duration.ofMinutes(5), null);
         key("max_output_bytes", (v, d) -> integerLong(v, 1), d -> 256L * 1024 * 1024, null);
+        // the pod's identity and resources (issue 19)
+        key("run_as_user", (v, d) -> integer(v, 1), d -> 1000, null);
+        key("run_as_group", (v, d) -> integer(v, 0), d -> 1000, null);
+        key("fs_group", (v, d) -> emptyIsNone(v) ? null : integer(v, 0), d -> 1000,
+                "none (a local store's folders are then open to every user, mode 0777)");
+        key("vcpu_limit", (v, d) -> emptyIsNone(v) ? null : quantity(v), d -> null,
+                "none (a CPU request only: start-up is not throttled)");
+        key("memory_limit", (v, d) -> emptyIsNone(v) ? null : quantity(v), d -> null, "the memory request");
+        key("automount_service_account_token", (v, d) -> bool(v), d -> false, null);
+        key("check_node_capacity", (v, d) -> bool(v), d -> true, null);
     }
 
     private static void key(String name, Parser parser, Function<Defaults, Object> def, String whenEmpty) {

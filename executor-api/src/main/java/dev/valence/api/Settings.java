@@ -250,6 +250,44 @@ public final class Settings {
         return value("max_output_bytes", Long.class);
     }
 
+    /** User id the task container runs as ({@code runAsUser}); never root. */
+    public int runAsUser() {
+        return value("run_as_user", Integer.class);
+    }
+
+    /** Primary group id of the task container ({@code runAsGroup}). */
+    public int runAsGroup() {
+        return value("run_as_group", Integer.class);
+    }
+
+    /**
+     * Supplementary group of the task pod ({@code fsGroup}); a local store gives this group its
+     * dispatch folders. Empty means none.
+     */
+    public Optional<Integer> fsGroup() {
+        return optional("fs_group", Integer.class);
+    }
+
+    /** CPU limit of the task container; empty means none (a request only). */
+    public Optional<String> vcpuLimit() {
+        return optional("vcpu_limit", String.class);
+    }
+
+    /** Memory limit of the task container: {@code memory_limit}, else the memory request. */
+    public String memoryLimit() {
+        return optional("memory_limit", String.class).orElseGet(this::memory);
+    }
+
+    /** Whether the task pod gets a service-account token (tasks that call the Kubernetes API). */
+    public boolean automountServiceAccountToken() {
+        return value("automount_service_account_token", Boolean.class);
+    }
+
+    /** Whether a submit first checks that some node's allocatable can hold the task's requests. */
+    public boolean checkNodeCapacity() {
+        return value("check_node_capacity", Boolean.class);
+    }
+
     // ---- generic access ----
 
     /** The raw value of any key, including keys a plugin declared. */
@@ -601,6 +639,21 @@ public final class Settings {
         /** {@code labels}. */
         public Builder labels(Map<String, String> v) {
             return set("labels", v);
+        }
+
+        /** {@code run_as_user}. */
+        public Builder runAsUser(int v) {
+            return set("run_as_user", v);
+        }
+
+        /** {@code run_as_group}. */
+        public Builder runAsGroup(int v) {
+            return set("run_as_group", v);
+        }
+
+        /** {@code fs_group}. */
+        public Builder fsGroup(int v) {
+            return set("fs_group", v);
         }
 
         /** Validates every value and builds; all problems are reported in one {@link ErrorKind#CONFIG} error. */

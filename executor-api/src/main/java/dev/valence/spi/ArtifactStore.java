@@ -52,6 +52,15 @@ public interface ArtifactStore extends AutoCloseable {
     /** How a pod reaches this store: env variables and volumes for its Job. */
     StoreAccess podAccess();
 
+    /**
+     * How the pod of one task reaches this store when it only needs the keys under {@code prefix}
+     * (its {@code <dispatch>/<node>/} folder): a store that mounts host directories mounts just that
+     * one. By default the same as {@link #podAccess()}.
+     */
+    default StoreAccess podAccess(String prefix) {
+        return podAccess();
+    }
+
     @Override
     default void close() {}
 }

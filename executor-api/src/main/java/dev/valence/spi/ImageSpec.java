@@ -43,7 +43,7 @@ public final class ImageSpec {
         baseImage = Objects.requireNonNull(b.baseImage, "baseImage");
         layers = List.copyOf(b.layers);
         entrypoint = List.copyOf(b.entrypoint);
-        user = Objects.requireNonNullElse(b.user, "1000:1000");
+        user = b.user == null || b.user.isBlank() ? null : b.user;
         environment = Map.copyOf(b.environment);
         target = Objects.requireNonNull(b.target, "target");
         baseCredentials = Optional.ofNullable(b.baseCredentials);
@@ -58,7 +58,8 @@ public final class ImageSpec {
     public String baseImage() { return baseImage; }
     public List<Layer> layers() { return layers; }
     public List<String> entrypoint() { return entrypoint; }
-    public String user() { return user; }
+    /** The user the image runs as ({@code uid[:gid]}); empty keeps the base image's own user. */
+    public Optional<String> user() { return Optional.ofNullable(user); }
     public Map<String, String> environment() { return environment; }
     public String target() { return target; }
     public Optional<Credentials> baseCredentials() { return baseCredentials; }

@@ -17,6 +17,12 @@ public final class JobSpec {
     private final Map<String, String> labels;
     private final String vcpu;
     private final String memory;
+    private final String vcpuLimit;
+    private final String memoryLimit;
+    private final Long runAsUser;
+    private final Long runAsGroup;
+    private final Long fsGroup;
+    private final boolean automountServiceAccountToken;
     private final int gpus;
     private final Map<String, String> nodeSelector;
     private final List<Toleration> tolerations;
@@ -36,6 +42,12 @@ public final class JobSpec {
         this.labels = Map.copyOf(b.labels);
         this.vcpu = b.vcpu;
         this.memory = b.memory;
+        this.vcpuLimit = b.vcpuLimit;
+        this.memoryLimit = b.memoryLimit;
+        this.runAsUser = b.runAsUser;
+        this.runAsGroup = b.runAsGroup;
+        this.fsGroup = b.fsGroup;
+        this.automountServiceAccountToken = b.automountServiceAccountToken;
         this.gpus = b.gpus;
         this.nodeSelector = Map.copyOf(b.nodeSelector);
         this.tolerations = List.copyOf(b.tolerations);
@@ -57,10 +69,22 @@ public final class JobSpec {
     public List<String> command() { return command; }
     public Map<String, String> env() { return env; }
     public Map<String, String> labels() { return labels; }
-    /** CPU request and limit as a Kubernetes quantity; null for none. */
+    /** CPU request as a Kubernetes quantity; empty for none. */
     public Optional<String> vcpu() { return Optional.ofNullable(vcpu); }
-    /** Memory request and limit as a Kubernetes quantity; null for none. */
+    /** Memory request as a Kubernetes quantity; empty for none. */
     public Optional<String> memory() { return Optional.ofNullable(memory); }
+    /** CPU limit; empty for none (the default: a limit throttles the JVM's start-up). */
+    public Optional<String> vcpuLimit() { return Optional.ofNullable(vcpuLimit); }
+    /** Memory limit; empty for none. */
+    public Optional<String> memoryLimit() { return Optional.ofNullable(memoryLimit); }
+    /** The pod's {@code runAsUser}; empty keeps the image's user. */
+    public Optional<Long> runAsUser() { return Optional.ofNullable(runAsUser); }
+    /** The pod's {@code runAsGroup}; empty keeps the image's group. */
+    public Optional<Long> runAsGroup() { return Optional.ofNullable(runAsGroup); }
+    /** The pod's {@code fsGroup} (a supplementary group of the task); empty for none. */
+    public Optional<Long> fsGroup() { return Optional.ofNullable(fsGroup); }
+    /** Whether the pod gets a service-account token mounted; false unless the task calls the API. */
+    public boolean automountServiceAccountToken() { return automountServiceAccountToken; }
     public int gpus() { return gpus; }
     public Map<String, String> nodeSelector() { return nodeSelector; }
     public List<Toleration> tolerations() { return tolerations; }
@@ -87,6 +111,12 @@ public final class JobSpec {
         private Map<String, String> labels = new LinkedHashMap<>();
         private String vcpu;
         private String memory;
+        private String vcpuLimit;
+        private String memoryLimit;
+        private Long runAsUser;
+        private Long runAsGroup;
+        private Long fsGroup;
+        private boolean automountServiceAccountToken;
         private int gpus;
         private Map<String, String> nodeSelector = Map.of();
         private List<Toleration> tolerations = List.of();
@@ -109,6 +139,12 @@ public final class JobSpec {
         public Builder label(String key, String value) { labels.put(key, value); return this; }
         public Builder vcpu(String v) { vcpu = v; return this; }
         public Builder memory(String v) { memory = v; return this; }
+        public Builder vcpuLimit(String v) { vcpuLimit = v; return this; }
+        public Builder memoryLimit(String v) { memoryLimit = v; return this; }
+        public Builder runAsUser(long v) { runAsUser = v; return this; }
+        public Builder runAsGroup(long v) { runAsGroup = v; return this; }
+        public Builder fsGroup(long v) { fsGroup = v; return this; }
+        public Builder automountServiceAccountToken(boolean v) { automountServiceAccountToken = v; return this; }
         public Builder gpus(int v) { gpus = v; return this; }
         public Builder nodeSelector(Map<String, String> v) { nodeSelector = v; return this; }
         public Builder tolerations(List<Toleration> v) { tolerations = v; return this; }

@@ -3,6 +3,7 @@ package dev.valence.api;
 import static dev.valence.api.SettingsTestSupport.FILE;
 import static dev.valence.api.SettingsTestSupport.configError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,8 @@ class SettingsValidationTest {
                 + "base_image, k8s_config_file, k8s_context, registry, registry_credentials_file, data_store, vcpu, "
                 + "memory, cache_dir, poll_freq, image_repo, namespace, region, data_store_mount, cluster_client, "
                 + "gpus, node_selector, tolerations, service_account, image_pull_secrets, env_from_secrets, env, timeout, retries, "
-                + "ttl_after_finished, keep_artifacts, labels, unschedulable_grace, max_output_bytes, s3_endpoint)",
+                + "ttl_after_finished, keep_artifacts, labels, unschedulable_grace, max_output_bytes, run_as_user, run_as_group, "
+                + "fs_group, vcpu_limit, memory_limit, automount_service_account_token, check_node_capacity, s3_endpoint)",
                 message);
     }
 
@@ -195,6 +197,34 @@ class SettingsValidationTest {
     void zeroMaxOutputBytes() {
         assertEquals("max_output_bytes '0' (from /etc/valence/valence.toml) is not valid: expected a whole number, "
                 + "1 or more", configError(fromFile("max_output_bytes", 0L)));
+    }
+
+    // ---- the pod's identity and limits ----
+
+    @Test
+    void runAsUserZeroIsRefusedAsTasksNeverRunAsRoot() {
+        assertEquals("run_as_user '0' (from VALENCE_K8S_RUN_AS_USER) is not valid: expected a whole number, 1 or more",
+                configError(fromEnv("run_as_user", "0")));
+    }
+
+    @Test
+    void identityDefaultsToUid1000WithGroup1000AndFsGroup1000() {
+        Settings s = SettingsTestSupport.isolated(home).build();
+        assertEquals(1000, s.runAsUser());
+        assertEquals(1000, s.runAsGroup());
+        assertEquals(java.util.Optional.of(1000), s.fsGroup());
+        assertEquals(java.util.Optional.empty(), SettingsTestSupport.isolated(home).set("fs_group", "").build().fsGroup());
+    }
+
+    @Test
+    void limitsDefaultToNoCpuLimitAndAMemoryLimitEqualToTheRequest() {
+        Settings s = SettingsTestSupport.isolated(home).memory("3Gi").build();
+        assertEquals(java.util.Optional.empty(), s.vcpuLimit());
+        assertEquals("3Gi", s.memoryLimit());
+        assertEquals("4Gi", SettingsTestSupport.isolated(home).memory("3Gi").set("memory_limit", "4Gi").build().memoryLimit());
+        assertEquals("vcpu_limit '1x' (from VALENCE_K8S_VCPU_LIMIT) is not valid: " + QUANTITY,
+                configError(fromEnv("vcpu_limit", "1x")));
+        assertFalse(s.automountServiceAccountToken());
     }
 
     // ---- names Kubernetes checks ----

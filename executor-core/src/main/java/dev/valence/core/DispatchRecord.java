@@ -2,6 +2,7 @@ package dev.valence.core;
 
 import dev.valence.api.ErrorKind;
 import dev.valence.api.NodeResult;
+import dev.valence.api.TaskError;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import dev.valence.api.WorkflowGraph;
@@ -40,6 +41,7 @@ final class DispatchRecord {
         Instant started;
         Instant finished;
         String error;
+        TaskError exception;
         List<String> deps = List.of();
     }
 
@@ -54,6 +56,7 @@ final class DispatchRecord {
     private Instant finishedAt;
     private String error;
     private boolean closedEarly;
+    private DispatchSource source;
     private boolean dirty = true;
     private boolean detached;
     private int segments;
@@ -70,10 +73,12 @@ final class DispatchRecord {
     }
 
     /** A new record for a graph, keeping what an earlier record said about nodes already completed. */
-    static DispatchRecord create(Path dir, String id, WorkflowGraph graph, Set<String> completed) {
+    static DispatchRecord create(Path dir, String id, WorkflowGraph graph, Set<String> completed,
+            Optional<DispatchSource> source) {
         DispatchRecord earlier = Files.isRegularFile(dir.resolve(FILE)) ? read(dir, id) : null;
         DispatchRecord r = new DispatchRecord(dir, id, graph.workflowName(),
                 earlier != null ? earlier.startedAt : Instant.now(), ProcessHandle.current().pid(), localHost());
+        r.source = source.orElse(earlier != null ? earlier.source : null);
         for (WorkflowGraph.Step s : graph.steps()) {
             NodeState n = earlier != null && completed.contains(s.nodeId()) ? earlier.nodes.get(s.nodeId()) : new NodeState();
             n.task = s.task().name();
@@ -105,6 +110,7 @@ final class DispatchRecord {
         r.finishedAt = instant(p.getProperty("finished"));
         r.error = p.getProperty("error");
         r.closedEarly = Boolean.parseBoolean(p.getProperty("closed_early", "false"));
+        r.source = readSource(p);
         String list = p.getProperty("nodes", "");
         for (String node : list.isEmpty() ? new String[0] : list.split(",")) {
             NodeState n = new NodeState();
@@ -116,6 +122,7 @@ final class DispatchRecord {
             n.started = instant(p.getProperty(k + "started"));
             n.finished = instant(p.getProperty(k + "finished"));
             n.error = p.getProperty(k + "error");
+            n.exception = readException(p, k + "exception.", 0);
             String deps = p.getProperty(k + "depends_on", "");
             n.deps = deps.isEmpty() ? List.of() : Arrays.asList(deps.split(","));
             r.nodes.put(node, n);
@@ -128,6 +135,30 @@ final class DispatchRecord {
         return workflowName;
     }
 
+    /** What builds the workflow again, when the dispatch recorded it. */
+    synchronized Optional<DispatchSource> source() {
+        return Optional.ofNullable(source);
+    }
+
+    /** The process that wrote the record. */
+    Dispatcher.Owner owner() {
+        return new Dispatcher.Owner(pid, host, ownerOnAnotherHost());
+    }
+
+    /**
+     * Whether the process that wrote this record is known to be alive: this host, a pid other than
+     * this process's, and that pid still running. (Another host: not known.)
+     */
+    boolean ownerAlive() {
+        return !closedEarly && host.equals(localHost()) && pid != ProcessHandle.current().pid()
+                && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Whether the record was written on another host (so whether its process lives is not known here). */
+    boolean ownerOnAnotherHost() {
+        return !host.isEmpty() && !host.equals(localHost());
+    }
+
     synchronized List<String> nodeIds() {
         return List.copyOf(nodes.keySet());
     }
@@ -135,7 +166,8 @@ final class DispatchRecord {
     synchronized List<NodeResult> nodes() {
         List<NodeResult> out = new ArrayList<>();
         nodes.forEach((id, n) -> out.add(new NodeResult(id, n.task, n.status, n.executor, Optional.ofNullable(n.job),
-                Optional.ofNullable(n.started), Optional.ofNullable(n.finished), Optional.ofNullable(n.error), n.deps)));
+                Optional.ofNullable(n.started), Optional.ofNullable(n.finished), Optional.ofNullable(n.error), n.deps,
+                Optional.ofNullable(n.exception))));
         return out;
     }
 
@@ -209,10 +241,16 @@ final class DispatchRecord {
     }
 
     synchronized void finished(String nodeId, TaskStatus s, String why) {
+        finished(nodeId, s, why, null);
+    }
+
+    /** A node finished; {@code exception} is what it failed with, or {@code null}. */
+    synchronized void finished(String nodeId, TaskStatus s, String why, TaskError exception) {
         NodeState n = nodes.get(nodeId);
         n.status = s;
         n.finished = Instant.now();
         n.error = why;
+        n.exception = exception;
         dirty = true;
     }
 
@@ -308,6 +346,7 @@ final class DispatchRecord {
             p.setProperty("pid", Long.toString(pid));
             p.setProperty("host", host);
             p.setProperty("closed_early", Boolean.toString(closedEarly));
+            writeSource(p, source);
             p.setProperty("nodes", String.join(",", nodes.keySet()));
             nodes.forEach((node, n) -> {
                 String k = "node." + node + ".";
@@ -318,6 +357,7 @@ final class DispatchRecord {
                 put(p, k + "started", n.started);
                 put(p, k + "finished", n.finished);
                 put(p, k + "error", n.error);
+                writeException(p, k + "exception.", 0, n.exception);
                 p.setProperty(k + "depends_on", String.join(",", n.deps));
             });
             dirty = false;
@@ -333,6 +373,57 @@ final class DispatchRecord {
         } catch (IOException e) {
             throw new UncheckedIOException("writing dispatch record in " + dir, e);
         }
+    }
+
+    /**
+     * The exception chain as flat keys: {@code <k>0.type}, {@code <k>0.message}, {@code <k>0.frames}
+     * (one frame a line), then {@code <k>1.*} for its cause, and so on.
+     */
+    private static void writeException(Properties p, String k, int depth, TaskError e) {
+        if (e == null) {
+            return;
+        }
+        p.setProperty(k + depth + ".type", e.type());
+        p.setProperty(k + depth + ".message", e.message());
+        p.setProperty(k + depth + ".frames", String.join("\n", e.frames()));
+        writeException(p, k, depth + 1, e.cause().orElse(null));
+    }
+
+    /** The chain {@link #writeException} wrote; {@code null} in a record without one (older records too). */
+    private static TaskError readException(Properties p, String k, int depth) {
+        String type = p.getProperty(k + depth + ".type");
+        if (type == null || depth >= TaskError.MAX_CAUSES) {
+            return null;
+        }
+        String frames = p.getProperty(k + depth + ".frames", "");
+        return TaskError.builder().type(type).message(p.getProperty(k + depth + ".message", ""))
+                .frames(frames.isEmpty() ? List.of() : frames.lines().toList())
+                .cause(readException(p, k, depth + 1)).build();
+    }
+
+    private static void writeSource(Properties p, DispatchSource source) {
+        if (source == null) {
+            return;
+        }
+        source.workflowClass().ifPresent(c -> p.setProperty("source.workflow_class", c));
+        p.setProperty("source.executor", source.executor());
+        p.setProperty("source.args", Integer.toString(source.args().size()));
+        for (int i = 0; i < source.args().size(); i++) {
+            p.setProperty("source.arg." + i, source.args().get(i));
+        }
+    }
+
+    private static DispatchSource readSource(Properties p) {
+        String executor = p.getProperty("source.executor");
+        if (executor == null) {
+            return null;
+        }
+        int count = Integer.parseInt(p.getProperty("source.args", "0"));
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            args.add(p.getProperty("source.arg." + i, ""));
+        }
+        return new DispatchSource(Optional.ofNullable(p.getProperty("source.workflow_class")), args, executor);
     }
 
     private static void put(Properties p, String key, Object value) {

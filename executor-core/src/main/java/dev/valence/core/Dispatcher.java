@@ -3,6 +3,7 @@ package dev.valence.core;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.NodeResult;
 import dev.valence.api.TaskCall;
+import dev.valence.api.TaskError;
 import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
@@ -58,9 +59,22 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Records the workflow's graph for these arguments, starts it, and returns its dispatch id at once. */
     public String dispatch(Workflow<?> workflow, List<?> args) {
+        return dispatch(workflow, args, Optional.empty());
+    }
+
+    /**
+     * As {@link #dispatch(Workflow, List)}, recording {@code source} — what builds the workflow again —
+     * so that another process can resume the dispatch from its record alone ({@code valence dispatches
+     * resume}).
+     */
+    public String dispatch(Workflow<?> workflow, List<?> args, DispatchSource source) {
+        return dispatch(workflow, args, Optional.of(source));
+    }
+
+    private String dispatch(Workflow<?> workflow, List<?> args, Optional<DispatchSource> source) {
         WorkflowGraph graph = workflow.graph(args);
         String id = TaskCall.newDispatchId();
-        start(new Dispatch(id, graph, root.resolve(id), Map.of(), Set.of()));
+        start(new Dispatch(id, graph, root.resolve(id), Map.of(), Set.of(), source));
         LOG.info("dispatched workflow '{}' as {} ({} nodes)", workflow.name(), id, graph.steps().size());
         return id;
     }
@@ -74,6 +88,11 @@ public final class Dispatcher implements AutoCloseable {
             throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId + " is still running in this process");
         }
         DispatchRecord record = DispatchRecord.read(dir(dispatchId), dispatchId);
+        if (!record.result().status().isFinal() && record.ownerAlive()) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId + " is still running in "
+                    + record.owner() + "; wait for it, or cancel it there (Ctrl-C) or with: valence dispatches cancel "
+                    + dispatchId);
+        }
         WorkflowGraph graph = workflow.graph(args);
         if (!graph.workflowName().equals(record.workflowName())
                 || !graph.steps().stream().map(WorkflowGraph.Step::nodeId).toList().equals(record.nodeIds())) {
@@ -94,8 +113,39 @@ public final class Dispatcher implements AutoCloseable {
         }
         LOG.info("resuming dispatch {} ({}): {} of {} nodes already completed", dispatchId, graph.workflowName(),
                 done.size(), graph.steps().size());
-        start(new Dispatch(dispatchId, graph, dir(dispatchId), done, again));
+        start(new Dispatch(dispatchId, graph, dir(dispatchId), done, again, Optional.empty()));
         return dispatchId;
+    }
+
+    /** What builds the dispatch's workflow again, when it was dispatched with one; an unknown id is an error. */
+    public Optional<DispatchSource> source(String dispatchId) {
+        Dispatch d = live.get(dispatchId);
+        return (d != null ? d.record : DispatchRecord.read(dir(dispatchId), dispatchId)).source();
+    }
+
+    /** The process that runs (or ran) a dispatch, as its record names it. */
+    public record Owner(long pid, String host, boolean otherHost) {
+        @Override
+        public String toString() {
+            return "process " + pid + " on host " + host;
+        }
+    }
+
+    /**
+     * The process running the dispatch when that is another process, alive on this host or on another
+     * host (where whether it lives cannot be checked); empty when the dispatch finished, is orphaned,
+     * or runs in this process.
+     */
+    public Optional<Owner> runningElsewhere(String dispatchId) {
+        if (live.containsKey(dispatchId)) {
+            return Optional.empty();
+        }
+        DispatchRecord r = DispatchRecord.read(dir(dispatchId), dispatchId);
+        WorkflowResult<Object> now = r.result();
+        if (now.status().isFinal() || now.orphaned()) {
+            return Optional.empty();
+        }
+        return Optional.of(r.owner());
     }
 
     /** The dispatch as it stands now. */
@@ -200,11 +250,12 @@ public final class Dispatcher implements AutoCloseable {
         final Set<String> rerun;
         volatile boolean cancelled;
 
-        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed, Set<String> rerun) {
+        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed, Set<String> rerun,
+                Optional<DispatchSource> source) {
             this.id = id;
             this.rerun = Set.copyOf(rerun);
             this.graph = graph;
-            this.record = DispatchRecord.create(dir, id, graph, completed.keySet());
+            this.record = DispatchRecord.create(dir, id, graph, completed.keySet(), source);
             for (WorkflowGraph.Step s : graph.steps()) {
                 CompletableFuture<Object> f = new CompletableFuture<>();
                 if (completed.containsKey(s.nodeId())) {
@@ -271,12 +322,13 @@ public final class Dispatcher implements AutoCloseable {
                         boolean wasCancelled = cause instanceof CancellationException
                                 || (cause instanceof ValenceException v && v.kind() == ErrorKind.CANCELLED);
                         record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED,
-                                wasCancelled ? "cancelled" : String.valueOf(cause));
+                                wasCancelled ? "cancelled" : String.valueOf(cause),
+                                wasCancelled ? null : TaskError.of(cause));
                         mine.completeExceptionally(cause);
                     }
                 });
             } catch (RuntimeException e) {
-                record.finished(step.nodeId(), TaskStatus.FAILED, String.valueOf(e));
+                record.finished(step.nodeId(), TaskStatus.FAILED, String.valueOf(e), TaskError.of(e));
                 mine.completeExceptionally(e);
             }
         }

@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +72,22 @@ public final class KubernetesExecutor implements Executor {
     private final AtomicInteger cleanUpsPromised = new AtomicInteger();
     /** How long {@link #close()} waits for the clean-ups under way. */
     private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(30);
+    /** Deletes the Jobs of cancelled runs, in parallel, so that a burst of cancels waits once. */
+    private final ThreadPoolExecutor deleter = daemonPool(8, "valence-k8s-cancel-");
+    /** How long a cancel (and {@link #close()}) waits for the Job deletes to be acknowledged. */
+    static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
+    /** Cancels that come within this long of each other share one {@link #CANCEL_WAIT}. */
+    private static final Duration CANCEL_BURST = Duration.ofSeconds(1);
+    private long cancelWindowStart;
+    private long cancelWindowEnd;
+    /** Cancelled runs whose Job delete is not acknowledged yet. */
+    private final Set<RunHandle<?>> cancelling = ConcurrentHashMap.newKeySet();
+    /**
+     * Reasons of a Job whose pod never ran (and may never run): Valence deletes such a Job when it
+     * gives up on it, since there is no log to keep and a pod that starts later would run for nobody.
+     */
+    static final Set<String> NEVER_RAN = Set.of("Unschedulable", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+            "CreateContainerConfigError", "CreateContainerError", "FailedCreate");
     /** The image check or build in flight, or the last one: submits share one while it runs. */
     private CompletableFuture<ImageRef> image;
     /** Runs whose result has not arrived: a closed executor ends them (their Jobs run on). */
@@ -123,12 +142,22 @@ public final class KubernetesExecutor implements Executor {
         run.jobName(jobName);
         byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
         inFlight.add(run);
-        run.result().whenComplete((v, e) -> inFlight.remove(run));
+        run.afterCancel(() -> awaitUndone(List.of(run)));
+        run.result().whenComplete((v, e) -> {
+            inFlight.remove(run);
+            if (run.result().isCancelled()) {
+                cancelling.add(run);
+                run.undone().whenComplete((x, y) -> cancelling.remove(run));
+            }
+        });
         pool.execute(() -> {
             try {
                 start(run, jobName, payload);
             } catch (Throwable t) {
                 run.fail(t);
+                if (run.result().isCancelled()) {
+                    run.undone().completeExceptionally(t);
+                }
             }
         });
         return run;
@@ -156,6 +185,13 @@ public final class KubernetesExecutor implements Executor {
     private <R> void start(RunHandle<R> run, String jobName, byte[] payload) {
         TaskCall call = run.call();
         String prefix = prefix(call);
+        if (run.isDone()) {
+            // cancelled while it waited for a thread: nothing written, nothing submitted by this run
+            if (run.result().isCancelled()) {
+                abandon(run, jobName, prefix);
+            }
+            return;
+        }
         if (call.rerun()) {
             forgetEarlierRun(call, jobName, prefix);
         }
@@ -183,7 +219,7 @@ public final class KubernetesExecutor implements Executor {
         }
         if (run.isDone()) {
             if (run.result().isCancelled()) {
-                abandon(call, jobName, prefix);
+                abandon(run, jobName, prefix);
             }
             return;
         }
@@ -191,14 +227,13 @@ public final class KubernetesExecutor implements Executor {
         JobRef job = gateway.submit(jobSpec(call, jobName, reference));
         LOG.info(job.adopted() ? "task '{}': re-attached to Job {} in namespace {}" : "task '{}': Job {} submitted in namespace {}",
                 call.taskName(), job.name(), job.namespace());
-        run.onCancel(() -> {
-            LOG.info("task '{}' cancelled: deleting Job {}", call.taskName(), job.name());
-            gateway.cancel(job);
-            if (!settings.keepArtifacts()) {
-                store.deletePrefix(prefix);
-            }
-        });
+        run.onCancel(() -> undo(run, job, prefix));
         run.running();
+        settings.timeout().ifPresent(timeout -> {
+            Duration after = timeout.plus(timeoutGrace(timeout));
+            CompletableFuture.delayedExecutor(after.toMillis(), TimeUnit.MILLISECONDS, deleter)
+                    .execute(() -> timedOut(run, job, timeout, after));
+        });
         gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
                 pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
@@ -236,7 +271,7 @@ public final class KubernetesExecutor implements Executor {
                     // it), done after: the caller goes on, deleting the Job is not its wait
                     cleanUpsPromised.incrementAndGet();
                     run.complete((R) out.value());
-                    cleanUpLater(job, call, true);
+                    cleanUpLater(job, call, CleanUp.SUCCEEDED);
                 } else {
                     Throwable error = out.error();
                     error.addSuppressed(new ValenceException(ErrorKind.TASK_FAILED,
@@ -244,15 +279,20 @@ public final class KubernetesExecutor implements Executor {
                     LOG.info("task '{}' threw {} ({})", call.taskName(), error.getClass().getName(), job.name());
                     cleanUpsPromised.incrementAndGet();
                     run.fail(error);
-                    cleanUpLater(job, call, false);
+                    cleanUpLater(job, call, CleanUp.ARTIFACTS);
                 }
                 return;
             }
             String message = "task '" + call.taskName() + "' failed in " + place + ": " + outcome.reason()
                     + (outcome.message().isEmpty() ? "" : ": " + outcome.message())
+                    + (outcome.reason().equals("FailedCreate") ? refusedFix(outcome.message(), job) : "")
                     + (outcome.logTail().isBlank() ? "" : "\nlast log lines:\n" + outcome.logTail());
-            LOG.info("task '{}' failed: {} ({})", call.taskName(), outcome.reason(), job.name());
+            boolean neverRan = NEVER_RAN.contains(outcome.reason());
+            LOG.info("task '{}' failed: {} ({}{})", call.taskName(), outcome.reason(), job.name(),
+                    neverRan ? ", deleted: its pod never ran" : "");
+            cleanUpsPromised.incrementAndGet();
             run.fail(new ValenceException(kindOf(outcome.reason()), message));
+            cleanUpLater(job, call, neverRan ? CleanUp.JOB : CleanUp.ARTIFACTS);
         } catch (ValenceException e) {
             run.fail(e.kind() == ErrorKind.STORE && outcome.succeeded()
                     ? new ValenceException(ErrorKind.STORE, "task '" + call.taskName() + "' succeeded in " + place
@@ -298,16 +338,105 @@ public final class KubernetesExecutor implements Executor {
      * Cancelled before its Job was submitted (while the image was checked or built): removes a Job
      * an earlier run of the same call may have left, and the artifacts unless they are kept.
      */
-    private void abandon(TaskCall call, String jobName, String prefix) {
+    private void abandon(RunHandle<?> run, String jobName, String prefix) {
+        TaskCall call = run.call();
         LOG.info("task '{}' cancelled before its Job was submitted", call.taskName());
         try {
             gateway.cancel(new JobRef(jobName, gateway.namespace(), false));
         } catch (RuntimeException e) {
             LOG.warn("could not delete Job {} of cancelled task '{}': {}", jobName, call.taskName(), e.getMessage());
+            run.undone().completeExceptionally(e);
+        } finally {
+            if (!settings.keepArtifacts()) {
+                deleteQuietly(prefix, call);
+            }
+            run.undone().complete(null);
         }
-        if (!settings.keepArtifacts()) {
-            deleteQuietly(prefix, call);
+    }
+
+    /** A cancelled run's Job (and artifacts) deleted on the deleter's threads; {@code run.undone()} tells when. */
+    private void undo(RunHandle<?> run, JobRef job, String prefix) {
+        TaskCall call = run.call();
+        LOG.info("task '{}' cancelled: deleting Job {}", call.taskName(), job.name());
+        Runnable delete = () -> {
+            try {
+                gateway.cancel(job);
+                if (!settings.keepArtifacts()) {
+                    store.deletePrefix(prefix);
+                }
+                run.undone().complete(null);
+            } catch (RuntimeException e) {
+                run.undone().completeExceptionally(e);
+            }
+        };
+        try {
+            deleter.execute(delete);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            delete.run();
         }
+    }
+
+    /**
+     * Waits until the Job deletes of these cancelled runs are acknowledged, at most
+     * {@link #CANCEL_WAIT} (shared by cancels that come together), and says which it could not confirm.
+     */
+    private void awaitUndone(Collection<RunHandle<?>> runs) {
+        long end = cancelDeadline();
+        for (RunHandle<?> r : runs) {
+            String job = r.jobName().orElse("");
+            try {
+                r.undone().get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                LOG.warn("task '{}' was cancelled but the delete of its Job {} (namespace {}) was not acknowledged "
+                        + "within {} s: it may still run; delete it with 'valence jobs cancel {}'", r.call().taskName(),
+                        job, gateway.namespace(), CANCEL_WAIT.toSeconds(), job);
+            } catch (ExecutionException e) {
+                LOG.warn("task '{}' was cancelled but its Job {} (namespace {}) could not be deleted: {}; delete it "
+                        + "with 'valence jobs cancel {}'", r.call().taskName(), job, gateway.namespace(),
+                        Causes.unwrap(e).getMessage(), job);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The end of the current cancel wait: cancels within {@link #CANCEL_BURST} of the first share it. */
+    private synchronized long cancelDeadline() {
+        long now = System.nanoTime();
+        if (cancelWindowEnd == 0 || now - cancelWindowStart > CANCEL_BURST.toNanos()) {
+            cancelWindowStart = now;
+            cancelWindowEnd = now + CANCEL_WAIT.toNanos();
+        }
+        return cancelWindowEnd;
+    }
+
+    /**
+     * How long after {@code timeout} the client gives up on a Job the control plane has not ended:
+     * a tenth of the timeout, at least 1 s and at most 30 s, plus {@code poll_freq} (the follow's
+     * own delay in seeing {@code DeadlineExceeded}).
+     */
+    Duration timeoutGrace(Duration timeout) {
+        Duration tenth = timeout.dividedBy(10);
+        Duration bounded = tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : tenth.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : tenth;
+        return bounded.plus(settings.pollFreq());
+    }
+
+    /** The client-side backstop of {@code timeout}: the Job still runs, so it is deleted and the run fails TIMEOUT. */
+    private void timedOut(RunHandle<?> run, JobRef job, Duration timeout, Duration after) {
+        if (run.isDone()) {
+            return;
+        }
+        TaskCall call = run.call();
+        LOG.info("task '{}' passed its timeout of {} s and its Job {} is still not ended: deleting it", call.taskName(),
+                timeout.toMillis() / 1000.0, job.name());
+        cleanUpsPromised.incrementAndGet();
+        run.fail(new ValenceException(ErrorKind.TIMEOUT, "task '" + call.taskName() + "' ran longer than its timeout of "
+                + timeout.toMillis() / 1000.0 + " s: Job " + job.name() + " (namespace " + job.namespace()
+                + ") had not ended " + after.toMillis() / 1000.0 + " s after it was submitted, so Valence deleted it "
+                + "(the control plane did not enforce activeDeadlineSeconds in time); raise timeout if the task needs longer"));
+        cleanUpLater(job, call, CleanUp.JOB);
     }
 
     private void deleteQuietly(String prefix, TaskCall call) {
@@ -320,10 +449,10 @@ public final class KubernetesExecutor implements Executor {
     }
 
     /** Runs a clean-up promised with {@code cleanUpsPromised} on the cleaner's threads. */
-    private void cleanUpLater(JobRef job, TaskCall call, boolean succeeded) {
+    private void cleanUpLater(JobRef job, TaskCall call, CleanUp what) {
         Runnable cleanUp = () -> {
             try {
-                cleanUp(job, call, succeeded);
+                cleanUp(job, call, what);
             } finally {
                 cleanUpsPromised.decrementAndGet();
             }
@@ -335,18 +464,49 @@ public final class KubernetesExecutor implements Executor {
         }
     }
 
-    private void cleanUp(JobRef job, TaskCall call, boolean succeeded) {
-        if (settings.keepArtifacts()) {
-            return;
-        }
+    /** What a finished run leaves to delete. */
+    enum CleanUp {
+        /** The Job and the artifacts, unless {@code keep_artifacts}. */
+        SUCCEEDED,
+        /** The artifacts unless kept; the Job of a failed run stays for 'kubectl logs' until its ttl. */
+        ARTIFACTS,
+        /** A Job Valence gave up on (never ran, or past its timeout): always deleted; the artifacts unless kept. */
+        JOB
+    }
+
+    private void cleanUp(JobRef job, TaskCall call, CleanUp what) {
         try {
-            if (succeeded) {
+            if (what == CleanUp.JOB || (what == CleanUp.SUCCEEDED && !settings.keepArtifacts())) {
                 gateway.cancel(job);
             }
-            store.deletePrefix(prefix(call));
+            if (!settings.keepArtifacts()) {
+                store.deletePrefix(prefix(call));
+            }
         } catch (RuntimeException e) {
             LOG.warn("could not clean up after task '{}' ({}): {}", call.taskName(), job.name(), e.getMessage());
         }
+    }
+
+    /** What to do about a pod the API server refused, from the Job controller's {@code FailedCreate} message. */
+    String refusedFix(String message, JobRef job) {
+        String ns = job.namespace();
+        if (message.contains("PodSecurity")) {
+            return message.contains("hostPath") && settings.dataStoreScheme().equals("file")
+                    ? "; namespace " + ns + " enforces a Pod Security level that forbids the hostPath volume of a local "
+                            + "data_store: use an s3:// or azblob:// data_store there, or a namespace whose "
+                            + "pod-security.kubernetes.io/enforce label is 'privileged'"
+                    : "; namespace " + ns + " enforces a Pod Security level this pod does not meet: see the rules "
+                            + "named above, or use a namespace whose pod-security.kubernetes.io/enforce label allows it";
+        }
+        if (message.contains("serviceaccount") || message.contains("service account")) {
+            return "; create the service account in namespace " + ns + " or set service_account to one that exists "
+                    + "('kubectl -n " + ns + " get serviceaccounts')";
+        }
+        if (message.contains("exceeded quota")) {
+            return "; the namespace's ResourceQuota is used up: lower vcpu/memory, wait for other pods to end, or raise "
+                    + "the quota ('kubectl -n " + ns + " describe resourcequota')";
+        }
+        return "; see 'kubectl -n " + ns + " describe job " + job.name() + "'";
     }
 
     private static ErrorKind kindOf(String reason) {
@@ -405,7 +565,7 @@ public final class KubernetesExecutor implements Executor {
     }
 
     JobSpec jobSpec(TaskCall call, String jobName, String imageReference) {
-        StoreAccess access = store.podAccess();
+        StoreAccess access = store.podAccess(prefix(call));
         Map<String, String> env = new LinkedHashMap<>(settings.env());
         env.putAll(access.env());
         env.put(Launcher.DISPATCH_ENV, call.dispatchId());
@@ -422,6 +582,10 @@ public final class KubernetesExecutor implements Executor {
                 .labels(labels)
                 .vcpu(settings.vcpu())
                 .memory(settings.memory())
+                .memoryLimit(settings.memoryLimit())
+                .runAsUser(settings.runAsUser())
+                .runAsGroup(settings.runAsGroup())
+                .automountServiceAccountToken(settings.automountServiceAccountToken())
                 .gpus(settings.gpus())
                 .nodeSelector(settings.nodeSelector())
                 .tolerations(settings.tolerations())
@@ -429,6 +593,8 @@ public final class KubernetesExecutor implements Executor {
                 .envFromSecrets(settings.envFromSecrets())
                 .backoffLimit(settings.retries())
                 .storeAccess(access);
+        settings.vcpuLimit().ifPresent(b::vcpuLimit);
+        settings.fsGroup().ifPresent(b::fsGroup);
         settings.serviceAccount().ifPresent(b::serviceAccount);
         settings.timeout().ifPresent(b::activeDeadline);
         settings.ttlAfterFinished().ifPresent(b::ttlAfterFinished);
@@ -446,6 +612,8 @@ public final class KubernetesExecutor implements Executor {
      */
     @Override
     public void close() {
+        // cancels under way (a shutdown hook's, say) first: their deletes are acknowledged or named
+        awaitUndone(List.copyOf(cancelling));
         pool.shutdownNow();
         for (RunHandle<?> run : List.copyOf(inFlight)) {
             TaskCall call = run.call();
@@ -459,6 +627,7 @@ public final class KubernetesExecutor implements Executor {
                     + call.taskName() + "' finished; " + what));
         }
         awaitCleanUps();
+        deleter.shutdown();
         gateway.close();
         store.close();
     }

@@ -17,6 +17,10 @@ final class RunHandle<R> implements TaskRun<R> {
     private volatile Instant startedAt;
     private volatile Instant finishedAt;
     private volatile Runnable onCancel = () -> { };
+    /** Completes when what a cancel has to undo (a Job, artifacts) is undone, or there was nothing. */
+    private final CompletableFuture<Void> undone = new CompletableFuture<>();
+    /** Runs after {@link #cancel()} cancelled the result: waits (bounded) for {@link #undone}. */
+    private volatile Runnable afterCancel = () -> { };
 
     RunHandle(TaskCall call) {
         this.call = call;
@@ -40,6 +44,15 @@ final class RunHandle<R> implements TaskRun<R> {
 
     void jobName(String name) {
         this.jobName = name;
+    }
+
+    /** What a cancel must wait for: the Job's delete, acknowledged. */
+    CompletableFuture<Void> undone() {
+        return undone;
+    }
+
+    void afterCancel(Runnable wait) {
+        this.afterCancel = wait;
     }
 
     void onCancel(Runnable hook) {
@@ -93,7 +106,11 @@ final class RunHandle<R> implements TaskRun<R> {
 
     @Override
     public boolean cancel() {
-        return result.cancel(true);
+        boolean mine = result.cancel(true);
+        if (result.isCancelled()) {
+            afterCancel.run();
+        }
+        return mine;
     }
 
     @Override

@@ -174,6 +174,9 @@ final class TaskImages {
         return tagged;
     }
 
+    /** Share of the container's memory limit the task JVM's heap may take. */
+    static final int MAX_RAM_PERCENTAGE = 75;
+
     /** The image spec without a target: layers, base, entrypoint, user. */
     ImageSpec spec() {
         List<ImageSpec.Entry> libs = new ArrayList<>();
@@ -210,9 +213,10 @@ final class TaskImages {
                 .layer(new ImageSpec.Layer("valence-runtime", runtime))
                 .layer(new ImageSpec.Layer("classes", classes))
                 // the JDK HTTP client (Azure) may set Content-Length itself only when allowed to
-                .entrypoint(List.of("java", "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp",
-                        String.join(":", cp), LAUNCHER))
-                .user("1000:1000")
+                // the heap gets most of the container's memory limit (the JVM's default is a quarter)
+                .entrypoint(List.of("java", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE,
+                        "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp", String.join(":", cp), LAUNCHER))
+                // no user: the base image's own user stays; the pod's identity comes from run_as_user/run_as_group
                 .target("unset")
                 .build();
     }
@@ -227,7 +231,7 @@ final class TaskImages {
         MessageDigest md = sha256();
         update(md, spec.baseImage());
         update(md, String.join("\u0000", spec.entrypoint()));
-        update(md, spec.user());
+        update(md, spec.user().orElse(""));
         for (ImageSpec.Layer layer : spec.layers()) {
             update(md, "layer:" + layer.name());
             for (ImageSpec.Entry e : layer.entries()) {

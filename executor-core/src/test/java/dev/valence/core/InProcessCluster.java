@@ -35,6 +35,10 @@ public final class InProcessCluster implements ClusterGateway {
     /** How long a delete takes, as a slow API server's would; interruptible, like a real client's wait. */
     public volatile java.time.Duration deleteTakes = java.time.Duration.ZERO;
     private final Map<String, CompletableFuture<JobOutcome>> followers = new ConcurrentHashMap<>();
+    /** When set, each submit waits for it before the Job is made, as a slow create would. */
+    public volatile java.util.concurrent.CountDownLatch holdSubmits;
+    /** Released once per submit that started (before any hold). */
+    public final java.util.concurrent.Semaphore submitsStarted = new java.util.concurrent.Semaphore(0);
 
     /** Leaves Jobs running until cancelled or {@link #finish} is called. */
     public static JobOutcome hang(JobSpec spec) {
@@ -53,6 +57,16 @@ public final class InProcessCluster implements ClusterGateway {
 
     @Override
     public synchronized JobRef submit(JobSpec spec) {
+        submitsStarted.release();
+        java.util.concurrent.CountDownLatch hold = holdSubmits;
+        if (hold != null) {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("create of Job " + spec.name() + " interrupted", e);
+            }
+        }
         JobSpec existing = jobs.get(spec.name());
         if (existing != null) {
             return new JobRef(spec.name(), namespace(), true);

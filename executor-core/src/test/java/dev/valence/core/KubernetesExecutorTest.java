@@ -269,6 +269,143 @@ class KubernetesExecutorTest {
         }
     }
 
+    // ---- issue 19: cancel waits, given-up Jobs go, timeout backstop, no leftovers ----
+
+    @Test
+    void aCancelWhileTheJobIsBeingCreatedReturnsOnlyOnceTheJobIsDeletedAndLeavesNoInput() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        cluster.holdSubmits = new java.util.concurrent.CountDownLatch(1);
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("slow", () -> "x", k8s).submit();
+            assertTrue(cluster.submitsStarted.tryAcquire(10, TimeUnit.SECONDS), "the create was sent");
+            Thread answer = new Thread(() -> {
+                sleepQuietly(300); // the API server answers the create late, as under load
+                cluster.holdSubmits.countDown();
+            });
+            answer.start();
+            assertTrue(run.cancel()); // as the CLI's shutdown hook does, right before the JVM exits
+            assertEquals(List.of(run.jobName().orElseThrow()), cluster.deleted,
+                    "the Job created while cancelling is deleted before cancel returns");
+            assertEquals(List.of(), MemoryStore.at(dataStore).list(run.call().dispatchId() + "/"), "no input left");
+            answer.join();
+        }
+    }
+
+    @Test
+    void closeWaitsForTheDeleteOfACancelUnderWayElsewhere() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        cluster.deleteTakes = Duration.ofMillis(500);
+        String job;
+        KubernetesExecutor k8s = executor(Map.of());
+        TaskRun<String> run = Task.of("slow", () -> "x", k8s).submit();
+        job = awaitJob(run).name();
+        Thread hook = new Thread(run::cancel, "shutdown-hook");
+        hook.start();
+        waitUntil(() -> run.status() == TaskStatus.CANCELLED);
+        k8s.close();
+        assertEquals(List.of(job), cluster.deleted, "the cancel's delete is acknowledged before close returns");
+        hook.join();
+    }
+
+    @Test
+    void aJobWhosePodNeverRanIsDeletedWhenValenceGivesUpOnIt() throws Exception {
+        cluster.behaviour = spec -> JobOutcome.failed("Unschedulable", "0/1 nodes are available", "p-1", "");
+        String job;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("t", () -> "x", k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals(ErrorKind.POD_FAILED, e.kind());
+            job = run.jobName().orElseThrow();
+        }
+        assertEquals(List.of(job), cluster.deleted, "a Job that never ran is not left for its pod to start later");
+    }
+
+    @Test
+    void aPodRefusedByPodSecurityFailsWithTheEventsMessageAndAFixAndItsJobIsDeleted() throws Exception {
+        String refused = "Error creating: pods \"p\" is forbidden: violates PodSecurity \"restricted:latest\": "
+                + "allowPrivilegeEscalation != false";
+        cluster.behaviour = spec -> JobOutcome.failed("FailedCreate", refused, "", "");
+        String job;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("t", () -> "x", k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            job = run.jobName().orElseThrow();
+            assertEquals("task 't' failed in Job " + job + " (namespace test): FailedCreate: " + refused + "; namespace "
+                    + "test enforces a Pod Security level this pod does not meet: see the rules named above, or use a "
+                    + "namespace whose pod-security.kubernetes.io/enforce label allows it", e.getMessage());
+        }
+        assertEquals(List.of(job), cluster.deleted);
+    }
+
+    @Test
+    void aFailedRunKeepsItsJobForItsLogsButLeavesNoArtifacts() throws Exception {
+        cluster.behaviour = spec -> JobOutcome.failed("BackoffLimitExceeded", "exit code 3", "p-1", "boom");
+        TaskRun<String> run;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            run = Task.of("t", () -> "x", k8s).submit();
+            assertThrows(ValenceException.class, run::await);
+        }
+        assertEquals(List.of(), cluster.deleted, "kept until ttl_after_finished: 'kubectl logs' still shows it");
+        assertEquals(List.of(), MemoryStore.at(dataStore).list(run.call().dispatchId() + "/"), "no input left");
+    }
+
+    @Test
+    void aJobStillRunningPastItsTimeoutIsDeletedAndTheRunFailsWithTimeout() throws Exception {
+        cluster.behaviour = InProcessCluster::hang; // a control plane that does not enforce activeDeadlineSeconds
+        try (KubernetesExecutor k8s = executor(Map.of("timeout", "1s", "poll_freq", "0.2s"))) {
+            TaskRun<String> run = Task.of("late", () -> "x", k8s).submit();
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals(ErrorKind.TIMEOUT, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("task 'late' ran longer than its timeout of 1.0 s: Job "
+                    + run.jobName().orElseThrow()), e.getMessage());
+            waitUntil(() -> cluster.deleted.contains(run.jobName().orElseThrow()));
+        }
+    }
+
+    @Test
+    void theTimeoutGraceIsATenthOfTheTimeoutWithinOneAndThirtySecondsPlusPollFreq() {
+        try (KubernetesExecutor k8s = executor(Map.of("poll_freq", "2s"))) {
+            assertEquals(Duration.ofSeconds(3), k8s.timeoutGrace(Duration.ofSeconds(5)));
+            assertEquals(Duration.ofSeconds(8), k8s.timeoutGrace(Duration.ofMinutes(1)));
+            assertEquals(Duration.ofSeconds(32), k8s.timeoutGrace(Duration.ofHours(2)));
+        }
+    }
+
+    @Test
+    void theJobRunsAsTheConfiguredIdentityWithOnlyAMemoryLimitAndNoServiceAccountToken() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor(Map.of("run_as_user", 2000, "run_as_group", 3000, "fs_group", 4000,
+                "memory", "2Gi"))) {
+            TaskRun<Integer> run = Task.of("t", () -> 1, k8s).submit();
+            JobSpec spec = awaitJob(run);
+            assertEquals(java.util.Optional.of(2000L), spec.runAsUser());
+            assertEquals(java.util.Optional.of(3000L), spec.runAsGroup());
+            assertEquals(java.util.Optional.of(4000L), spec.fsGroup());
+            assertEquals(java.util.Optional.empty(), spec.vcpuLimit());
+            assertEquals(java.util.Optional.of("2Gi"), spec.memoryLimit());
+            assertFalse(spec.automountServiceAccountToken());
+            run.cancel();
+        }
+    }
+
+    @Test
+    void theImageKeepsTheBaseImagesUserAndGivesTheHeapMostOfTheMemory() throws Exception {
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            Task.of("a", () -> 1, k8s).submit().await();
+        }
+        var spec = images.builds.get(0);
+        assertEquals(java.util.Optional.empty(), spec.user());
+        assertTrue(spec.entrypoint().contains("-XX:MaxRAMPercentage=75"), String.valueOf(spec.entrypoint()));
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private JobSpec awaitJob(TaskRun<?> run) throws InterruptedException {
         waitUntil(() -> run.status() == TaskStatus.RUNNING);
         return cluster.jobs.get(run.jobName().orElseThrow());

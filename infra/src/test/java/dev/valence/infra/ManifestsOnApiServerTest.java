@@ -139,7 +139,7 @@ class ManifestsOnApiServerTest {
         V1ServiceAccount task = core.readNamespacedServiceAccount("valence-task", "valence").execute();
         assertEquals(Boolean.FALSE, task.getAutomountServiceAccountToken());
         V1Role role = rbac.readNamespacedRole("valence-executor", "valence").execute();
-        assertEquals(3, role.getRules().size());
+        assertEquals(4, role.getRules().size());
         assertEquals(List.of("create", "get", "list", "watch", "delete"), role.getRules().get(0).getVerbs());
         V1RoleBinding binding = rbac.readNamespacedRoleBinding("valence-executor", "valence").execute();
         assertEquals(2, binding.getSubjects().size());

@@ -33,7 +33,7 @@ class RbacTest {
     static final Set<String> EXECUTOR_PERMISSIONS = Set.of(
             "batch/jobs:create", "batch/jobs:get", "batch/jobs:list", "batch/jobs:watch", "batch/jobs:delete",
             "pods:get", "pods:list", "pods:watch",
-            "pods/log:get");
+            "pods/log:get", "events:list");
 
     static final String NAMESPACE = "valence";
     static final String EXECUTOR_ACCOUNT = "valence";

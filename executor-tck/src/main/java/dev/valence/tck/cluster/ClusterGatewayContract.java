@@ -100,6 +100,11 @@ public abstract class ClusterGatewayContract {
                     team: ml
                 spec:
                   restartPolicy: Never
+                  automountServiceAccountToken: false
+                  securityContext:
+                    runAsUser: 1000
+                    runAsGroup: 1000
+                    fsGroup: 1000
                   serviceAccountName: valence-runner
                   nodeSelector:
                     disktype: ssd
@@ -134,23 +139,28 @@ public abstract class ClusterGatewayContract {
                         memory: 1G
                         nvidia.com/gpu: "1"
                       limits:
-                        cpu: 500m
                         memory: 1G
                         nvidia.com/gpu: "1"
                     securityContext:
                       runAsNonRoot: true
                       allowPrivilegeEscalation: false
+                      readOnlyRootFilesystem: true
                       capabilities:
                         drop: [ALL]
                       seccompProfile:
                         type: RuntimeDefault
                     volumeMounts:
+                    - name: tmp
+                      mountPath: /tmp
                     - name: valence-data
-                      mountPath: /data
+                      mountPath: /data/d1/n1
                   volumes:
+                  - name: tmp
+                    emptyDir: {}
                   - name: valence-data
                     hostPath:
-                      path: /data
+                      path: /data/d1/n1
+                      type: DirectoryOrCreate
             """;
 
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -228,7 +238,8 @@ public abstract class ClusterGatewayContract {
                 .command(List.of("java", "-cp", "/app/libs/*:/app/classes", "dev.valence.core.launcher.Launcher"))
                 .env(Map.of("VALENCE_DISPATCH_ID", "d1", "TZ", "UTC"))
                 .labels(Map.of(ClusterGateway.DISPATCH_LABEL, "d1", ClusterGateway.NODE_LABEL, "n1", "team", "ml"))
-                .vcpu("500m").memory("1G").gpus(1)
+                .vcpu("500m").memory("1G").memoryLimit("1G").gpus(1)
+                .runAsUser(1000).runAsGroup(1000).fsGroup(1000)
                 .nodeSelector(Map.of("disktype", "ssd"))
                 .tolerations(List.of(Toleration.equal("gpu", "true", "NoSchedule"),
                         new Toleration("spot", "Exists", "", "NoExecute", Optional.of(30L))))
@@ -239,7 +250,8 @@ public abstract class ClusterGatewayContract {
                 .activeDeadline(Duration.ofMinutes(10))
                 .ttlAfterFinished(Duration.ofHours(1))
                 .storeAccess(new StoreAccess(Map.of("VALENCE_K8S_DATA_STORE", "/data"),
-                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data", "/data"))))
+                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data/d1/n1", "/data/d1/n1",
+                                "DirectoryOrCreate"))))
                 .build();
     }
 
@@ -317,11 +329,68 @@ public abstract class ClusterGatewayContract {
         var pod = job.getSpec().getTemplate().getSpec();
         assertEquals("Never", pod.getRestartPolicy());
         assertNull(pod.getServiceAccountName());
-        assertTrue(pod.getVolumes().isEmpty());
+        assertNull(pod.getSecurityContext(), "no identity set: the image's user");
+        assertEquals(List.of("tmp"), pod.getVolumes().stream().map(v -> v.getName()).toList(),
+                "only the emptyDir /tmp of the read-only root file system");
         assertTrue(pod.getContainers().get(0).getResources().getRequests().isEmpty());
         assertTrue(pod.getContainers().get(0).getResources().getLimits().isEmpty());
         assertEquals("valence", job.getMetadata().getLabels().get(ClusterGateway.MANAGED_BY));
         assertTrue(pod.getContainers().get(0).getSecurityContext().getRunAsNonRoot());
+    }
+
+    @Test
+    void withAStoreReachedThroughEnvTheJobPassesPodSecurityRestricted() {
+        JobSpec spec = JobSpec.builder().name("valence-restricted-n" + SEQ.incrementAndGet()).image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "drestricted").label(ClusterGateway.NODE_LABEL, "n1")
+                .vcpu("500m").memory("1G").memoryLimit("1G").runAsUser(1000).runAsGroup(1000).fsGroup(1000)
+                .storeAccess(StoreAccess.env(Map.of("VALENCE_K8S_DATA_STORE", "s3://bucket/valence"))).build();
+        JobRef ref = gateway.submit(spec);
+        try {
+            assertEquals(List.of(), PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void withALocalStoreOnlyItsHostPathVolumeBreaksPodSecurityRestricted() {
+        JobRef ref = gateway.submit(referenceSpec());
+        try {
+            assertEquals(List.of("hostPath volume valence-data"),
+                    PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void aTaskLargerThanEveryNodeIsRefusedAtSubmitAndMakesNoJob() {
+        var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("small-node")
+                .addToLabels("disktype", "ssd").endMetadata()
+                .withNewStatus().addToAllocatable("cpu", new io.fabric8.kubernetes.api.model.Quantity("2"))
+                .addToAllocatable("memory", new io.fabric8.kubernetes.api.model.Quantity("4Gi")).endStatus().build();
+        bed.client().nodes().resource(node).create();
+        try {
+            JobSpec tooBig = JobSpec.builder().name("valence-big-n" + SEQ.incrementAndGet()).image("busybox:1")
+                    .label(ClusterGateway.DISPATCH_LABEL, "dbig").label(ClusterGateway.NODE_LABEL, "n1")
+                    .vcpu("8").memory("1G").build();
+            ValenceException e = assertThrows(ValenceException.class, () -> gateway.submit(tooBig));
+            assertEquals(ErrorKind.CONFIG, e.kind());
+            assertTrue(e.getMessage().startsWith("no node can hold Job " + tooBig.name() + ": it requests cpu 8, memory 1G"
+                    + " but the nodes allocate at most (small-node: cpu 2, memory 4Gi)"), e.getMessage());
+            assertNull(stored(tooBig.name()), "no Job made");
+            JobRef fits = gateway.submit(spec("dfits"));
+            gateway.cancel(fits);
+        } finally {
+            bed.client().nodes().withName("small-node").delete();
+        }
+    }
+
+    @Test
+    void withoutNodesAccessTheCapacityCheckIsSkipped() {
+        bed.failNext("GET", "/api/v1/nodes.*", 1, 403, "nodes is forbidden: cannot list resource \"nodes\"");
+        JobRef ref = gateway.submit(spec("dnonodes"));
+        gateway.cancel(ref);
     }
 
     @Test
@@ -570,6 +639,35 @@ public abstract class ClusterGatewayContract {
         JobOutcome o = outcome(f);
         assertFalse(o.succeeded());
         assertEquals("DeadlineExceeded", o.reason());
+    }
+
+    @Test
+    void failsFastWithTheMessageOfTheJobsFailedCreateEvent() throws Exception {
+        JobRef ref = gateway.submit(spec("drefused"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        String refused = "pods \"" + ref.name() + "-x7k2p\" is forbidden: violates PodSecurity \"baseline:latest\": "
+                + "hostPath volumes (volume \"valence-data\")";
+        controller.failedCreate(ns(), ref.name(), refused);
+        JobOutcome outcome = outcome(f);
+        assertFalse(outcome.succeeded());
+        assertEquals("FailedCreate", outcome.reason());
+        assertEquals("Error creating: " + refused, outcome.message());
+        assertEquals(java.util.Optional.empty(), outcome.pod());
+    }
+
+    @Test
+    void anotherJobsFailedCreateIsNotThisJobsAndAnExhaustedQuotaEndsItWithTheEventsMessage() throws Exception {
+        JobRef other = gateway.submit(spec("dother"));
+        JobRef ref = gateway.submit(spec("dquota"));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.failedCreate(ns(), other.name(), "pods \"x\" is forbidden: violates PodSecurity \"restricted:latest\"");
+        controller.failedCreate(ns(), ref.name(), "pods \"" + ref.name() + "-q\" is forbidden: exceeded quota: compute, "
+                + "requested: memory=64Mi, used: memory=1Gi, limited: memory=1Gi");
+        // the quota may free up: it ends only after unschedulable_grace (1 s here), with the event's message
+        JobOutcome outcome = outcome(f);
+        assertEquals("FailedCreate", outcome.reason());
+        assertTrue(outcome.message().contains("exceeded quota"), outcome.message());
+        gateway.cancel(other);
     }
 
     @Test

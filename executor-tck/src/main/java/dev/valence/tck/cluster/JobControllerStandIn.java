@@ -59,12 +59,15 @@ public final class JobControllerStandIn implements AutoCloseable {
         /**
          * The pod's env as a process on this machine needs it: every value naming a hostPath mount's
          * path (or a path under it) names the same place under {@code nodeDir}, the directory standing
-         * for the node's host path (in the tests, the store directory).
+         * for the node's host path (in the tests, the store directory). A local store mounts only a
+         * task's {@code <root>/<dispatch>/<node>} folder and names its root in the env: a value that
+         * is an ancestor of a mount path stands for {@code nodeDir} itself.
          */
         public Map<String, String> envWithMountsAt(java.nio.file.Path nodeDir) {
             Map<String, String> mapped = new java.util.LinkedHashMap<>(env);
             hostPathMounts.forEach((hostPath, mountPath) -> mapped.replaceAll((k, v) ->
-                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? nodeDir + v.substring(mountPath.length()) : v));
+                    v.equals(mountPath) || v.startsWith(mountPath + "/") ? nodeDir + v.substring(mountPath.length())
+                            : v.startsWith("/") && mountPath.startsWith(v.endsWith("/") ? v : v + "/") ? nodeDir.toString() : v));
             return mapped;
         }
     }
@@ -227,6 +230,24 @@ public final class JobControllerStandIn implements AutoCloseable {
     /** Plays the garbage collector after a Job was deleted: removes the pods it owned. */
     public void collectGarbage(String namespace, String jobName) {
         client.pods().inNamespace(namespace).withLabel("job-name", jobName).delete();
+    }
+
+    /**
+     * Plays the Job controller whose pod create the API server refused (Pod Security admission, a
+     * missing service account, a quota): no pod, and a Warning event {@code FailedCreate} on the Job
+     * with the controller's message, {@code Error creating: <message>}.
+     */
+    public void failedCreate(String namespace, String jobName, String message) {
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        Objects.requireNonNull(job, "no Job " + namespace + "/" + jobName);
+        client.v1().events().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(jobName + "." + suffix()).withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion("batch/v1").withKind("Job").withNamespace(namespace)
+                .withName(jobName).withUid(job.getMetadata().getUid()).endInvolvedObject()
+                .withReason("FailedCreate").withType("Warning").withMessage("Error creating: " + message)
+                .withNewSource().withComponent("job-controller").endSource()
+                .withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
+                .build()).create();
     }
 
     // ---- automatic mode ----

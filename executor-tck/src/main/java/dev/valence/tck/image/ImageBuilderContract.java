@@ -189,6 +189,24 @@ public abstract class ImageBuilderContract {
         assertEquals(baseLayers, layers.subList(0, baseLayers.size()), "base layers come first, unchanged");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSpecWithoutAUserKeepsTheBaseImagesUser() {
+        ImageBuilder builder = newBuilder(work.resolve("cache"));
+        ImageSpec base = ImageSpec.builder().baseImage("scratch").target(registry.reference("base-user", "1"))
+                .layer(new ImageSpec.Layer("os", List.of(new ImageSpec.Entry(
+                        write(work.resolve("base/os-release"), "NAME=contract"), "/etc/os-release"))))
+                .user("4242:4343").build();
+        ImageRef baseRef = builder.build(base);
+
+        ImageRef ref = builder.build(spec(registry.reference("keeps-user", "1")).baseImage(baseRef.tagged()).user(null)
+                .build());
+
+        RegistryBed.Manifest manifest = registry.manifest("keeps-user", ref.digest()).orElseThrow();
+        Map<String, Object> config = (Map<String, Object>) registry.config("keeps-user", manifest).get("config");
+        assertEquals("4242:4343", config.get("User"), "the base image's user, not one Valence chose");
+    }
+
     // ---------------------------------------------------------------- what is uploaded
 
     @Test

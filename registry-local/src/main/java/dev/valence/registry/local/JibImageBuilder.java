@@ -69,7 +69,7 @@ final class JibImageBuilder implements ImageBuilder {
         if (!spec.entrypoint().isEmpty()) {
             container.setEntrypoint(spec.entrypoint());
         }
-        container.setUser(spec.user());
+        spec.user().ifPresent(container::setUser); // else the base image's user
         // Sorted, so that the config (and so the digest) does not depend on a map's iteration order.
         container.setEnvironment(new TreeMap<>(spec.environment()));
 

@@ -9,6 +9,9 @@ import dev.valence.spi.StoreAccess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -22,27 +25,46 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A store in a local directory. A put writes a temp file beside the target and renames it into
- * place atomically, so readers see the old file or the whole new one. Pods reach the directory
- * through a hostPath volume of {@code data_store_mount}.
+ * place atomically, so readers see the old file or the whole new one. A task's pod reaches its own
+ * {@code <dispatch>/<node>} folder through a hostPath volume under {@code data_store_mount}.
+ *
+ * <p>Sharing with the pod, whoever runs the client: every folder the store creates under the root
+ * is given the group {@code fs_group} (the pod's supplementary group) and mode {@code 2770}
+ * (setgid: what is made inside keeps the group), and every file mode {@code 0640}; nobody outside
+ * the owner and that group reads or writes a task's data. When this process may not give a folder
+ * that group (it is neither root nor a member), or {@code fs_group} is empty, the folder is made
+ * {@code 0777} and its files {@code 0644} instead, and this is said once at INFO. Deleting a prefix
+ * also removes the folders it leaves empty, up to the root.
  */
 final class LocalArtifactStore implements ArtifactStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalArtifactStore.class);
     /** Names of files being written; never listed, never valid as a key's last part. */
     static final String TEMP_PREFIX = ".valence-tmp-";
     static final String VOLUME_NAME = "valence-data";
+    /** Mode of a folder shared through its group: rwx for owner and group, setgid. */
+    static final int GROUP_FOLDER = 02770;
+    /** Mode of a folder when no group can be shared. */
+    static final int OPEN_FOLDER = 0777;
+    /** How often a put tries again when a concurrent delete removed the folder it was writing into. */
+    private static final int PUT_ATTEMPTS = 3;
 
     private final Path root;
     private final String mount;
+    private final Optional<Integer> group;
+    private final AtomicBoolean saidOpen = new AtomicBoolean();
 
-    LocalArtifactStore(Path root, String mount) {
+    LocalArtifactStore(Path root, String mount, Optional<Integer> group) {
         this.root = root;
         this.mount = mount;
+        this.group = group;
     }
 
     @Override
@@ -59,17 +81,66 @@ final class LocalArtifactStore implements ArtifactStore {
         }
         Path tmp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID() + ".part");
         try {
-            Files.createDirectories(target.getParent());
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                data.transferTo(out);
+            for (int attempt = 1; ; attempt++) {
+                folders(target.getParent());
+                try {
+                    write(data, tmp, target);
+                    break;
+                } catch (NoSuchFileException gone) {
+                    // another task's clean-up removed the (then empty) folder: make it again
+                    if (attempt >= PUT_ATTEMPTS) {
+                        throw gone;
+                    }
+                    LOG.debug("folder of {} removed while writing; again", target);
+                }
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LOG.debug("wrote {}", target);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
             throw new ValenceException(ErrorKind.STORE, "writing " + describe(key) + " failed: " + e
                     + "; check that the directory is writable and has space", e);
         }
+    }
+
+    private static void write(InputStream data, Path tmp, Path target) throws IOException {
+        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            data.transferTo(out);
+        }
+        // readable by the folder's group; by everyone when the folder is open to everyone
+        int folder = (Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 07777;
+        Files.setAttribute(tmp, "unix:mode", (folder & 0002) != 0 ? 0644 : 0640);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Creates {@code dir} and its missing parents under the root, each shared as the class says. */
+    private void folders(Path dir) throws IOException {
+        if (dir.equals(root) || Files.isDirectory(dir)) {
+            return;
+        }
+        folders(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException raced) {
+            return; // another writer made it (and shares it)
+        }
+        share(dir);
+    }
+
+    private void share(Path dir) throws IOException {
+        if (group.isPresent()) {
+            try {
+                Files.setAttribute(dir, "unix:gid", group.get());
+                Files.setAttribute(dir, "unix:mode", GROUP_FOLDER);
+                return;
+            } catch (FileSystemException denied) {
+                if (saidOpen.compareAndSet(false, true)) {
+                    LOG.info("this user cannot give the data_store's folders the group {} (fs_group) that task pods "
+                            + "run with: making them writable by all users (0777) instead; to keep them to that group, "
+                            + "run as a member of group {} or set fs_group to one of your groups", group.get(), group.get());
+                }
+            }
+        }
+        Files.setAttribute(dir, "unix:mode", OPEN_FOLDER);
     }
 
     @Override
@@ -138,13 +209,48 @@ final class LocalArtifactStore implements ArtifactStore {
                 return FileVisitResult.CONTINUE;
             }
         }, "deleting " + describe(p));
+        removeEmptyParents(dir.getParent());
         LOG.debug("deleted {}", dir);
+    }
+
+    /** Removes {@code dir} and its parents below the root while they are empty (a finished dispatch's folder). */
+    private void removeEmptyParents(Path dir) {
+        for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (DirectoryNotEmptyException busy) {
+                return; // another task of the dispatch still has its folder there
+            } catch (IOException e) {
+                LOG.debug("could not remove empty folder {}: {}", d, e.toString());
+                return;
+            }
+        }
     }
 
     @Override
     public StoreAccess podAccess() {
-        return new StoreAccess(Map.of(Settings.ENV_PREFIX + "DATA_STORE", mount),
-                List.of(new StoreAccess.HostPathVolume(VOLUME_NAME, mount, mount)));
+        return new StoreAccess(podEnv(), List.of(new StoreAccess.HostPathVolume(VOLUME_NAME, mount, mount)));
+    }
+
+    /**
+     * Mounts only the task's own folder, at the same path as on the node ({@code DirectoryOrCreate}: a
+     * wrong {@code data_store_mount} shows as the launcher's "no input" error, not as a pod stuck
+     * waiting for its volume); the env names the store's root as before.
+     */
+    @Override
+    public StoreAccess podAccess(String prefix) {
+        String folder = StoreKeys.prefix(prefix, location());
+        if (folder.isEmpty()) {
+            return podAccess();
+        }
+        String path = (mount.endsWith("/") ? mount : mount + "/") + folder.replaceAll("/+$", "");
+        return new StoreAccess(podEnv(), List.of(new StoreAccess.HostPathVolume(VOLUME_NAME, path, path,
+                "DirectoryOrCreate")));
+    }
+
+    private Map<String, String> podEnv() {
+        return Map.of(Settings.ENV_PREFIX + "DATA_STORE", mount,
+                Settings.ENV_PREFIX + "FS_GROUP", group.map(String::valueOf).orElse(""));
     }
 
     @Override

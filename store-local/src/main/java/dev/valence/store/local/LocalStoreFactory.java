@@ -47,7 +47,7 @@ public final class LocalStoreFactory implements ArtifactStoreFactory {
                     + " permissions of " + root);
         }
         LOG.debug("local data store at {}; pods mount {} from the node", root, settings.dataStoreMount());
-        return new LocalArtifactStore(root, settings.dataStoreMount());
+        return new LocalArtifactStore(root, settings.dataStoreMount(), settings.fsGroup());
     }
 
     /** The directory of a {@code data_store} value. */

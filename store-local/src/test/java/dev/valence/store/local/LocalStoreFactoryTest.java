@@ -89,7 +89,7 @@ class LocalStoreFactoryTest {
     void podsMountDataStoreMountByHostPathAtTheSamePath() {
         try (ArtifactStore store = open(dir.toString())) {
             StoreAccess access = store.podAccess();
-            assertEquals(Map.of("VALENCE_K8S_DATA_STORE", "/data"), access.env());
+            assertEquals(Map.of("VALENCE_K8S_DATA_STORE", "/data", "VALENCE_K8S_FS_GROUP", "1000"), access.env());
             assertEquals(List.of(new StoreAccess.HostPathVolume("valence-data", "/data", "/data")), access.volumes());
         }
         try (ArtifactStore custom = factory.create(
@@ -98,6 +98,107 @@ class LocalStoreFactoryTest {
                     custom.podAccess().volumes());
             assertEquals("/mnt/valence", custom.podAccess().env().get("VALENCE_K8S_DATA_STORE"));
         }
+    }
+
+    @Test
+    void aTasksPodMountsOnlyItsOwnFolder() {
+        try (ArtifactStore store = open(dir.toString())) {
+            StoreAccess access = store.podAccess("d1/n1/");
+            assertEquals(List.of(new StoreAccess.HostPathVolume("valence-data", "/data/d1/n1", "/data/d1/n1",
+                    "DirectoryOrCreate")), access.volumes(), "not the whole store: other dispatches stay out of reach");
+            assertEquals("/data", access.env().get("VALENCE_K8S_DATA_STORE"), "keys still resolve from the root");
+        }
+    }
+
+    // ---- sharing with the pod's identity (fs_group) ----
+
+    private static final int FS_GROUP = 4321;
+
+    private ArtifactStore openShared(Path root, String fsGroup) {
+        return factory.create(Settings.builder().dataStore(root.toString()).set("fs_group", fsGroup).build());
+    }
+
+    @Test
+    void foldersGetTheFsGroupWithSetgidAndFilesAreReadableByThatGroupOnly() throws IOException {
+        Path root = dir.resolve("root");
+        try (ArtifactStore store = openShared(root, String.valueOf(FS_GROUP))) {
+            store.put("d1/n1/input", new byte[] {1});
+        }
+        for (Path folder : List.of(root.resolve("d1"), root.resolve("d1/n1"))) {
+            assertEquals(FS_GROUP, Files.getAttribute(folder, "unix:gid"), folder.toString());
+            assertEquals("2770", mode(folder), folder.toString());
+        }
+        Path input = root.resolve("d1/n1/input");
+        assertEquals(FS_GROUP, Files.getAttribute(input, "unix:gid"), "the folder's group, through setgid");
+        assertEquals("640", mode(input));
+    }
+
+    @Test
+    void withoutAnFsGroupFoldersAreOpenToEveryUserAndFilesReadable() throws IOException {
+        Path root = dir.resolve("root");
+        try (ArtifactStore store = openShared(root, "")) {
+            store.put("d1/n1/input", new byte[] {1});
+        }
+        assertEquals("777", mode(root.resolve("d1/n1")));
+        assertEquals("644", mode(root.resolve("d1/n1/input")));
+    }
+
+    @Test
+    void aPodUserInTheFsGroupReadsItsInputAndWritesItsOutputAndAnotherUserCannot() throws Exception {
+        assumeRootWithSetpriv();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = dir.resolve("root");
+        try (ArtifactStore store = openShared(root, String.valueOf(FS_GROUP))) {
+            store.put("d1/n1/input", "in".getBytes(StandardCharsets.UTF_8));
+            // the pod: another uid and gid, with fs_group as its supplementary group (what fsGroup gives it)
+            Result pod = asUser(root, "--reuid=4000", "--regid=4000", "--groups=" + FS_GROUP,
+                    "cat d1/n1/input && printf out > d1/n1/.part && mv d1/n1/.part d1/n1/output");
+            assertEquals(0, pod.code(), pod.output());
+            assertEquals("in", pod.output());
+            assertEquals("out", new String(store.getBytes("d1/n1/output"), StandardCharsets.UTF_8));
+            Result stranger = asUser(root, "--reuid=4001", "--regid=4001", "--clear-groups", "cat d1/n1/input");
+            assertTrue(stranger.code() != 0 && stranger.output().contains("Permission denied"), stranger.output());
+            store.deletePrefix("d1/n1/");
+        }
+        try (Stream<Path> left = Files.list(root)) {
+            assertEquals(List.of(), left.toList(), "the pod's output deleted and no empty dispatch folder left");
+        }
+    }
+
+    @Test
+    void deletingTheLastTaskOfADispatchRemovesTheDispatchFolderButNotOneStillInUse() throws IOException {
+        Path root = dir.resolve("root");
+        try (ArtifactStore store = open(root.toString())) {
+            store.put("d1/n1/input", new byte[] {1});
+            store.put("d1/n2/input", new byte[] {2});
+            store.deletePrefix("d1/n1/");
+            assertTrue(Files.isDirectory(root.resolve("d1")), "n2 is still there");
+            store.deletePrefix("d1/n2/");
+            assertFalse(Files.exists(root.resolve("d1")), "no empty <dispatch>/ folder");
+            assertTrue(Files.isDirectory(root), "the store's root stays");
+        }
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static Result asUser(Path cwd, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("setpriv"));
+        command.addAll(List.of(args).subList(0, args.length - 1));
+        command.addAll(List.of("sh", "-c", args[args.length - 1]));
+        Process p = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    private static void assumeRootWithSetpriv() throws IOException {
+        assertEquals("root", System.getProperty("user.name"),
+                "this test plays a pod's user with setpriv, which needs root (the build runs as root)");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "install util-linux (setpriv)");
+    }
+
+    private static String mode(Path p) throws IOException {
+        return Integer.toOctalString((Integer) Files.getAttribute(p, "unix:mode") & 07777);
     }
 
     @Test
@@ -125,17 +226,6 @@ class LocalStoreFactoryTest {
         try (Stream<Path> all = Files.walk(root)) {
             assertEquals(List.of(root.resolve("d1/n1/input")), all.filter(Files::isRegularFile).toList());
         }
-    }
-
-    @Test
-    void writtenFilesAreReadableLikeAnyOtherFileInTheDirectory() throws IOException {
-        Path root = dir.resolve("root");
-        try (ArtifactStore store = open(root.toString())) {
-            store.put("d1/n1/input", "x".getBytes(StandardCharsets.UTF_8));
-        }
-        Path plain = Files.writeString(root.resolve("d1/n1/plain"), "y");
-        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(root.resolve("d1/n1/input")),
-                "a pod running as another user must read what the executor wrote");
     }
 
     @Test
