@@ -44,7 +44,8 @@ public final class ImagePuller {
 
     private final Path cacheDir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** One lock per cache directory and digest in this JVM: runners sharing a cache unpack an image once. */
+    private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
 
     /** A puller caching unpacked images under {@code cacheDir}. */
     public ImagePuller(Path cacheDir) {
@@ -78,7 +79,7 @@ public final class ImagePuller {
         Ref ref = Ref.parse(reference);
         Manifest manifest = manifest(ref, ref.reference());
         Path dir = cacheDir.resolve(manifest.digest().replace(':', '-'));
-        synchronized (locks.computeIfAbsent(manifest.digest(), d -> new Object())) {
+        synchronized (LOCKS.computeIfAbsent(cacheDir.toAbsolutePath() + "@" + manifest.digest(), d -> new Object())) {
             Path configFile = dir.resolve("config.json");
             if (!Files.exists(dir.resolve("complete"))) {
                 unpack(ref, manifest, dir);

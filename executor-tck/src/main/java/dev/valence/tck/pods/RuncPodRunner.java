@@ -65,7 +65,10 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
     private final Map<String, Path> hostPaths;
     private final String runc;
     private final Map<String, String> running = new ConcurrentHashMap<>();
+    /** Pods (namespace/name) to kill: the request may come while the image is pulled or runc creates the container. */
+    private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
     private final long nodeMemory;
+    private final boolean ownsWorkDir;
 
     private RuncPodRunner(Builder b) {
         this.client = Objects.requireNonNull(b.client, "client");
@@ -74,6 +77,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         this.hostPaths = Map.copyOf(b.hostPaths);
         this.runc = b.runc;
         this.nodeMemory = b.nodeMemory;
+        this.ownsWorkDir = b.ownsWorkDir;
     }
 
     /** Options for a runner. */
@@ -84,11 +88,12 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
     /** Builder for {@link RuncPodRunner}. */
     public static final class Builder {
         private KubernetesClient client;
-        private Path cacheDir = JreImage.cacheRoot().resolve("images");
+        private Path cacheDir;
         private Path workDir;
         private final Map<String, Path> hostPaths = new LinkedHashMap<>();
         private String runc;
         private long nodeMemory = Runtime.getRuntime().maxMemory() * 4;
+        private boolean ownsWorkDir;
 
         private Builder() {
         }
@@ -99,7 +104,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             return this;
         }
 
-        /** Where pulled images are unpacked and cached (default {@code ~/.cache/valence-tck/images}). */
+        /** Where pulled images are unpacked and cached (default {@link SharedBeds#imageCache()}). */
         public Builder cacheDir(Path cacheDir) {
             this.cacheDir = cacheDir;
             return this;
@@ -136,8 +141,12 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
                         + System.getProperty("user.name") + " (run the tests as root, as CI does)");
             }
             try {
+                if (cacheDir == null) {
+                    cacheDir = SharedBeds.imageCache();
+                }
                 if (workDir == null) {
                     workDir = Files.createTempDirectory("valence-pods-");
+                    ownsWorkDir = true;
                 }
                 Files.createDirectories(cacheDir);
             } catch (IOException e) {
@@ -162,6 +171,9 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         } catch (ImagePuller.PullFailure e) {
             return JobControllerStandIn.Result.waiting("ErrImagePull", e.getMessage());
         }
+        if (killRequested.remove(run.namespace() + "/" + run.podName())) {
+            return JobControllerStandIn.Result.exited(137, ""); // deleted while its image was pulled
+        }
         Spec spec;
         try {
             spec = spec(run, pod, c, image);
@@ -174,6 +186,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
     /** Kills the pod's container (the pod or its Job was deleted, or its deadline passed). */
     @Override
     public void kill(String namespace, String podName) {
+        killRequested.add(namespace + "/" + podName);
         String id = running.get(namespace + "/" + podName);
         if (id != null) {
             exec(List.of(runc, "kill", id, "KILL"));
@@ -191,8 +204,13 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         run.status().started();
         LOG.debug("pod {}/{}: runc run {} started", run.namespace(), run.podName(), spec.id);
         try {
-            while (!p.waitFor(1, TimeUnit.SECONDS)) {
-                run.status().log(Files.readString(log, StandardCharsets.UTF_8));
+            for (int tick = 1; !p.waitFor(200, TimeUnit.MILLISECONDS); tick++) {
+                if (killRequested.contains(run.namespace() + "/" + run.podName())) {
+                    exec(List.of(runc, "kill", spec.id, "KILL"));
+                }
+                if (tick % 5 == 0) {
+                    run.status().log(Files.readString(log, StandardCharsets.UTF_8));
+                }
             }
             int code = p.exitValue();
             String text = Files.readString(log, StandardCharsets.UTF_8);
@@ -207,12 +225,22 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             return oom ? JobControllerStandIn.Result.oomKilled(text) : JobControllerStandIn.Result.exited(code, text);
         } finally {
             running.remove(run.namespace() + "/" + run.podName());
-            if (p.isAlive()) {
+            killRequested.remove(run.namespace() + "/" + run.podName());
+            boolean interrupted = Thread.interrupted();
+            for (int i = 0; p.isAlive() && i < 150; i++) { // a kill may come before runc created the container: again
                 exec(List.of(runc, "kill", spec.id, "KILL"));
-                p.waitFor(10, TimeUnit.SECONDS);
+                try {
+                    p.waitFor(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-            exec(List.of(runc, "delete", "--force", spec.id));
-            ImagePuller.deleteTree(spec.bundle);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            exec(List.of(runc, "delete", "--force", spec.id)); // waits for the container's end; runs when interrupted
+            spec.overlayRoot.ifPresent(root -> exec(List.of("umount", root.toString())));
+            exec(List.of("rm", "-rf", "--one-file-system", spec.bundle.toString()));
         }
     }
 
@@ -227,7 +255,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
 
     // ---- the OCI runtime spec ----
 
-    private record Spec(String id, Path bundle, ObjectNode config) {
+    private record Spec(String id, Path bundle, ObjectNode config, Optional<Path> overlayRoot) {
     }
 
     /** A container the runtime cannot create: a kubelet's waiting reason and message. */
@@ -335,9 +363,17 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         Files.createDirectories(bundle);
         boolean readOnlyRoot = Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem());
         Path root = rootfs;
-        if (!readOnlyRoot) { // a writable root is the container's own copy; a read-only one is shared
-            root = bundle.resolve("rootfs");
-            exec(List.of("cp", "-a", rootfs.toString(), root.toString()));
+        boolean overlay = false;
+        if (!readOnlyRoot) { // a writable root is the container's own overlay (or copy); a read-only one is shared
+            root = Files.createDirectories(bundle.resolve("rootfs"));
+            Path upper = Files.createDirectories(bundle.resolve("upper"));
+            Path work = Files.createDirectories(bundle.resolve("work"));
+            overlay = run(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + rootfs + ",upperdir=" + upper
+                    + ",workdir=" + work, root.toString())) == 0;
+            if (!overlay) {
+                Files.delete(root);
+                exec(List.of("cp", "-a", rootfs.toString(), root.toString()));
+            }
         }
 
         ObjectNode config = JSON.createObjectNode();
@@ -390,7 +426,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
                 "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi").forEach(masked::add);
         ArrayNode ro = linux.putArray("readonlyPaths");
         List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger").forEach(ro::add);
-        return new Spec(id, bundle, config);
+        return new Spec(id, bundle, config, overlay ? Optional.of(root) : Optional.empty());
     }
 
     private String envValue(JobControllerStandIn.PodRun run, Pod pod, EnvVar e) throws CannotCreate {
@@ -620,23 +656,35 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         return Optional.empty();
     }
 
-    private static String exec(List<String> command) {
+    /** Runs a short command to its end even when this thread is interrupted (cleanup must finish); its exit code. */
+    private static int run(List<String> command) {
+        boolean interrupted = Thread.interrupted();
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            while (true) {
+                try {
+                    int code = p.waitFor();
+                    if (code != 0) {
+                        LOG.debug("{} exited {}: {}", command, code, out.strip());
+                    }
+                    return code;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-            if (p.exitValue() != 0) {
-                LOG.debug("{} exited {}: {}", command, p.exitValue(), out.strip());
-            }
-            return out;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running " + command, e);
+            LOG.debug("cannot run {}", command, e);
+            return -1;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    private static void exec(List<String> command) {
+        run(command);
     }
 
     @SafeVarargs
@@ -684,6 +732,13 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
     public void close() {
         for (String id : List.copyOf(running.values())) {
             exec(List.of(runc, "kill", id, "KILL"));
+        }
+        if (ownsWorkDir && running.isEmpty()) {
+            try {
+                ImagePuller.deleteTree(workDir);
+            } catch (IOException e) {
+                LOG.debug("cannot delete {}", workDir, e);
+            }
         }
     }
 }
