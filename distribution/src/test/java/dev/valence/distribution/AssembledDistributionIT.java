@@ -3,12 +3,12 @@ package dev.valence.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.valence.core.Launcher;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.valence.tck.pods.HostDirs;
+import dev.valence.tck.pods.RuncPodRunner;
+import dev.valence.tck.pods.SharedBeds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,28 +87,25 @@ class AssembledDistributionIT {
 
     /**
      * What a user sees at INFO while the demo runs on a cluster (the mock API server, the real
-     * registry, the stand-in running the real launcher as the pod, in this JVM): for each task, its
+     * registry, the stand-in running each pod as a real container): for each task, its
      * image, its Job submitted, its pod started and its end, in that order.
      */
     @Test
     void onAClusterTheLogTellsEachStepOfEachTask() throws Exception {
-        try (ApiServerBed api = ApiServerBed.start(); RegistryBed registry = RegistryBed.start();
+        Path store = HostDirs.writableByAnyUid(work.resolve("store"));
+        RegistryBed registry = SharedBeds.registry();
+        try (ApiServerBed api = ApiServerBed.start();
+             RuncPodRunner runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
              JobControllerStandIn controller = new JobControllerStandIn(api)) {
-            Path store = Files.createDirectories(work.resolve("store"));
-            controller.runJobsWith(pod -> {
-                ByteArrayOutputStream log = new ByteArrayOutputStream();
-                int code = Launcher.run(pod.envWithMountsAt(store), getClass().getClassLoader(),
-                        new PrintStream(log, true, StandardCharsets.UTF_8));
-                return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
-            });
+            controller.runJobsWith(runner); // each pod a real container of the image the CLI built
             new CliFixture(home).write(".config/valence/valence.toml", """
                     [executors.k8s]
                     registry = "%s"
-                    base_image = "scratch"
+                    base_image = "%s"
                     data_store = "%s"
                     data_store_mount = "/data"
                     poll_freq = 1
-                    """.formatted(registry.host(), store));
+                    """.formatted(registry.host(), SharedBeds.jreImage(), store));
 
             Run r = valence(dist, Map.of("KUBECONFIG", api.kubeconfig().toString()), "run");
 

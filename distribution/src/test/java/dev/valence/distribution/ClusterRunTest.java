@@ -3,16 +3,13 @@ package dev.valence.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.valence.core.Launcher;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.valence.tck.pods.HostDirs;
+import dev.valence.tck.pods.RuncPodRunner;
+import dev.valence.tck.pods.SharedBeds;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,15 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code valence run} when the cluster answers: the demo's tasks run as Jobs on the mock API server,
- * the image goes to a real registry, the store is a local directory, and the tck's Job controller
- * stand-in runs each pod's launcher (in this JVM, with the pod's env and its mount mapped to the
- * store directory). Then {@code dispatches} and {@code render} see what the run left.
+ * the image goes to a real registry on the tck's JRE base image, the store is a local directory,
+ * and the tck's Job controller stand-in runs each pod as a real container (runc), the node's
+ * {@code /data} being the store directory. Then {@code dispatches} and {@code render} see what the
+ * run left.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterRunTest {
     static ApiServerBed api;
     static RegistryBed registry;
     static JobControllerStandIn controller;
+    static RuncPodRunner runner;
 
     @TempDir
     static Path work;
@@ -40,22 +39,17 @@ class ClusterRunTest {
     @BeforeAll
     static void beds() throws Exception {
         api = ApiServerBed.start();
-        registry = RegistryBed.start();
+        registry = SharedBeds.registry();
         controller = new JobControllerStandIn(api);
-        Path store = Files.createDirectories(work.resolve("store"));
-        controller.runJobsWith(pod -> {
-            Map<String, String> env = pod.envWithMountsAt(store);
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            int code = Launcher.run(env, ClusterRunTest.class.getClassLoader(),
-                    new PrintStream(log, true, StandardCharsets.UTF_8));
-            return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
-        });
+        Path store = HostDirs.writableByAnyUid(work.resolve("store"));
+        runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
+        controller.runJobsWith(runner);
     }
 
     @AfterAll
     static void close() {
         controller.close();
-        registry.close();
+        runner.close();
         api.close();
     }
 
@@ -66,11 +60,11 @@ class ClusterRunTest {
         cli.write(".config/valence/valence.toml", """
                 [executors.k8s]
                 registry = "%s"
-                base_image = "scratch"
+                base_image = "%s"
                 data_store = "%s"
                 data_store_mount = "/data"
                 poll_freq = 1
-                """.formatted(registry.host(), work.resolve("store")));
+                """.formatted(registry.host(), SharedBeds.jreImage(), work.resolve("store")));
 
         CliFixture.Result run = cli.run("run");
         assertEquals(0, run.code(), run.toString());

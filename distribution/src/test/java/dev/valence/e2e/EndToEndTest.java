@@ -22,10 +22,11 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
+import dev.valence.tck.pods.HostDirs;
+import dev.valence.tck.pods.RuncPodRunner;
+import dev.valence.tck.pods.SharedBeds;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -46,23 +46,24 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A task end to end, with real parts and no Docker: the fabric8 mock API server (CRUD), the real
- * CNCF registry receiving the Jib-built image, store-local, and a Job-controller stand-in that
- * runs each Job's pod as the real launcher in a child JVM, with the pod's env and its hostPath
- * mount mapped to the store directory (as {@code minikube mount <data_store>:/data} would).
+ * CNCF registry receiving the Jib-built image on the tck's jlink JRE base image, store-local, and
+ * the Job-controller stand-in running each Job's pod as a real container ({@link RuncPodRunner}:
+ * the image pulled by digest, the pod spec's user, env, limits and hostPath mount, the node's
+ * {@code /data} being the store directory, as {@code minikube mount <data_store>:/data} makes it).
  * Subclasses pick the cluster client.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 abstract class EndToEndTest {
     static ApiServerBed api;
     static RegistryBed registry;
+    static String jre;
     static Path work;
     static Path storeDir;
 
-    /** Released by tests that hold a pod before it runs. */
-    static volatile CountDownLatch hold = new CountDownLatch(0);
     static volatile String lastImage;
 
     JobControllerStandIn standIn;
+    RuncPodRunner runner;
     final List<AutoCloseable> closeables = new ArrayList<>();
 
     abstract String clusterClient();
@@ -70,9 +71,11 @@ abstract class EndToEndTest {
     @BeforeAll
     static void beds() throws IOException {
         api = ApiServerBed.start();
-        registry = RegistryBed.start();
+        registry = SharedBeds.registry();
+        jre = SharedBeds.jreImage();
         work = Files.createTempDirectory("valence-e2e");
-        storeDir = Files.createDirectories(work.resolve("store"));
+        // a folder every pod uid may write (the identity cases use one the client made itself)
+        storeDir = HostDirs.writableByAnyUid(work.resolve("store"));
     }
 
     /**
@@ -125,9 +128,6 @@ abstract class EndToEndTest {
     }
 
     private static void closeQuietly() {
-        if (registry != null) {
-            registry.close();
-        }
         if (api != null) {
             api.close();
         }
@@ -135,17 +135,34 @@ abstract class EndToEndTest {
 
     @BeforeEach
     void controller() {
+        runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
         standIn = new JobControllerStandIn(api);
-        standIn.runJobsWith(this::runPod);
+        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
+            @Override
+            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
+                lastImage = pod.image();
+                return runner.run(pod);
+            }
+
+            @Override
+            public boolean reportsStart() {
+                return true;
+            }
+
+            @Override
+            public void kill(String namespace, String podName) {
+                runner.kill(namespace, podName);
+            }
+        });
     }
 
     @AfterEach
     void close() throws Exception {
-        hold.countDown();
         for (AutoCloseable c : closeables) {
             c.close();
         }
         standIn.close();
+        runner.close();
     }
 
     KubernetesExecutor executor(Map<String, Object> extra) {
@@ -155,7 +172,7 @@ abstract class EndToEndTest {
                 .k8sConfigFile(api.kubeconfig())
                 .k8sContext(ApiServerBed.CONTEXT)
                 .registry(registry.host())
-                .baseImage("scratch")
+                .baseImage(jre)
                 .dataStore(storeDir.toString())
                 .set("data_store_mount", "/data")
                 .cacheDir(work.resolve("cache"))
@@ -165,59 +182,6 @@ abstract class EndToEndTest {
         KubernetesExecutor k8s = b.build();
         closeables.add(k8s);
         return k8s;
-    }
-
-    /** What the stand-in does with a pod, by the node id's prefix. */
-    private JobControllerStandIn.Result runPod(JobControllerStandIn.PodRun pod) throws Exception {
-        lastImage = pod.image();
-        String node = pod.env().getOrDefault(Launcher.NODE_ENV, "");
-        Map<String, String> env = mapMounts(pod);
-        if (node.startsWith("pull")) {
-            standIn.waiting(pod.namespace(), pod.jobName(), "ImagePullBackOff", "Back-off pulling image \"" + pod.image() + "\"");
-            Thread.sleep(60_000); // the executor must give up long before the Job would
-            return new JobControllerStandIn.Result(1, "");
-        }
-        if (node.startsWith("oom")) {
-            api.scriptLog(pod.namespace(), pod.podName(), "allocating...\n");
-            standIn.oomKill(pod.namespace(), pod.jobName());
-            Thread.sleep(60_000);
-            return new JobControllerStandIn.Result(137, "");
-        }
-        if (node.startsWith("hold")) {
-            assertTrue(hold.await(60, TimeUnit.SECONDS));
-        }
-        if (node.startsWith("par")) {
-            return inProcess(env);
-        }
-        return childJvm(env);
-    }
-
-    /** The pod's hostPath mounts point at the node's directories; here the node's /data is the store dir. */
-    private static Map<String, String> mapMounts(JobControllerStandIn.PodRun pod) {
-        return pod.envWithMountsAt(storeDir);
-    }
-
-    /** The pod's container: the real launcher (the image's entrypoint) in a child JVM with the pod's env. */
-    private static JobControllerStandIn.Result childJvm(Map<String, String> env) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Launcher.class.getName());
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        byte[] log = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new JobControllerStandIn.Result(p.exitValue(), new String(log, StandardCharsets.UTF_8));
-    }
-
-    /** The launcher in this JVM: for the many-task case, where a JVM per pod would only measure this machine. */
-    private static JobControllerStandIn.Result inProcess(Map<String, String> env) {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code = Launcher.run(env, EndToEndTest.class.getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
-        return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -269,40 +233,65 @@ abstract class EndToEndTest {
     }
 
     @Test
-    void imagePullBackOffFailsFastWithTheReason() {
-        KubernetesExecutor k8s = executor(Map.of());
-        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("pull-1").taskName("t").body(args -> "x").build());
-        ValenceException e = assertThrows(ValenceException.class, run::await);
-        assertEquals(ErrorKind.POD_FAILED, e.kind());
-        assertTrue(e.getMessage().contains("ImagePullBackOff"), e.getMessage());
-        assertTrue(e.getMessage().contains("Back-off pulling image"), e.getMessage());
+    void anImageTheNodeCannotPullFailsFastWithTheKubeletsReason() throws IOException {
+        // the client pushes with credentials; the pod has no pull secret, so the node is refused
+        try (RegistryBed guarded = RegistryBed.builder().htpasswd("pusher", "push-only").start()) {
+            Path creds = Files.writeString(work.resolve("push-creds.toml"), "username = \"pusher\"\npassword = \"push-only\"\n");
+            KubernetesExecutor k8s = executor(Map.of("registry", guarded.host(), "registry_credentials_file", creds.toString()));
+            TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("pull-1").taskName("t").body(args -> "x").build());
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertEquals(ErrorKind.POD_FAILED, e.kind());
+            assertTrue(e.getMessage().contains("ErrImagePull") || e.getMessage().contains("ImagePullBackOff"), e.getMessage());
+            assertTrue(e.getMessage().contains("pull access denied") || e.getMessage().contains("Back-off pulling image \""
+                    + guarded.host()), e.getMessage());
+        }
     }
 
     @Test
-    void oomKilledFailsFastWithTheReason() {
-        KubernetesExecutor k8s = executor(Map.of());
-        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("oom-1").taskName("t").body(args -> "x").build());
-        ValenceException e = assertThrows(ValenceException.class, run::await);
+    void aTaskOverItsMemoryIsOomKilledWithTheReasonAndTheLogTail() {
+        KubernetesExecutor k8s = executor(Map.of("memory", "256Mi"));
+        dev.valence.api.Task0<Long> greedy = Task.of("greedy", () -> {
+            // native memory: the heap would throw OutOfMemoryError long before the cgroup limit
+            java.lang.reflect.Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            sun.misc.Unsafe unsafe = (sun.misc.Unsafe) f.get(null);
+            long total = 0;
+            for (int i = 0; ; i++) {
+                long block = unsafe.allocateMemory(1 << 20);
+                for (long page = 0; page < 1 << 20; page += 4096) {
+                    unsafe.putByte(block + page, (byte) 1);
+                }
+                total += 1 << 20;
+                if (i % 32 == 0) {
+                    System.out.println("allocated " + (total >> 20) + " MB");
+                }
+            }
+        }, k8s);
+        ValenceException e = assertThrows(ValenceException.class, () -> greedy.submit().await());
         assertEquals(ErrorKind.POD_FAILED, e.kind());
         assertTrue(e.getMessage().contains("OOMKilled"), e.getMessage());
+        assertTrue(e.getMessage().contains("allocated 1 MB"), "the log's tail is in the error: " + e.getMessage());
     }
 
     @Test
-    void cancellingTheFutureDeletesTheJob() {
-        hold = new CountDownLatch(1);
+    void cancellingTheFutureDeletesTheJobAndKillsItsContainer() {
         KubernetesExecutor k8s = executor(Map.of());
-        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("hold-cancel").taskName("t").body(args -> "x").build());
+        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("hold-cancel").taskName("t")
+                .body(args -> waitForRelease()).build());
         waitUntil(() -> run.status() == TaskStatus.RUNNING && jobs(run.call().dispatchId()).size() == 1);
+        String job = run.jobName().orElseThrow();
+        waitUntil(() -> containers().contains(job));
         assertTrue(run.cancel());
         waitUntil(() -> jobs(run.call().dispatchId()).isEmpty());
         assertEquals(TaskStatus.CANCELLED, run.status());
+        waitUntil(() -> !containers().contains(job));
     }
 
     @Test
-    void aRestartedExecutorReattachesWithoutASecondJob() {
-        hold = new CountDownLatch(1);
+    void aRestartedExecutorReattachesWithoutASecondJob() throws IOException {
         KubernetesExecutor first = executor(Map.of());
-        TaskCall call = TaskCall.builder().nodeId("hold-reattach").taskName("t").body(args -> "from the one Job").build();
+        TaskCall call = TaskCall.builder().nodeId("hold-reattach").taskName("t")
+                .body(args -> waitForRelease() + "from the one Job").build();
         TaskRun<String> firstRun = first.submit(call);
         waitUntil(() -> firstRun.status() == TaskStatus.RUNNING);
         first.close(); // the executor's process "dies"; the Job runs on
@@ -311,23 +300,89 @@ abstract class EndToEndTest {
         TaskRun<String> again = second.submit(call);
         waitUntil(() -> again.status() == TaskStatus.RUNNING);
         assertEquals(1, jobs(call.dispatchId()).size());
-        hold.countDown();
-        assertEquals("from the one Job", again.await());
+        release(call);
+        assertEquals("released: from the one Job", again.await());
     }
 
     @Test
-    void aHundredTasksInParallelAllComplete() {
+    void theTaskRunsInARealContainerAsTheImagesUserWithItsMemory() {
+        KubernetesExecutor small = executor(Map.of("memory", "256Mi"));
+        KubernetesExecutor large = executor(Map.of("memory", "1Gi"));
+        dev.valence.api.Task0<String> probe = Task.of("probe", EndToEndTest::probe, small);
+        String inSmall = probe.submit().await();
+        String imageUser = String.valueOf(imageConfig().get("User"));
+        String uid = imageUser.contains(":") ? imageUser.substring(0, imageUser.indexOf(':')) : imageUser;
+        assertTrue(inSmall.contains("Uid:\t" + uid + "\t"), "the task runs as the image's user " + imageUser + ": " + inSmall);
+        assertTrue(inSmall.contains("write /: Read-only file system") || inSmall.contains("write /: Permission denied")
+                || inSmall.contains("write /: /probe"), "the task cannot write the root: " + inSmall);
+        long maxSmall = Long.parseLong(inSmall.replaceAll("(?s).*maxMemory=(\\d+).*", "$1"));
+        String inLarge = Task.of("probe", EndToEndTest::probe, large).submit().await();
+        long maxLarge = Long.parseLong(inLarge.replaceAll("(?s).*maxMemory=(\\d+).*", "$1"));
+        assertTrue(maxSmall < 256L << 20, "the heap fits the pod's memory: " + maxSmall);
+        assertTrue(maxLarge > 3 * maxSmall / 2, "the heap follows the pod's memory: " + maxSmall + " then " + maxLarge);
+    }
+
+    @Test
+    void twentyTasksInParallelAllComplete() {
         KubernetesExecutor k8s = executor(Map.of());
         String dispatch = TaskCall.newDispatchId();
         List<TaskRun<Integer>> runs = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 20; i++) {
             int n = i;
             runs.add(k8s.submit(TaskCall.builder().dispatchId(dispatch).nodeId("par-" + i).taskName("square")
                     .body(args -> n * n).build()));
         }
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 20; i++) {
             assertEquals(i * i, runs.get(i).await());
         }
+    }
+
+    /** What the task sees of itself: /proc/self/status, a write to /, its heap. Runs in the pod. */
+    static String probe() throws IOException {
+        StringBuilder out = new StringBuilder(Files.readString(Path.of("/proc/self/status")));
+        try {
+            Files.writeString(Path.of("/probe"), "x");
+            out.append("write /: ok\n");
+        } catch (IOException e) {
+            out.append("write /: ").append(e.getMessage().contains("Read-only") ? "Read-only file system"
+                    : e.getMessage()).append('\n');
+        }
+        return out.append("maxMemory=").append(Runtime.getRuntime().maxMemory()).append('\n').toString();
+    }
+
+    /** In the pod: waits until the test writes {@code release} in the node's store folder. */
+    static String waitForRelease() throws InterruptedException {
+        Path release = Path.of(System.getenv("VALENCE_K8S_DATA_STORE"), System.getenv(Launcher.DISPATCH_ENV),
+                System.getenv(Launcher.NODE_ENV), "release");
+        for (int i = 0; i < 1200 && !Files.exists(release); i++) {
+            Thread.sleep(50);
+        }
+        return "released: ";
+    }
+
+    static void release(TaskCall call) throws IOException {
+        Files.writeString(storeDir.resolve(call.dispatchId()).resolve(call.nodeId()).resolve("release"), "go");
+    }
+
+    /** The ids of the containers runc runs now. */
+    static String containers() {
+        try {
+            Process p = new ProcessBuilder("runc", "list", "-q").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> imageConfig() {
+        var manifest = registry.manifest("valence-task", lastImage.substring(lastImage.indexOf('@') + 1)).orElseThrow();
+        return (Map<String, Object>) registry.config("valence-task", manifest).get("config");
     }
 
     @Test

@@ -1,6 +1,15 @@
 package dev.valence.tck.cluster;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -51,10 +60,25 @@ public final class JobControllerStandIn implements AutoCloseable {
     private final ApiServerBed bed;
     private final KubernetesClient client;
     private final List<AutoCloseable> running = new ArrayList<>();
+    private final Options options;
+    /** Jobs deleted (namespace/name/uid): their pods are not replaced and their statuses not written. */
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    /** Jobs whose activeDeadlineSeconds passed. */
+    private final Set<String> deadlineHit = ConcurrentHashMap.newKeySet();
+    /** The pod running for each Job (namespace/name). */
+    private final Map<String, String> activePods = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "job-controller-stand-in-timers");
+        t.setDaemon(true);
+        return t;
+    });
 
-    /** What a pod would run: the Job's container, as the test's runner sees it. */
+    /**
+     * What a pod would run: the Job's container, as the test's runner sees it, with the whole pod
+     * ({@code pod}) and where to report its progress ({@code status}).
+     */
     public record PodRun(String namespace, String jobName, String podName, String image, List<String> command,
-                         Map<String, String> env, Map<String, String> hostPathMounts) {
+                         Map<String, String> env, Map<String, String> hostPathMounts, Pod pod, PodStatusSink status) {
 
         /**
          * The pod's env as a process on this machine needs it: every value naming a hostPath mount's
@@ -72,21 +96,72 @@ public final class JobControllerStandIn implements AutoCloseable {
         }
     }
 
-    /** What the pod's run ended with: its exit code and its log. */
-    public record Result(int exitCode, String log) {
+    /** Where a runner reports what a kubelet would report while the pod's container starts and runs. */
+    public interface PodStatusSink {
+        /** The container started: the pod is Running. */
+        void started();
+
+        /** The log so far (served by {@code pods/log}). */
+        void log(String text);
     }
 
-    /** Plays a pod's container (the end-to-end test runs the real launcher in a child JVM here). */
+    /**
+     * What the pod's run ended with: the container's exit code, its log and the container's
+     * termination reason ({@code Completed}, {@code Error}, {@code OOMKilled}); or, when
+     * {@code waiting}, the reason and message of a container that never started
+     * ({@code ErrImagePull}, {@code CreateContainerError}, ...).
+     */
+    public record Result(int exitCode, String log, String reason, String message, boolean waiting) {
+        /** The container exited with {@code exitCode}; reason {@code Completed} or {@code Error}. */
+        public Result(int exitCode, String log) {
+            this(exitCode, log, exitCode == 0 ? "Completed" : "Error", null, false);
+        }
+
+        /** The container exited with {@code exitCode}. */
+        public static Result exited(int exitCode, String log) {
+            return new Result(exitCode, log);
+        }
+
+        /** The container was killed by the kernel for going over its memory limit (exit 137). */
+        public static Result oomKilled(String log) {
+            return new Result(137, log, "OOMKilled", null, false);
+        }
+
+        /** The container could not start and the kubelet keeps it waiting with {@code reason}. */
+        public static Result waiting(String reason, String message) {
+            return new Result(-1, "", reason, message, true);
+        }
+    }
+
+    /** Plays a pod's container (a real container with the tck's runc runner, or a process of the test's own). */
     @FunctionalInterface
     public interface PodRunner {
-        /** Runs the pod's command; the exit code decides whether the Job succeeds. */
+        /** Runs the pod's container; the exit code decides whether the Job succeeds. */
         Result run(PodRun pod) throws Exception;
+
+        /**
+         * Whether the runner calls {@link PodStatusSink#started()} itself (after pulling the image and
+         * creating the container); otherwise the stand-in marks the pod Running before calling it.
+         */
+        default boolean reportsStart() {
+            return false;
+        }
+
+        /** Stops the pod's container: its Job or the pod was deleted, or its deadline passed. */
+        default void kill(String namespace, String podName) {
+        }
     }
 
-    /** A stand-in writing to the bed's API server. */
+    /** A stand-in writing to the bed's API server, with {@link Options#defaults()}. */
     public JobControllerStandIn(ApiServerBed bed) {
+        this(bed, Options.defaults());
+    }
+
+    /** A stand-in writing to the bed's API server, playing the control plane as {@code options} say. */
+    public JobControllerStandIn(ApiServerBed bed, Options options) {
         this.bed = bed;
         this.client = bed.client();
+        this.options = options;
     }
 
     // ---- pods ----
@@ -252,17 +327,155 @@ public final class JobControllerStandIn implements AutoCloseable {
 
     // ---- automatic mode ----
 
+    /** How the automatic mode plays the control plane: its delays and the one node it schedules on. */
+    public static final class Options {
+        private final Duration completionDelay;
+        private final Duration imagePullBackOffAfter;
+        private final Duration deadlineLateness;
+        private final Duration failedCreateRetry;
+        private final Duration podRetryDelay;
+        private final int parallelPods;
+        private final Map<String, String> nodeLabels;
+        private final String nodeCpu;
+        private final String nodeMemory;
+        private final boolean admission;
+
+        private Options(Builder b) {
+            this.completionDelay = b.completionDelay;
+            this.imagePullBackOffAfter = b.imagePullBackOffAfter;
+            this.deadlineLateness = b.deadlineLateness;
+            this.failedCreateRetry = b.failedCreateRetry;
+            this.podRetryDelay = b.podRetryDelay;
+            this.parallelPods = b.parallelPods;
+            this.nodeLabels = Map.copyOf(b.nodeLabels);
+            this.nodeCpu = b.nodeCpu;
+            this.nodeMemory = b.nodeMemory;
+            this.admission = b.admission;
+        }
+
+        /** The defaults: a modest control plane (see {@link Builder}). */
+        public static Options defaults() {
+            return builder().build();
+        }
+
+        /** Options, starting from the defaults. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builder for {@link Options}. */
+        public static final class Builder {
+            private Duration completionDelay = Duration.ofSeconds(1);
+            private Duration imagePullBackOffAfter = Duration.ofSeconds(1);
+            private Duration deadlineLateness = Duration.ZERO;
+            private Duration failedCreateRetry = Duration.ofSeconds(1);
+            private Duration podRetryDelay = Duration.ofSeconds(1);
+            private int parallelPods = 4;
+            private final Map<String, String> nodeLabels = new LinkedHashMap<>(Map.of(
+                    "kubernetes.io/hostname", NODE, "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64"));
+            private String nodeCpu = String.valueOf(Runtime.getRuntime().availableProcessors());
+            private String nodeMemory = machineMemory();
+            private boolean admission = true;
+
+            private Builder() {
+            }
+
+            /**
+             * How long after its pod succeeded the Job gets {@code Complete} (default 1 s; a real
+             * controller takes about that, more under load).
+             */
+            public Builder completionDelay(Duration d) {
+                this.completionDelay = d;
+                return this;
+            }
+
+            /** How long a pod shows {@code ErrImagePull} before {@code ImagePullBackOff} (default 1 s). */
+            public Builder imagePullBackOffAfter(Duration d) {
+                this.imagePullBackOffAfter = d;
+                return this;
+            }
+
+            /** How late {@code activeDeadlineSeconds} is enforced (default 0; real control planes were seen ~60 s late). */
+            public Builder deadlineLateness(Duration d) {
+                this.deadlineLateness = d;
+                return this;
+            }
+
+            /** The first wait before the controller retries a refused pod (doubling, up to a minute; default 1 s). */
+            public Builder failedCreateRetry(Duration d) {
+                this.failedCreateRetry = d;
+                return this;
+            }
+
+            /** The wait before a failed pod of a Job with retries left is replaced (default 1 s; a real controller: 10 s, doubling). */
+            public Builder podRetryDelay(Duration d) {
+                this.podRetryDelay = d;
+                return this;
+            }
+
+            /** How many pods run at once (default 4); more wait as created pods do on a busy node. */
+            public Builder parallelPods(int n) {
+                this.parallelPods = n;
+                return this;
+            }
+
+            /** A label of the node (for {@code nodeSelector}). */
+            public Builder nodeLabel(String key, String value) {
+                this.nodeLabels.put(key, value);
+                return this;
+            }
+
+            /** The node's allocatable CPU and memory as quantities (default: this machine's). */
+            public Builder nodeAllocatable(String cpu, String memory) {
+                this.nodeCpu = cpu;
+                this.nodeMemory = memory;
+                return this;
+            }
+
+            /** Whether pods are checked as the API server's admission would (default true). */
+            public Builder admission(boolean on) {
+                this.admission = on;
+                return this;
+            }
+
+            /** The options. */
+            public Options build() {
+                if (parallelPods < 1) {
+                    throw new IllegalArgumentException("parallelPods must be at least 1, was " + parallelPods);
+                }
+                return new Options(this);
+            }
+
+            private static String machineMemory() {
+                if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os) {
+                    return String.valueOf(os.getTotalMemorySize());
+                }
+                return "8Gi";
+            }
+        }
+    }
+
+    /** The name of the one node of the bed. */
+    public static final String NODE = "valence-bed-node";
+
     /**
-     * Plays the controller for every Job with {@code app.kubernetes.io/managed-by=valence} created
-     * from now on in any namespace: creates its pod, marks it running, calls {@code runner}, serves
-     * the returned log, then marks the Job succeeded (exit 0) or failed. Stops on {@link #close()}.
+     * Plays the controller, the scheduler and the kubelet for every Job with
+     * {@code app.kubernetes.io/managed-by=valence} created from now on in any namespace: admits the
+     * Job's pod (or records {@code FailedCreate} events), schedules it on the bed's node (or leaves it
+     * Pending with {@code FailedScheduling}), calls {@code runner}, serves the log, writes the pod's
+     * status as a kubelet does, replaces failed pods while the backoff limit allows, and then marks
+     * the Job {@code Complete} or {@code Failed} after {@link Options.Builder#completionDelay}.
+     * Enforces {@code activeDeadlineSeconds}; kills the pod's container when its Job is deleted.
+     * Stops on {@link #close()}.
      */
     public void runJobsWith(PodRunner runner) {
-        ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(options.parallelPods, r -> {
             Thread t = new Thread(r, "job-controller-stand-in");
             t.setDaemon(true);
             return t;
         });
+        ensureNode();
         Set<String> started = ConcurrentHashMap.newKeySet();
         SharedIndexInformer<Job> informer = client.batch().v1().jobs().inAnyNamespace()
                 .withLabel("app.kubernetes.io/managed-by", "valence")
@@ -274,7 +487,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                         if (job.getStatus() == null || job.getStatus().getConditions() == null
                                 || job.getStatus().getConditions().isEmpty()) {
                             if (started.add(ns + "/" + name + "/" + job.getMetadata().getUid())) {
-                                pool.submit(() -> runOne(runner, ns, name));
+                                pool.submit(() -> controlJob(runner, job));
                             }
                         }
                     }
@@ -285,52 +498,298 @@ public final class JobControllerStandIn implements AutoCloseable {
 
                     @Override
                     public void onDelete(Job job, boolean unknownFinalState) {
-                        collectGarbage(job.getMetadata().getNamespace(), job.getMetadata().getName());
+                        String ns = job.getMetadata().getNamespace();
+                        String name = job.getMetadata().getName();
+                        gone.add(ns + "/" + name + "/" + job.getMetadata().getUid());
+                        String pod = activePods.remove(ns + "/" + name);
+                        if (pod != null) {
+                            runner.kill(ns, pod);
+                        }
+                        collectGarbage(ns, name);
                     }
                 });
         running.add(() -> {
             informer.close();
             pool.shutdownNow();
+            activePods.forEach((job, pod) -> runner.kill(job.substring(0, job.indexOf('/')), pod));
             pool.awaitTermination(10, TimeUnit.SECONDS);
         });
     }
 
-    private void runOne(PodRunner runner, String namespace, String jobName) {
+    private void controlJob(PodRunner runner, Job job) {
+        String ns = job.getMetadata().getNamespace();
+        String jobName = job.getMetadata().getName();
+        String key = ns + "/" + jobName + "/" + job.getMetadata().getUid();
         try {
-            String pod = startPod(namespace, jobName);
-            running(namespace, jobName);
-            Pod p = client.pods().inNamespace(namespace).withName(pod).get();
-            Container c = p.getSpec().getContainers().get(0);
-            Map<String, String> env = new LinkedHashMap<>();
-            for (EnvVar e : c.getEnv()) {
-                env.put(e.getName(), e.getValue());
+            int backoffLimit = Objects.requireNonNullElse(job.getSpec().getBackoffLimit(), 6);
+            Long deadline = job.getSpec().getActiveDeadlineSeconds();
+            String startTime = now();
+            if (deadline != null) {
+                timers.schedule(() -> enforceDeadline(runner, job), TimeUnit.SECONDS.toMillis(deadline)
+                        + options.deadlineLateness.toMillis(), TimeUnit.MILLISECONDS);
             }
-            Map<String, String> mounts = new LinkedHashMap<>();
-            for (VolumeMount m : c.getVolumeMounts()) {
-                for (Volume v : p.getSpec().getVolumes()) {
-                    if (v.getName().equals(m.getName()) && v.getHostPath() != null) {
-                        mounts.put(v.getHostPath().getPath(), m.getMountPath());
-                    }
+            int failed = 0;
+            while (!gone.contains(key)) {
+                Pod pod = newPod(job);
+                Optional<String> refused = options.admission ? Admission.refusal(client, pod) : Optional.empty();
+                if (refused.isPresent()) {
+                    failedCreate(job, refused.get(), key);
+                    return;
                 }
+                client.pods().inNamespace(ns).resource(pod).create();
+                String podName = pod.getMetadata().getName();
+                writeJobStatus(ns, jobName, new JobStatusBuilder().withActive(1).withFailed(failed == 0 ? null : failed)
+                        .withStartTime(startTime).build());
+                Optional<String> unschedulable = Admission.unschedulable(pod, node());
+                if (unschedulable.isPresent()) {
+                    writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
+                            .withConditions(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+                                    .withReason("Unschedulable").withMessage(unschedulable.get())
+                                    .withLastTransitionTime(now()).build()).build());
+                    event(ns, "Pod", "v1", podName, pod.getMetadata().getUid(), "FailedScheduling", unschedulable.get(),
+                            "default-scheduler", 1);
+                    return; // stays Pending: the bed has one node and it never grows
+                }
+                activePods.put(ns + "/" + jobName, podName);
+                Result result = runPod(runner, job, pod);
+                activePods.remove(ns + "/" + jobName);
+                if (gone.contains(key) || deadlineHit.contains(key)) {
+                    return;
+                }
+                if (result.waiting()) {
+                    waitingForever(ns, podName, result, pod);
+                    return;
+                }
+                bed.scriptLog(ns, podName, result.log());
+                if (result.exitCode() == 0) {
+                    writePodStatus(ns, podName, terminated("Succeeded", null, null, 0, result.reason()));
+                    timers.schedule(() -> complete(ns, jobName, startTime, key), options.completionDelay.toMillis(),
+                            TimeUnit.MILLISECONDS);
+                    return;
+                }
+                writePodStatus(ns, podName, terminated("Failed", null, null, result.exitCode(), result.reason()));
+                failed++;
+                if (failed > backoffLimit) {
+                    int f = failed;
+                    timers.schedule(() -> {
+                        if (!gone.contains(key) && !deadlineHit.contains(key)) {
+                            writeJobStatus(ns, jobName, new JobStatusBuilder().withFailed(f).withActive(0).withStartTime(startTime)
+                                    .withConditions(jobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                                            jobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"))
+                                    .build());
+                        }
+                    }, options.completionDelay.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                }
+                Thread.sleep(options.podRetryDelay.toMillis() << Math.min(failed - 1, 6));
             }
-            List<String> command = new ArrayList<>(c.getCommand());
-            command.addAll(c.getArgs());
-            Result result = runner.run(new PodRun(namespace, jobName, pod, c.getImage(), List.copyOf(command),
-                    Map.copyOf(env), Map.copyOf(mounts)));
-            bed.scriptLog(namespace, pod, result.log());
-            if (result.exitCode() == 0) {
-                succeed(namespace, jobName);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (gone.contains(key)) {
+                LOG.debug("stand-in: job {}/{} was deleted while it ran", ns, jobName, e);
             } else {
-                fail(namespace, jobName, result.exitCode());
-            }
-        } catch (Exception e) {
-            LOG.warn("stand-in: running job {}/{} failed", namespace, jobName, e);
-            try {
-                fail(namespace, jobName, 1);
-            } catch (RuntimeException ignored) {
-                // the Job may be gone
+                LOG.warn("stand-in: running job {}/{} failed", ns, jobName, e);
             }
         }
+    }
+
+    private Result runPod(PodRunner runner, Job job, Pod pod) throws InterruptedException {
+        String ns = pod.getMetadata().getNamespace();
+        String podName = pod.getMetadata().getName();
+        writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
+                .withConditions(condition("PodScheduled", "True", null, null))
+                .withContainerStatuses(container(false, new ContainerStateBuilder().withNewWaiting()
+                        .withReason("ContainerCreating").endWaiting().build()))
+                .build());
+        PodStatusSink sink = new PodStatusSink() {
+            @Override
+            public void started() {
+                String at = now();
+                writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Running").withStartTime(at)
+                        .withConditions(condition("PodScheduled", "True", null, null), condition("Ready", "True", null, null))
+                        .withContainerStatuses(container(true, new ContainerStateBuilder().withNewRunning().withStartedAt(at)
+                                .endRunning().build()))
+                        .build());
+            }
+
+            @Override
+            public void log(String text) {
+                bed.scriptLog(ns, podName, text);
+            }
+        };
+        if (!runner.reportsStart()) {
+            sink.started();
+        }
+        Pod stored = client.pods().inNamespace(ns).withName(podName).get();
+        Container c = stored.getSpec().getContainers().get(0);
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar e : Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of())) {
+            env.put(e.getName(), Objects.requireNonNullElse(e.getValue(), ""));
+        }
+        Map<String, String> mounts = new LinkedHashMap<>();
+        for (VolumeMount m : Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of())) {
+            for (Volume v : Objects.requireNonNullElse(stored.getSpec().getVolumes(), List.<Volume>of())) {
+                if (v.getName().equals(m.getName()) && v.getHostPath() != null) {
+                    mounts.put(v.getHostPath().getPath(), m.getMountPath());
+                }
+            }
+        }
+        List<String> command = new ArrayList<>(Objects.requireNonNullElse(c.getCommand(), List.of()));
+        command.addAll(Objects.requireNonNullElse(c.getArgs(), List.of()));
+        try {
+            return runner.run(new PodRun(ns, job.getMetadata().getName(), podName, c.getImage(), List.copyOf(command),
+                    Map.copyOf(env), Map.copyOf(mounts), stored, sink));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("stand-in: the runner failed on pod {}/{}", ns, podName, e);
+            return new Result(1, "stand-in: the runner failed: " + e + "\n");
+        }
+    }
+
+    private void waitingForever(String ns, String podName, Result result, Pod pod) {
+        writeWaiting(ns, podName, result.reason(), result.message());
+        if (result.reason().equals("ErrImagePull")) {
+            String image = pod.getSpec().getContainers().get(0).getImage();
+            timers.schedule(() -> writeWaiting(ns, podName, "ImagePullBackOff", "Back-off pulling image \"" + image + "\""),
+                    options.imagePullBackOffAfter.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void writeWaiting(String ns, String podName, String reason, String message) {
+        try {
+            writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
+                    .withConditions(condition("PodScheduled", "True", null, null))
+                    .withContainerStatuses(container(false, new ContainerStateBuilder().withNewWaiting().withReason(reason)
+                            .withMessage(message).endWaiting().build()))
+                    .build());
+        } catch (RuntimeException e) {
+            LOG.debug("stand-in: pod {}/{} is gone", ns, podName);
+        }
+    }
+
+    private void complete(String ns, String jobName, String startTime, String key) {
+        if (gone.contains(key)) {
+            return;
+        }
+        try {
+            writeJobStatus(ns, jobName, new JobStatusBuilder().withSucceeded(1).withActive(0).withStartTime(startTime)
+                    .withCompletionTime(now())
+                    .withConditions(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+                            jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"))
+                    .build());
+        } catch (RuntimeException e) {
+            LOG.debug("stand-in: job {}/{} is gone", ns, jobName);
+        }
+    }
+
+    private void enforceDeadline(PodRunner runner, Job job) {
+        String ns = job.getMetadata().getNamespace();
+        String jobName = job.getMetadata().getName();
+        String key = ns + "/" + jobName + "/" + job.getMetadata().getUid();
+        Job now = client.batch().v1().jobs().inNamespace(ns).withName(jobName).get();
+        if (gone.contains(key) || now == null || !Objects.equals(now.getMetadata().getUid(), job.getMetadata().getUid())
+                || now.getStatus() != null && now.getStatus().getConditions() != null && !now.getStatus().getConditions().isEmpty()) {
+            return;
+        }
+        deadlineHit.add(key);
+        String pod = activePods.remove(ns + "/" + jobName);
+        if (pod != null) {
+            runner.kill(ns, pod);
+        }
+        try {
+            deadlineExceeded(ns, jobName);
+        } catch (RuntimeException e) {
+            LOG.debug("stand-in: job {}/{} is gone", ns, jobName);
+        }
+    }
+
+    /** Records the controller's {@code FailedCreate} warnings on the Job, retrying with backoff until it is deleted. */
+    private void failedCreate(Job job, String forbidden, String key) throws InterruptedException {
+        String ns = job.getMetadata().getNamespace();
+        String message = "Error creating: " + forbidden;
+        LOG.debug("stand-in: {}/{}: {}", ns, job.getMetadata().getName(), message);
+        long wait = options.failedCreateRetry.toMillis();
+        int count = 0;
+        String eventName = job.getMetadata().getName() + "." + Long.toHexString(System.nanoTime());
+        while (!gone.contains(key) && !deadlineHit.contains(key)) {
+            count++;
+            eventNamed(eventName, ns, "Job", "batch/v1", job.getMetadata().getName(), job.getMetadata().getUid(),
+                    "FailedCreate", message, "job-controller", count);
+            Thread.sleep(wait);
+            wait = Math.min(60_000, wait * 2);
+            if (client.batch().v1().jobs().inNamespace(ns).withName(job.getMetadata().getName()).get() == null) {
+                return;
+            }
+        }
+    }
+
+    private void event(String ns, String kind, String apiVersion, String name, String uid, String reason, String message,
+                       String component, int count) {
+        eventNamed(name + "." + Long.toHexString(System.nanoTime()), ns, kind, apiVersion, name, uid, reason, message,
+                component, count);
+    }
+
+    /** A Warning event as the control plane records it (core/v1, what {@code kubectl describe} shows). */
+    private void eventNamed(String eventName, String ns, String kind, String apiVersion, String name, String uid,
+                            String reason, String message, String component, int count) {
+        String now = now();
+        var existing = client.v1().events().inNamespace(ns).withName(eventName).get();
+        Event event = new EventBuilder()
+                .withNewMetadata().withName(eventName).withNamespace(ns).endMetadata()
+                .withNewInvolvedObject().withKind(kind).withApiVersion(apiVersion).withNamespace(ns).withName(name)
+                .withUid(uid).endInvolvedObject()
+                .withReason(reason).withMessage(message).withType("Warning")
+                .withNewSource().withComponent(component).endSource()
+                .withReportingComponent(component).withReportingInstance("")
+                .withFirstTimestamp(existing == null ? now : existing.getFirstTimestamp()).withLastTimestamp(now)
+                .withCount(count)
+                .build();
+        if (existing == null) {
+            client.v1().events().inNamespace(ns).resource(event).create();
+        } else {
+            client.v1().events().inNamespace(ns).resource(event).update();
+        }
+    }
+
+    private Pod newPod(Job job) {
+        String ns = job.getMetadata().getNamespace();
+        String jobName = job.getMetadata().getName();
+        String uid = Objects.requireNonNullElse(job.getMetadata().getUid(), "uid-" + jobName);
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
+        }
+        labels.put("job-name", jobName);
+        labels.put("controller-uid", uid);
+        labels.put("batch.kubernetes.io/job-name", jobName);
+        labels.put("batch.kubernetes.io/controller-uid", uid);
+        return new PodBuilder()
+                .withNewMetadata().withName(jobName + "-" + suffix()).withNamespace(ns).withLabels(labels)
+                .withUid(java.util.UUID.randomUUID().toString())
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
+                        .withName(jobName).withUid(uid).withController(true).withBlockOwnerDeletion(true).build())
+                .endMetadata()
+                .withSpec(new PodSpecBuilder(job.getSpec().getTemplate().getSpec()).withNodeName(null).build())
+                .withStatus(new PodStatusBuilder().withPhase("Pending").build())
+                .build();
+    }
+
+    private void ensureNode() {
+        if (client.nodes().withName(NODE).get() == null) {
+            Map<String, Quantity> allocatable = Map.of("cpu", new Quantity(options.nodeCpu),
+                    "memory", new Quantity(options.nodeMemory), "pods", new Quantity("110"));
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).withLabels(options.nodeLabels).endMetadata()
+                    .withNewStatus().withCapacity(allocatable).withAllocatable(allocatable)
+                    .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
+                    .endStatus().build()).create();
+        }
+    }
+
+    private Node node() {
+        Node n = client.nodes().withName(NODE).get();
+        return n != null ? n : new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build();
     }
 
     @Override
@@ -343,6 +802,7 @@ public final class JobControllerStandIn implements AutoCloseable {
             }
         }
         running.clear();
+        timers.shutdownNow();
     }
 
     // ---- helpers ----

@@ -1,0 +1,171 @@
+package dev.valence.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.valence.api.WorkflowResult;
+import dev.valence.core.Dispatcher;
+import dev.valence.core.KubernetesExecutor;
+import dev.valence.core.LocalExecutor;
+import dev.valence.examples.SeedExample;
+import dev.valence.tck.cluster.ApiServerBed;
+import dev.valence.tck.cluster.JobControllerStandIn;
+import dev.valence.tck.image.RegistryBed;
+import dev.valence.tck.pods.RuncPodRunner;
+import dev.valence.tck.pods.SharedBeds;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's demo with the local store when the client and the pod are different users, as on a
+ * real single-node cluster with the store mounted by hostPath: the client as root with pods as the
+ * image's user, and the client as a non-root uid ({@code setpriv}) in a JVM of its own. The store
+ * folder is the one the client makes itself (no help from the test), pods are real containers.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PodIdentityTest {
+    static final int CLIENT_UID = 1234;
+
+    @TempDir
+    Path work;
+
+    ApiServerBed api;
+    RegistryBed registry;
+    JobControllerStandIn standIn;
+    RuncPodRunner runner;
+    Path store;
+    final Map<String, String> logs = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    @BeforeEach
+    void beds() throws IOException {
+        api = ApiServerBed.start();
+        registry = SharedBeds.registry();
+        store = work.resolve("client-home").resolve("store"); // made by the client, with its owner and umask
+        runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
+        standIn = new JobControllerStandIn(api);
+        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
+            @Override
+            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
+                JobControllerStandIn.Result r = runner.run(pod);
+                logs.put(pod.podName(), r.waiting() ? r.reason() + ": " + r.message() : r.log());
+                return r;
+            }
+
+            @Override
+            public boolean reportsStart() {
+                return true;
+            }
+
+            @Override
+            public void kill(String namespace, String podName) {
+                runner.kill(namespace, podName);
+            }
+        });
+    }
+
+    @AfterEach
+    void close() {
+        standIn.close();
+        runner.close();
+        api.close();
+    }
+
+    @Test
+    void theDemoPassesWithTheClientAsRootAndPodsAsTheImagesUser() {
+        try (KubernetesExecutor k8s = KubernetesExecutor.builder()
+                .environment(Map.of())
+                .userHome(work)
+                .k8sConfigFile(api.kubeconfig())
+                .k8sContext(ApiServerBed.CONTEXT)
+                .registry(registry.host())
+                .baseImage(SharedBeds.jreImage())
+                .dataStore(store.toString())
+                .set("data_store_mount", "/data")
+                .cacheDir(work.resolve("cache"))
+                .pollFreq(Duration.ofSeconds(1))
+                .build();
+             LocalExecutor local = new LocalExecutor();
+             Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches"))) {
+            String id = dispatcher.dispatch(SeedExample.simpleWorkflow(k8s, local), List.of("Hello", "World"));
+            WorkflowResult<String> result = dispatcher.result(id, true);
+            assertEquals("Hello, World!", result.value().orElse(null), result + "; the pods' logs:\n" + podLogs());
+        }
+    }
+
+    @Test
+    void theDemoPassesWithTheClientAsANonRootUid() throws Exception {
+        Path home = Files.createDirectories(work.resolve("client-home"));
+        Path kubeconfig = Files.copy(api.kubeconfig(), home.resolve("kubeconfig"));
+        chown(home);
+        work.toFile().setExecutable(true, false); // the client may reach its home under the test's temp dir
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid", String.valueOf(CLIENT_UID), "--regid",
+                String.valueOf(CLIENT_UID), "--clear-groups", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", readableClassPath(), SeedDemoClient.class.getName(), kubeconfig.toString(), ApiServerBed.CONTEXT,
+                registry.host(), SharedBeds.jreImage(), store.toString(), home.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(150, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out + "\nthe pods' logs:\n" + podLogs());
+        assertTrue(out.contains("value: Hello, World!"), out);
+        assertEquals(CLIENT_UID, Files.getAttribute(store, "unix:uid"), "the client made the store");
+    }
+
+    /** Every pod's log, for failure messages. */
+    private String podLogs() {
+        StringBuilder out = new StringBuilder();
+        logs.forEach((pod, log) -> out.append("--- ").append(pod).append('\n').append(log).append('\n'));
+        return out.toString();
+    }
+
+    /**
+     * This JVM's class path as the other uid can read it: directories as they are (world-readable
+     * here), jars from the private Maven repository hard-linked (or copied) into a readable folder.
+     */
+    private String readableClassPath() throws IOException {
+        Path libs = Files.createDirectories(work.resolve("libs"));
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (Files.isDirectory(p)) {
+                entries.add(entry);
+                continue;
+            }
+            Path link = libs.resolve((n++) + "-" + p.getFileName());
+            try {
+                Files.createLink(link, p);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(p, link);
+            }
+            link.toFile().setReadable(true, false);
+            entries.add(link.toString());
+        }
+        libs.toFile().setExecutable(true, false);
+        libs.toFile().setReadable(true, false);
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static void chown(Path dir) throws IOException {
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.toList()) {
+                Files.setAttribute(p, "unix:uid", CLIENT_UID);
+                Files.setAttribute(p, "unix:gid", CLIENT_UID);
+            }
+        }
+    }
+}
