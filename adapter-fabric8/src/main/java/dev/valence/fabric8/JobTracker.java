@@ -230,10 +230,17 @@ final class JobTracker implements AutoCloseable {
                 }
             }
             if (closed || tracked.isEmpty() || (j.isWatching() && p.isWatching())) {
+                boolean wasDown = watchDownSince != null;
                 watchDownSince = null;
                 if (!lastError.isEmpty() && j.isWatching() && p.isWatching()) {
                     LOG.info("following Jobs in namespace {} works again", namespace);
                     lastError = "";
+                }
+                if (wasDown && !closed && !tracked.isEmpty()) {
+                    // a watch reopened from its last resource version may not replay what changed while it
+                    // was down (a server without that history, a 410 the client retried instead of
+                    // re-listing): one list catches up
+                    listInstead();
                 }
                 return;
             }

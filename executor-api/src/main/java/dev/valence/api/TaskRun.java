@@ -27,7 +27,10 @@ public interface TaskRun<R> {
     /** When it finished, if it has. */
     Optional<Instant> finishedAt();
 
-    /** Cancels the run (deletes its Job, if any); true if this call cancelled it. */
+    /**
+     * Cancels the run (deletes its Job, if any) and returns once the delete is acknowledged, or
+     * after a bounded wait that names what it could not delete; true if this call cancelled it.
+     */
     boolean cancel();
 
     /**

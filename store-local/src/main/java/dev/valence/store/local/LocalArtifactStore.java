@@ -110,9 +110,14 @@ final class LocalArtifactStore implements ArtifactStore {
             data.transferTo(out);
         }
         if (unix) {
-            // readable by the folder's group; by everyone when the folder is open to everyone
-            int folder = (Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 07777;
-            Files.setAttribute(tmp, "unix:mode", (folder & 0002) != 0 ? 0644 : 0640);
+            // readable by the folder's group; by everyone when the folder is open to everyone. Best effort:
+            // a mount that refuses modes (9p, some NFS) keeps its own, and the write goes on
+            try {
+                int folder = (Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 07777;
+                Files.setAttribute(tmp, "unix:mode", (folder & 0002) != 0 ? 0644 : 0640);
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.debug("could not set the mode of {}: {}", tmp, e.toString());
+            }
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -140,7 +145,7 @@ final class LocalArtifactStore implements ArtifactStore {
                 Files.setAttribute(dir, "unix:gid", group.get());
                 Files.setAttribute(dir, "unix:mode", GROUP_FOLDER);
                 return;
-            } catch (FileSystemException denied) {
+            } catch (FileSystemException | UnsupportedOperationException denied) {
                 if (saidOpen.compareAndSet(false, true)) {
                     LOG.info("this user cannot give the data_store's folders the group {} (fs_group) that task pods "
                             + "run with: making them writable by all users (0777) instead; to keep them to that group, "
@@ -148,7 +153,11 @@ final class LocalArtifactStore implements ArtifactStore {
                 }
             }
         }
-        Files.setAttribute(dir, "unix:mode", OPEN_FOLDER);
+        try {
+            Files.setAttribute(dir, "unix:mode", OPEN_FOLDER);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("could not set the mode of {}: {}", dir, e.toString());
+        }
     }
 
     @Override

@@ -166,6 +166,54 @@ class LocalStoreFactoryTest {
     }
 
     @Test
+    void aClientThatCannotGiveTheFsGroupOpensTheFoldersToAllInstead() throws Exception {
+        assumeRootWithSetpriv();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.setAttribute(root, "unix:uid", 4002);
+        // the child JVM runs as uid 4002, outside group 4321: it reads this test's classes from a copy it may read
+        Path cp = Files.createDirectories(dir.resolve("cp"));
+        List<String> entries = new java.util.ArrayList<>();
+        int n = 0;
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (e.contains("executor-api") || e.contains("slf4j") || e.contains("store-local")) {
+                Path copy = cp.resolve(n++ + "-" + p.getFileName());
+                if (Files.isDirectory(p)) {
+                    try (Stream<Path> files = Files.walk(p)) {
+                        for (Path f : files.toList()) {
+                            Path to = copy.resolve(p.relativize(f).toString());
+                            if (Files.isDirectory(f)) {
+                                Files.createDirectories(to);
+                            } else {
+                                Files.copy(f, to);
+                            }
+                        }
+                    }
+                } else {
+                    Files.copy(p, copy);
+                }
+                entries.add(copy.toString());
+            }
+        }
+        try (Stream<Path> all = Files.walk(cp)) {
+            for (Path p : all.toList()) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        Process p = new ProcessBuilder("setpriv", "--reuid=4002", "--regid=4002", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", String.join(":", entries),
+                PutAsAnotherUser.class.getName(), root.toString(), String.valueOf(FS_GROUP), "d1/n1/input")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("777", mode(root.resolve("d1/n1")), "not group 4321's: open to the pod's uid instead");
+        assertEquals("644", mode(root.resolve("d1/n1/input")));
+        assertEquals(4002, Files.getAttribute(root.resolve("d1/n1/input"), "unix:uid"));
+    }
+
+    @Test
     void deletingTheLastTaskOfADispatchRemovesTheDispatchFolderButNotOneStillInUse() throws IOException {
         Path root = dir.resolve("root");
         try (ArtifactStore store = open(root.toString())) {
