@@ -98,10 +98,25 @@ final class LocalArtifactStore implements ArtifactStore {
                 }
             }
             LOG.debug("wrote {}", target);
+        } catch (java.nio.file.AccessDeniedException e) {
+            deleteQuietly(tmp);
+            throw new ValenceException(ErrorKind.STORE, "writing " + describe(key) + " failed: "
+                    + e.getFile() + " is not writable by uid " + currentUid() + "; a pod writes as run_as_user/"
+                    + "run_as_group with fs_group as its extra group: give that identity the folder (or set those"
+                    + " settings to an identity that has it)", e);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
             throw new ValenceException(ErrorKind.STORE, "writing " + describe(key) + " failed: " + e
                     + "; check that the directory is writable and has space", e);
+        }
+    }
+
+    /** This process's uid, for an error message ("?" where the file system cannot tell). */
+    private static String currentUid() {
+        try {
+            return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | RuntimeException e) {
+            return "?";
         }
     }
 

@@ -42,10 +42,8 @@ public final class LocalStoreFactory implements ArtifactStoreFactory {
             throw new ValenceException(ErrorKind.STORE, "cannot use data_store '" + dataStore + "': " + e
                     + "; check that " + root + " is a directory you can write", e);
         }
-        if (!Files.isWritable(root)) {
-            throw new ValenceException(ErrorKind.STORE, "data_store '" + dataStore + "' is not writable; check the"
-                    + " permissions of " + root);
-        }
+        // no writability check of the root here: a pod sees only its task's folder writable under it (the
+        // runtime made the mount's parents); a write that is refused says which folder and which identity
         LOG.debug("local data store at {}; pods mount {} from the node", root, settings.dataStoreMount());
         return new LocalArtifactStore(root, settings.dataStoreMount(), settings.fsGroup());
     }

@@ -171,6 +171,42 @@ class LocalStoreFactoryTest {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path root = Files.createDirectories(dir.resolve("root"));
         Files.setAttribute(root, "unix:uid", 4002);
+        Result put = putAsUid4002(root, String.valueOf(FS_GROUP), "d1/n1/input");
+        assertEquals(0, put.code(), put.output());
+        assertEquals("777", mode(root.resolve("d1/n1")), "not group 4321's: open to the pod's uid instead");
+        assertEquals("644", mode(root.resolve("d1/n1/input")));
+        assertEquals(4002, Files.getAttribute(root.resolve("d1/n1/input"), "unix:uid"));
+    }
+
+    @Test
+    void aPodThatSeesOnlyItsTaskFolderOpensTheStoreAndWritesItsOutput() throws Exception {
+        // as in a real pod: the runtime made the mount's parents (root-owned 0755); only the task's folder is the pod's
+        assumeRootWithSetpriv();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = Files.createDirectories(dir.resolve("data"));
+        Path task = Files.createDirectories(root.resolve("d1/n1"));
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(root.resolve("d1"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(task, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Result put = putAsUid4002(root, "", "d1/n1/output");
+        assertEquals(0, put.code(), put.output());
+        assertEquals(4002, Files.getAttribute(task.resolve("output"), "unix:uid"));
+    }
+
+    @Test
+    void aWriteTheStoreRefusesSaysWhichFolderAndWhatToCheck() throws Exception {
+        assumeRootWithSetpriv();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = Files.createDirectories(dir.resolve("data"));
+        Files.createDirectories(root.resolve("d1/n1"));
+        Result put = putAsUid4002(root, "", "d1/n1/output");
+        assertTrue(put.code() != 0, put.output());
+        assertTrue(put.output().contains("not writable by uid 4002") && put.output().contains(root.resolve("d1/n1").toString())
+                && put.output().contains("run_as_user"), put.output());
+    }
+
+    /** Runs {@link PutAsAnotherUser} in a child JVM as uid 4002 (outside every group), from a class path it may read. */
+    private Result putAsUid4002(Path root, String fsGroup, String key) throws Exception {
         // the child JVM runs as uid 4002, outside group 4321: it reads this test's classes from a copy it may read
         Path cp = Files.createDirectories(dir.resolve("cp"));
         List<String> entries = new java.util.ArrayList<>();
@@ -204,13 +240,10 @@ class LocalStoreFactoryTest {
         }
         Process p = new ProcessBuilder("setpriv", "--reuid=4002", "--regid=4002", "--clear-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", String.join(":", entries),
-                PutAsAnotherUser.class.getName(), root.toString(), String.valueOf(FS_GROUP), "d1/n1/input")
+                PutAsAnotherUser.class.getName(), root.toString(), fsGroup, key)
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-        assertEquals("777", mode(root.resolve("d1/n1")), "not group 4321's: open to the pod's uid instead");
-        assertEquals("644", mode(root.resolve("d1/n1/input")));
-        assertEquals(4002, Files.getAttribute(root.resolve("d1/n1/input"), "unix:uid"));
+        return new Result(p.waitFor(), out);
     }
 
     @Test
