@@ -305,14 +305,14 @@ abstract class EndToEndTest {
     }
 
     @Test
-    void theTaskRunsInARealContainerAsTheImagesUserWithItsMemory() {
-        KubernetesExecutor small = executor(Map.of("memory", "256Mi"));
+    void theTaskRunsInARealContainerAsThePodsUserWithItsMemory() {
+        KubernetesExecutor small = executor(Map.of("memory", "256Mi", "run_as_user", "4321", "run_as_group", "4322"));
         KubernetesExecutor large = executor(Map.of("memory", "1Gi"));
         dev.valence.api.Task0<String> probe = Task.of("probe", EndToEndTest::probe, small);
         String inSmall = probe.submit().await();
-        String imageUser = String.valueOf(imageConfig().get("User"));
-        String uid = imageUser.contains(":") ? imageUser.substring(0, imageUser.indexOf(':')) : imageUser;
-        assertTrue(inSmall.contains("Uid:\t" + uid + "\t"), "the task runs as the image's user " + imageUser + ": " + inSmall);
+        assertTrue(inSmall.contains("Uid:\t4321\t") && inSmall.contains("Gid:\t4322\t"),
+                "the task runs as run_as_user:run_as_group (the pod's securityContext over the image's user "
+                        + imageConfig().get("User") + "): " + inSmall);
         assertTrue(inSmall.contains("write /: Read-only file system") || inSmall.contains("write /: Permission denied")
                 || inSmall.contains("write /: /probe"), "the task cannot write the root: " + inSmall);
         long maxSmall = Long.parseLong(inSmall.replaceAll("(?s).*maxMemory=(\\d+).*", "$1"));
