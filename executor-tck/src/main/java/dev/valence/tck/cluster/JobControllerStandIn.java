@@ -540,13 +540,19 @@ public final class JobControllerStandIn implements AutoCloseable {
                     return;
                 }
                 bed.scriptLog(ns, podName, result.log());
-                if (result.exitCode() == 0) {
+                Pod after = client.pods().inNamespace(ns).withName(podName).get();
+                String phase = after == null || after.getStatus() == null ? null : after.getStatus().getPhase();
+                if ("Failed".equals(phase)) { // the kubelet's part already ended the pod (an eviction): keep its status
+                    result = new Result(result.exitCode() == 0 ? 137 : result.exitCode(), result.log(), "Evicted", null, false);
+                } else if (result.exitCode() == 0) {
                     writePodStatus(ns, podName, terminated("Succeeded", null, null, 0, result.reason()));
                     timers.schedule(() -> complete(ns, jobName, startTime, key), options.completionDelay.toMillis(),
                             TimeUnit.MILLISECONDS);
                     return;
                 }
-                writePodStatus(ns, podName, terminated("Failed", null, null, result.exitCode(), result.reason()));
+                if (!"Failed".equals(phase)) {
+                    writePodStatus(ns, podName, terminated("Failed", null, null, result.exitCode(), result.reason()));
+                }
                 failed++;
                 if (failed > backoffLimit) {
                     int f = failed;
