@@ -546,7 +546,8 @@ public final class JobControllerStandIn implements AutoCloseable {
                     result = new Result(result.exitCode() == 0 ? 137 : result.exitCode(), result.log(), "Evicted", null, false);
                 } else if (result.exitCode() == 0) {
                     writePodStatus(ns, podName, terminated("Succeeded", null, null, 0, result.reason()));
-                    timers.schedule(() -> complete(ns, jobName, startTime, key), options.completionDelay.toMillis(),
+                    int f = failed;
+                    timers.schedule(() -> complete(ns, jobName, startTime, key, f), options.completionDelay.toMillis(),
                             TimeUnit.MILLISECONDS);
                     return;
                 }
@@ -654,13 +655,13 @@ public final class JobControllerStandIn implements AutoCloseable {
         }
     }
 
-    private void complete(String ns, String jobName, String startTime, String key) {
+    private void complete(String ns, String jobName, String startTime, String key, int failed) {
         if (gone.contains(key)) {
             return;
         }
         try {
-            writeJobStatus(ns, jobName, new JobStatusBuilder().withSucceeded(1).withActive(0).withStartTime(startTime)
-                    .withCompletionTime(now())
+            writeJobStatus(ns, jobName, new JobStatusBuilder().withSucceeded(1).withActive(0).withFailed(failed == 0 ? null : failed)
+                    .withStartTime(startTime).withCompletionTime(now())
                     .withConditions(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
                             jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"))
                     .build());
