@@ -244,13 +244,19 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         }
     }
 
+    /** Whether the kernel OOM-killed in the container's cgroup: {@code oom_kill} of cgroup v1's or v2's memory files. */
     private static boolean oomKilled(String id) {
-        Path control = Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, id, "memory.oom_control");
-        try {
-            return Files.readAllLines(control).stream().anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"));
-        } catch (IOException e) {
-            return false; // no memory controller or no limit: nothing was OOM-killed by a limit
+        for (Path counters : List.of(Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, id, "memory.oom_control"),
+                Path.of("/sys/fs/cgroup", CGROUP_PARENT, id, "memory.events"))) {
+            try {
+                if (Files.readAllLines(counters).stream().anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not this cgroup version, or no memory controller
+            }
         }
+        return false;
     }
 
     // ---- the OCI runtime spec ----
