@@ -73,7 +73,6 @@ abstract class ReliabilityBed {
     static Path work;
     static Path kubeconfig;
     static Path cacheDir;
-    static Path classes;
 
     Path storeDir;
     JobControllerStandIn standIn;
@@ -108,8 +107,6 @@ abstract class ReliabilityBed {
         kubeconfig = api.writeKubeconfig("through-proxy", ApiServerBed.CONTEXT,
                 new ApiServerBed.KubeContext(ApiServerBed.CONTEXT, apiProxy.url(), NAMESPACE));
         cacheDir = work.resolve("cache");
-        classes = Files.createDirectories(work.resolve("classes"));
-        Files.writeString(classes.resolve("marker.txt"), "the task image's class path for the reliability suite\n");
     }
 
     @AfterAll
