@@ -49,10 +49,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Test stand-in for the Kubernetes Job controller and kubelet on an {@link ApiServerBed}: nothing
- * runs pods on the mock API server, so tests call this to create a Job's pod and write the statuses
- * a real cluster would write (running, succeeded, failed with each reason). Every change goes
- * through the API, so the gateway under test sees it the way it would see a real cluster.
+ * Test stand-in for the Kubernetes control plane and kubelet on an {@link ApiServerBed}: nothing
+ * runs pods on the mock API server, so tests either script a Job's pod and its statuses by hand
+ * (running, succeeded, failed with each reason), or let {@link #runJobsWith} play the Job
+ * controller, admission, the scheduler and the kubelet for every Valence Job, running each pod
+ * with a {@link PodRunner} (real containers with {@code dev.valence.tck.pods.RuncPodRunner}).
+ * Every change goes through the API, so the gateway under test sees it the way it would see a real
+ * cluster.
  */
 public final class JobControllerStandIn implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobControllerStandIn.class);
