@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Valence on a fresh Debian machine: installs what the tests start on loopback
-# (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks) when missing — quick when
-# already there — then runs `mvn -B verify`. Extra arguments go to Maven.
+# (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks, runc for real pods) when
+# missing — quick when already there — then runs `mvn -B verify` (as root: pods are runc containers).
+# Extra arguments go to Maven.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ command -v mvn >/dev/null || apt_missing+=(maven)
 command -v docker-registry >/dev/null || apt_missing+=(docker-registry)
 command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
 command -v npm >/dev/null || apt_missing+=(nodejs npm)
+# real pods: the tests run each pod as a runc container (as root), and open the store folder with an ACL
+command -v runc >/dev/null || [ -x /usr/sbin/runc ] || apt_missing+=(runc)
+command -v setfacl >/dev/null || apt_missing+=(acl)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "installing: ${apt_missing[*]}"
   as_root apt-get update -qq

@@ -110,7 +110,8 @@ public final class GatewayOverhead {
         Bed(Path home, String client, Duration pollFreq) {
             this.client = client;
             this.api = ApiServerBed.start();
-            this.controller = new JobControllerStandIn(api);
+            this.controller = new JobControllerStandIn(api, JobControllerStandIn.Options.builder()
+                    .completionDelay(java.time.Duration.ZERO).build()); // overhead of the gateway alone: no controller delay
             Plugins plugins = Plugins.load(GatewayOverhead.class.getClassLoader());
             ClusterGatewayFactory factory = plugins.clusterGateway(client);
             Settings.Builder b = plugins.declareKeys(Settings.builder()).environment(Map.of()).userHome(home)

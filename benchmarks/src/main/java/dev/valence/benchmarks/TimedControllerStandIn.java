@@ -56,7 +56,8 @@ final class TimedControllerStandIn implements AutoCloseable {
     /** Starts playing the controller for every Valence Job; pods see {@code storeDir} where their hostPath mount is. */
     TimedControllerStandIn(ApiServerBed api, Path storeDir) {
         this.api = api;
-        this.standIn = new JobControllerStandIn(api);
+        this.standIn = new JobControllerStandIn(api, JobControllerStandIn.Options.builder()
+                .completionDelay(java.time.Duration.ZERO).build());
         this.storeDir = storeDir;
         this.informer = api.client().batch().v1().jobs().inAnyNamespace()
                 .withLabel("app.kubernetes.io/managed-by", "valence")

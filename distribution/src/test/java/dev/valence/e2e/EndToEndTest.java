@@ -248,6 +248,16 @@ abstract class EndToEndTest {
     }
 
     @Test
+    void aBaseImageWithoutJavaFailsFastWithCreateContainerError() {
+        KubernetesExecutor k8s = executor(Map.of("base_image", "scratch")); // the entrypoint's java is not in the image
+        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("nojava").taskName("t").body(args -> "x").build());
+        ValenceException e = assertThrows(ValenceException.class, run::await);
+        assertEquals(ErrorKind.POD_FAILED, e.kind());
+        assertTrue(e.getMessage().contains("CreateContainerError"), e.getMessage());
+        assertTrue(e.getMessage().contains("exec: \"java\": executable file not found in $PATH"), e.getMessage());
+    }
+
+    @Test
     void aTaskOverItsMemoryIsOomKilledWithTheReasonAndTheLogTail() {
         KubernetesExecutor k8s = executor(Map.of("memory", "256Mi"));
         dev.valence.api.Task0<Long> greedy = Task.of("greedy", () -> {

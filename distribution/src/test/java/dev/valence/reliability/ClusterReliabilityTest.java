@@ -19,6 +19,7 @@ import dev.valence.api.WorkflowResult;
 import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.tck.cluster.ApiServerBed;
+import dev.valence.tck.pods.SharedBeds;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -273,8 +274,9 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
         Process first = new ProcessBuilder(javaBin.toString(), "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), ExecutorProcess.class.getName(), kubeconfig.toString(),
                 ApiServerBed.CONTEXT, registryHost(), storeDir.toString(), cacheDir.toString(), work.toString(),
-                Long.toString(pollFreq().toMillis()), clusterClient(), classpath().get(0).toString(), dispatch,
-                Integer.toString(count)).redirectErrorStream(true).start();
+                Long.toString(pollFreq().toMillis()), clusterClient(),
+                String.join(java.io.File.pathSeparator, classpath().stream().map(Path::toString).toList()), dispatch,
+                Integer.toString(count), realPods() ? SharedBeds.jreImage() : "scratch").redirectErrorStream(true).start();
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> {
             try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(),
@@ -390,9 +392,13 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
     @Test
     void anEvictedPodIsRetriedByTheJobWhenRetriesAreSet() {
         KubernetesExecutor k8s = executor(Map.of("retries", 1));
+        java.util.concurrent.atomic.AtomicBoolean evictedOnce = new java.util.concurrent.atomic.AtomicBoolean();
         podDoes("evicted", pod -> {
-            // the kubelet evicts the first pod; the Job controller counts a failure and, with a
-            // retry left, starts a replacement pod, which runs the task
+            if (evictedOnce.getAndSet(true)) {
+                return pod.launch(); // the replacement pod runs the task
+            }
+            // the kubelet evicts the first pod; the Job controller (the stand-in) counts a failure and,
+            // with a retry left, starts a replacement pod
             api.client().pods().inNamespace(NAMESPACE).withName(pod.run.podName()).editStatus(p -> {
                 p.setStatus(new PodStatusBuilder().withPhase("Failed").withReason("Evicted")
                         .withMessage("The node was low on resource: memory.")
@@ -408,9 +414,7 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
                 return j;
             });
             awaitExecutorLooked(); // the executor has seen the eviction, and must not give up
-            api.client().pods().inNamespace(NAMESPACE).withName(pod.run.podName()).delete();
-            standIn.running(NAMESPACE, pod.run.jobName());
-            return pod.launch();
+            return new JobControllerStandIn.Result(137, "");
         });
         TaskRun<String> run = k8s.submit(call("evicted", args -> "on the second pod"));
         assertEquals("on the second pod", value(run));

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * An executor in a JVM of its own, for the test that kills it: submits {@code count} calls of one
  * dispatch, prints {@code RUNNING <job>} for each once its Job is submitted, then waits to be killed.
- * Arguments: kubeconfig context registry storeDir cacheDir home pollFreqMillis clusterClient classesDir
- * dispatchId count.
+ * Arguments: kubeconfig context registry storeDir cacheDir home pollFreqMillis clusterClient classPath
+ * dispatchId count baseImage.
  */
 public final class ExecutorProcess {
     private ExecutorProcess() {
@@ -27,13 +27,13 @@ public final class ExecutorProcess {
                 .k8sConfigFile(Path.of(a[0]))
                 .k8sContext(a[1])
                 .registry(a[2])
-                .baseImage("scratch")
+                .baseImage(a[11])
                 .dataStore(a[3])
                 .set("data_store_mount", "/data")
                 .cacheDir(Path.of(a[4]))
                 .pollFreq(Duration.ofMillis(Long.parseLong(a[6])))
                 .clusterClient(a[7])
-                .classpath(List.of(Path.of(a[8])))
+                .classpath(java.util.Arrays.stream(a[8].split(java.io.File.pathSeparator)).map(Path::of).toList())
                 .build();
         String dispatch = a[9];
         int count = Integer.parseInt(a[10]);

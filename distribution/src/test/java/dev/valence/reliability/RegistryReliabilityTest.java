@@ -79,6 +79,12 @@ class RegistryReliabilityTest extends ReliabilityBed {
         return List.of(freshClasses);
     }
 
+    /** The launcher in this JVM: the image here is one fresh random layer, about the push alone. */
+    @Override
+    boolean realPods() {
+        return false;
+    }
+
     /** Waits until the registry has been asked something through the proxy, returning what it saw so far. */
     private static List<String> awaitRegistryRequest(String prefix) {
         List<String> seen = new ArrayList<>();

@@ -14,6 +14,9 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
+import dev.valence.tck.pods.HostDirs;
+import dev.valence.tck.pods.RuncPodRunner;
+import dev.valence.tck.pods.SharedBeds;
 import dev.valence.tck.net.FaultProxy;
 import dev.valence.tck.net.JobLedger;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -49,14 +52,14 @@ import org.junit.jupiter.api.Timeout;
  * What every reliability case runs on: the fabric8 mock API server behind a {@link FaultProxy}
  * (the executor goes through the proxy; the Job-controller stand-in and the test talk to the
  * server directly, so an injected fault hits the executor only), the real CNCF registry,
- * store-local in a directory per test, and a stand-in that runs each Job's pod as the real
- * launcher in this JVM (a child JVM per pod would add nothing here; the end-to-end suite has it).
- * A test scripts what one node's pod does with {@link #podDoes}; the default is to launch.
+ * store-local in a directory per test, and a stand-in whose pods launch the task in a real
+ * container ({@link RuncPodRunner}, on the tck's JRE base image, the node's {@code /data} being the
+ * store directory). A test scripts what one node's pod does with {@link #podDoes} (hold, lose the
+ * output, be evicted, ...) around the launch; the default is to launch.
  *
- * <p>The task image is built from a tiny class path (one directory), so each build and push is
- * quick; it is still built by Jib, pushed to the real registry and pinned by digest, and the
- * stand-in plays the kubelet's pull: a pod whose image digest is not in the registry is left in
- * {@code ImagePullBackOff}.
+ * <p>The stand-in plays the kubelet's pull first: a pod whose image digest is not in the registry
+ * is left in {@code ImagePullBackOff}. The registry suite keeps its pods in this JVM
+ * ({@link #realPods()}): its images are a tiny fresh class path per test.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 abstract class ReliabilityBed {
@@ -70,10 +73,10 @@ abstract class ReliabilityBed {
     static Path work;
     static Path kubeconfig;
     static Path cacheDir;
-    static Path classes;
 
     Path storeDir;
     JobControllerStandIn standIn;
+    RuncPodRunner runner;
     JobLedger ledger;
     final Map<String, PodScript> scripts = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> launches = new ConcurrentHashMap<>();
@@ -104,8 +107,6 @@ abstract class ReliabilityBed {
         kubeconfig = api.writeKubeconfig("through-proxy", ApiServerBed.CONTEXT,
                 new ApiServerBed.KubeContext(ApiServerBed.CONTEXT, apiProxy.url(), NAMESPACE));
         cacheDir = work.resolve("cache");
-        classes = Files.createDirectories(work.resolve("classes"));
-        Files.writeString(classes.resolve("marker.txt"), "the task image's class path for the reliability suite\n");
     }
 
     @AfterAll
@@ -125,10 +126,21 @@ abstract class ReliabilityBed {
     @BeforeEach
     void perTest() throws IOException {
         apiProxy.takeRequests();
-        storeDir = Files.createTempDirectory(work, "store");
+        storeDir = HostDirs.writableByAnyUid(Files.createTempDirectory(work, "store"));
         ledger = JobLedger.watch(api.client(), NAMESPACE);
+        runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
         standIn = new JobControllerStandIn(api);
-        standIn.runJobsWith(this::runPod);
+        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
+            @Override
+            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun run) throws Exception {
+                return runPod(run);
+            }
+
+            @Override
+            public void kill(String namespace, String podName) {
+                runner.kill(namespace, podName);
+            }
+        });
     }
 
     @AfterEach
@@ -140,6 +152,7 @@ abstract class ReliabilityBed {
             c.close();
         }
         standIn.close();
+        runner.close();
         ledger.close();
     }
 
@@ -151,7 +164,7 @@ abstract class ReliabilityBed {
                 .k8sConfigFile(kubeconfig)
                 .k8sContext(ApiServerBed.CONTEXT)
                 .registry(registryHost())
-                .baseImage("scratch")
+                .baseImage(realPods() ? SharedBeds.jreImage() : "scratch")
                 .dataStore(storeDir.toString())
                 .set("data_store_mount", "/data")
                 .cacheDir(cacheDir)
@@ -177,9 +190,18 @@ abstract class ReliabilityBed {
         return registry.host();
     }
 
-    /** The class path in the task image. */
+    /** The class path in the task image: this JVM's, so the image can run the launcher and the tests' tasks. */
     List<Path> classpath() {
-        return List.of(classes);
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(Path::of).toList();
+    }
+
+    /**
+     * Whether pods are real containers (the default) or the launcher in this JVM: the registry
+     * suite keeps the latter, its images being a fresh random layer per test, about the push alone.
+     */
+    boolean realPods() {
+        return true;
     }
 
     /** Scripts what the pod of {@code nodeId} does. */
@@ -253,9 +275,15 @@ abstract class ReliabilityBed {
             return storeDir.resolve(dispatchId()).resolve(nodeId()).resolve(name);
         }
 
-        /** Runs the task with the real launcher, as the image's entrypoint would. */
-        JobControllerStandIn.Result launch() {
+        /**
+         * Runs the pod's container: a real one ({@link RuncPodRunner}, the image's entrypoint, the
+         * launcher) unless the suite keeps pods in this JVM ({@link #realPods()}).
+         */
+        JobControllerStandIn.Result launch() throws Exception {
             launches.computeIfAbsent(nodeId(), n -> new AtomicInteger()).incrementAndGet();
+            if (realPods()) {
+                return runner.run(run);
+            }
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             int code = Launcher.run(env, ReliabilityBed.class.getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
             return new JobControllerStandIn.Result(code, log.toString(StandardCharsets.UTF_8));
@@ -267,7 +295,7 @@ abstract class ReliabilityBed {
         }
 
         /** Waits for the test to let held pods go on; launches if the pod still exists, else "is killed". */
-        JobControllerStandIn.Result holdThenLaunch() throws InterruptedException {
+        JobControllerStandIn.Result holdThenLaunch() throws Exception {
             awaitEither(release);
             return alive() ? launch() : new JobControllerStandIn.Result(137, "killed\n");
         }

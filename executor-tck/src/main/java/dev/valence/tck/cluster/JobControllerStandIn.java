@@ -49,10 +49,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Test stand-in for the Kubernetes Job controller and kubelet on an {@link ApiServerBed}: nothing
- * runs pods on the mock API server, so tests call this to create a Job's pod and write the statuses
- * a real cluster would write (running, succeeded, failed with each reason). Every change goes
- * through the API, so the gateway under test sees it the way it would see a real cluster.
+ * Test stand-in for the Kubernetes control plane and kubelet on an {@link ApiServerBed}: nothing
+ * runs pods on the mock API server, so tests either script a Job's pod and its statuses by hand
+ * (running, succeeded, failed with each reason), or let {@link #runJobsWith} play the Job
+ * controller, admission, the scheduler and the kubelet for every Valence Job, running each pod
+ * with a {@link PodRunner} (real containers with {@code dev.valence.tck.pods.RuncPodRunner}).
+ * Every change goes through the API, so the gateway under test sees it the way it would see a real
+ * cluster.
  */
 public final class JobControllerStandIn implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobControllerStandIn.class);
@@ -561,13 +564,20 @@ public final class JobControllerStandIn implements AutoCloseable {
                     return;
                 }
                 bed.scriptLog(ns, podName, result.log());
-                if (result.exitCode() == 0) {
+                Pod after = client.pods().inNamespace(ns).withName(podName).get();
+                String phase = after == null || after.getStatus() == null ? null : after.getStatus().getPhase();
+                if ("Failed".equals(phase)) { // the kubelet's part already ended the pod (an eviction): keep its status
+                    result = new Result(result.exitCode() == 0 ? 137 : result.exitCode(), result.log(), "Evicted", null, false);
+                } else if (result.exitCode() == 0) {
                     writePodStatus(ns, podName, terminated("Succeeded", null, null, 0, result.reason()));
-                    timers.schedule(() -> complete(ns, jobName, startTime, key), options.completionDelay.toMillis(),
+                    int f = failed;
+                    timers.schedule(() -> complete(ns, jobName, startTime, key, f), options.completionDelay.toMillis(),
                             TimeUnit.MILLISECONDS);
                     return;
                 }
-                writePodStatus(ns, podName, terminated("Failed", null, null, result.exitCode(), result.reason()));
+                if (!"Failed".equals(phase)) {
+                    writePodStatus(ns, podName, terminated("Failed", null, null, result.exitCode(), result.reason()));
+                }
                 failed++;
                 if (failed > backoffLimit) {
                     int f = failed;
@@ -669,13 +679,13 @@ public final class JobControllerStandIn implements AutoCloseable {
         }
     }
 
-    private void complete(String ns, String jobName, String startTime, String key) {
+    private void complete(String ns, String jobName, String startTime, String key, int failed) {
         if (gone.contains(key)) {
             return;
         }
         try {
-            writeJobStatus(ns, jobName, new JobStatusBuilder().withSucceeded(1).withActive(0).withStartTime(startTime)
-                    .withCompletionTime(now())
+            writeJobStatus(ns, jobName, new JobStatusBuilder().withSucceeded(1).withActive(0).withFailed(failed == 0 ? null : failed)
+                    .withStartTime(startTime).withCompletionTime(now())
                     .withConditions(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
                             jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"))
                     .build());

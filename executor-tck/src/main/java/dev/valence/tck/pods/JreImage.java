@@ -103,8 +103,12 @@ public final class JreImage {
                 run(List.of("gzip", "-n", "-6", tmp.resolve("layer.tar").toString()));
                 Files.writeString(tmp.resolve("diff-id"), diffId);
                 ImagePuller.deleteTree(rootfs);
-                ImagePuller.deleteTree(dir);
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                if (Files.exists(diff)) { // another test JVM built it meanwhile: keep theirs
+                    ImagePuller.deleteTree(tmp);
+                } else {
+                    ImagePuller.deleteTree(dir);
+                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                }
                 LOG.info("built the JRE base image layer for Java {} ({} MB) in {} ms under {}", version,
                         Files.size(layer) / 1_000_000, (System.nanoTime() - started) / 1_000_000, dir);
             }

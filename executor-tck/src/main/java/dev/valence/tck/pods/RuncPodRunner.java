@@ -65,6 +65,8 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
     private final Map<String, Path> hostPaths;
     private final String runc;
     private final Map<String, String> running = new ConcurrentHashMap<>();
+    /** Containers of this runner not yet cleaned up (id → its spec), for {@link #close()}. */
+    private final Map<String, Spec> created = new ConcurrentHashMap<>();
     /** Pods (namespace/name) to kill: the request may come while the image is pulled or runc creates the container. */
     private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
     private final long nodeMemory;
@@ -136,6 +138,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         public RuncPodRunner build() {
             runc = findOnPath("runc").orElseThrow(() -> new IllegalStateException(
                     "the real-pod bed needs 'runc' on PATH; " + INSTALL_HINT));
+            collectStale(runc);
             if (!"root".equals(System.getProperty("user.name")) && !isRoot()) {
                 throw new IllegalStateException("the real-pod bed runs containers with runc as root; this JVM runs as "
                         + System.getProperty("user.name") + " (run the tests as root, as CI does)");
@@ -145,7 +148,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
                     cacheDir = SharedBeds.imageCache();
                 }
                 if (workDir == null) {
-                    workDir = Files.createTempDirectory("valence-pods-");
+                    workDir = Files.createTempDirectory("valence-pods-" + ProcessHandle.current().pid() + "-");
                     ownsWorkDir = true;
                 }
                 Files.createDirectories(cacheDir);
@@ -197,6 +200,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             InterruptedException {
         Path log = spec.bundle.resolve("container.log");
         Files.writeString(spec.bundle.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec.config));
+        created.put(spec.id, spec);
         Process p = new ProcessBuilder(runc, "run", "--keep", "--bundle", spec.bundle.toString(), spec.id)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(log.toFile()).redirectErrorStream(true).start();
@@ -238,19 +242,90 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            exec(List.of(runc, "delete", "--force", spec.id)); // waits for the container's end; runs when interrupted
-            spec.overlayRoot.ifPresent(root -> exec(List.of("umount", root.toString())));
-            exec(List.of("rm", "-rf", "--one-file-system", spec.bundle.toString()));
+            cleanUp(spec);
         }
     }
 
-    private static boolean oomKilled(String id) {
-        Path control = Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, id, "memory.oom_control");
-        try {
-            return Files.readAllLines(control).stream().anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"));
-        } catch (IOException e) {
-            return false; // no memory controller or no limit: nothing was OOM-killed by a limit
+    /** Deletes the container, unmounts its overlay root and removes its bundle; runs to its end when interrupted. */
+    private void cleanUp(Spec spec) {
+        exec(List.of(runc, "delete", "--force", spec.id));
+        spec.overlayRoot.ifPresent(root -> exec(List.of("umount", root.toString())));
+        exec(List.of("rm", "-rf", "--one-file-system", spec.bundle.toString()));
+        created.remove(spec.id);
+    }
+
+    private static boolean collected;
+
+    /**
+     * Removes what runners of test JVMs that died left behind (containers {@code vt<pid>-...},
+     * overlay mounts and bundles under {@code valence-pods-<pid>-...}): once per JVM.
+     */
+    private static synchronized void collectStale(String runc) {
+        if (collected) {
+            return;
         }
+        collected = true;
+        java.util.regex.Pattern container = java.util.regex.Pattern.compile("^vt(\\d+)-");
+        for (String id : capture(List.of(runc, "list", "-q")).lines().toList()) {
+            java.util.regex.Matcher m = container.matcher(id.strip());
+            if (m.find() && !alive(Long.parseLong(m.group(1)))) {
+                exec(List.of(runc, "delete", "--force", id.strip()));
+            }
+        }
+        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("/valence-pods-(\\d+)-[^/ ]*");
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                java.util.regex.Matcher m = dir.matcher(f.length > 4 ? f[4] : "");
+                if (m.find() && !alive(Long.parseLong(m.group(1)))) {
+                    exec(List.of("umount", f[4]));
+                }
+            }
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            try (var dirs = Files.list(tmp)) {
+                for (Path d : dirs.toList()) {
+                    java.util.regex.Matcher m = dir.matcher("/" + d.getFileName());
+                    if (m.matches() && !alive(Long.parseLong(m.group(1)))) {
+                        exec(List.of("rm", "-rf", "--one-file-system", d.toString()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot look for stale pods", e);
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String capture(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return p.exitValue() == 0 ? out : "";
+        } catch (IOException | IllegalThreadStateException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** Whether the kernel OOM-killed in the container's cgroup: {@code oom_kill} of cgroup v1's or v2's memory files. */
+    private static boolean oomKilled(String id) {
+        for (Path counters : List.of(Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, id, "memory.oom_control"),
+                Path.of("/sys/fs/cgroup", CGROUP_PARENT, id, "memory.events"))) {
+            try {
+                if (Files.readAllLines(counters).stream().anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not this cgroup version, or no memory controller
+            }
+        }
+        return false;
     }
 
     // ---- the OCI runtime spec ----
@@ -733,12 +808,20 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         for (String id : List.copyOf(running.values())) {
             exec(List.of(runc, "kill", id, "KILL"));
         }
-        if (ownsWorkDir && running.isEmpty()) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!running.isEmpty() && System.nanoTime() < deadline) { // their threads clean up after themselves
             try {
-                ImagePuller.deleteTree(workDir);
-            } catch (IOException e) {
-                LOG.debug("cannot delete {}", workDir, e);
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+        }
+        for (Spec spec : List.copyOf(created.values())) {
+            cleanUp(spec);
+        }
+        if (ownsWorkDir) {
+            exec(List.of("rm", "-rf", "--one-file-system", workDir.toString()));
         }
     }
 }

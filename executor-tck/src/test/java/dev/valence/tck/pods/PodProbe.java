@@ -39,6 +39,16 @@ public final class PodProbe {
                 case "stat" -> System.out.println("stat " + value + ": " + stat(Path.of(value)));
                 case "exists" -> System.out.println("exists " + value + ": " + Files.exists(Path.of(value)));
                 case "maxmem" -> System.out.println("maxMemory=" + Runtime.getRuntime().maxMemory());
+                case "cpuquota" -> {
+                    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+                        String[] f = line.split(":", 3);
+                        if (List.of(f[1].split(",")).contains("cpu")) {
+                            Path dir = Path.of("/sys/fs/cgroup", f[1]).resolve(f[2].substring(1));
+                            System.out.println("cfs_quota_us=" + Files.readString(dir.resolve("cpu.cfs_quota_us")).strip()
+                                    + " shares=" + Files.readString(dir.resolve("cpu.shares")).strip());
+                        }
+                    }
+                }
                 case "env" -> System.out.println("env " + value + "=" + System.getenv(value));
                 case "allocate" -> {
                     List<byte[]> hold = new ArrayList<>();

@@ -119,6 +119,15 @@ class RealPodsTest {
     }
 
     @Test
+    void theCpuRequestAndLimitBecomeSharesAndAQuota() {
+        Job job = submit("real-cpu", NS, spec -> spec.editFirstContainer().withNewResources()
+                .withRequests(Map.of("cpu", new Quantity("250m"))).withLimits(Map.of("cpu", new Quantity("500m")))
+                .endResources().endContainer(), "cpuquota");
+        String log = log(finished(job));
+        assertTrue(log.contains("cfs_quota_us=50000 shares=256"), log);
+    }
+
+    @Test
     void envFromASecretReachesTheContainer() {
         api.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("real-secret")
                 .endMetadata().withStringData(Map.of("TOKEN", "s3cr3t")).build()).create();
