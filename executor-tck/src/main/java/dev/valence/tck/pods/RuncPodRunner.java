@@ -258,7 +258,8 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
 
     /**
      * Removes what runners of test JVMs that died left behind (containers {@code vt<pid>-...},
-     * overlay mounts and bundles under {@code valence-pods-<pid>-...}): once per JVM.
+     * overlay mounts and bundles under {@code valence-pods-<pid>-...}, unpacked images under
+     * {@code valence-images-<pid>-...}): once per JVM.
      */
     private static synchronized void collectStale(String runc) {
         if (collected) {
@@ -272,7 +273,7 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
                 exec(List.of(runc, "delete", "--force", id.strip()));
             }
         }
-        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("/valence-pods-(\\d+)-[^/ ]*");
+        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("/valence-(?:pods|images)-(\\d+)-[^/ ]*");
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");

@@ -41,7 +41,7 @@ public final class SharedBeds {
     public static synchronized Path imageCache() {
         if (images == null) {
             try {
-                images = Files.createTempDirectory("valence-images-");
+                images = Files.createTempDirectory("valence-images-" + ProcessHandle.current().pid() + "-");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the image cache", e);
             }
