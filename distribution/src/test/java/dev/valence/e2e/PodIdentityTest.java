@@ -133,8 +133,8 @@ class PodIdentityTest {
     }
 
     /**
-     * This JVM's class path as the other uid can read it: directories as they are (world-readable
-     * here), jars from the private Maven repository hard-linked (or copied) into a readable folder.
+     * This JVM's class path as the other uid can read it: directories copied, jars from the private
+     * Maven repository hard-linked (or copied) into a readable folder.
      */
     private String readableClassPath() throws IOException {
         Path libs = Files.createDirectories(work.resolve("libs"));
@@ -142,11 +142,24 @@ class PodIdentityTest {
         int n = 0;
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             Path p = Path.of(entry);
+            Path link = libs.resolve((n++) + "-" + p.getFileName());
             if (Files.isDirectory(p)) {
-                entries.add(entry);
+                // copied: the build's own folders may sit under a directory only root can enter (a CI clone)
+                try (java.util.stream.Stream<Path> files = Files.walk(p)) {
+                    for (Path f : files.toList()) {
+                        Path to = link.resolve(p.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(to);
+                            to.toFile().setExecutable(true, false);
+                        } else {
+                            Files.copy(f, to);
+                        }
+                        to.toFile().setReadable(true, false);
+                    }
+                }
+                entries.add(link.toString());
                 continue;
             }
-            Path link = libs.resolve((n++) + "-" + p.getFileName());
             try {
                 Files.createLink(link, p);
             } catch (IOException | UnsupportedOperationException e) {
