@@ -13,11 +13,8 @@ import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import dev.valence.api.WorkflowResult;
-import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.Launcher;
-import dev.valence.core.LocalExecutor;
-import dev.valence.examples.SeedExample;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
@@ -146,23 +143,7 @@ abstract class EndToEndTest {
         }
         runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
         standIn = new JobControllerStandIn(api, options);
-        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
-            @Override
-            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
-                lastImage = pod.image();
-                return runner.run(pod);
-            }
-
-            @Override
-            public boolean reportsStart() {
-                return true;
-            }
-
-            @Override
-            public void kill(String namespace, String podName) {
-                runner.kill(namespace, podName);
-            }
-        });
+        standIn.runJobsWith(runner.observed((pod, result) -> lastImage = pod.image()));
     }
 
     @AfterEach
@@ -175,18 +156,8 @@ abstract class EndToEndTest {
     }
 
     KubernetesExecutor executor(Map<String, Object> extra) {
-        KubernetesExecutor.Builder b = KubernetesExecutor.builder()
-                .environment(Map.of())
-                .userHome(work)
-                .k8sConfigFile(api.kubeconfig())
-                .k8sContext(ApiServerBed.CONTEXT)
-                .registry(registry.host())
-                .baseImage(jre)
-                .dataStore(storeDir.toString())
-                .set("data_store_mount", "/data")
-                .cacheDir(work.resolve("cache"))
-                .pollFreq(Duration.ofSeconds(1))
-                .clusterClient(clusterClient());
+        KubernetesExecutor.Builder b = SeedDemoClient.onBed(work, api.kubeconfig(), ApiServerBed.CONTEXT, registry.host(), jre,
+                storeDir.toString()).clusterClient(clusterClient());
         extra.forEach(b::set);
         KubernetesExecutor k8s = b.build();
         closeables.add(k8s);
@@ -213,14 +184,11 @@ abstract class EndToEndTest {
     @Test
     void theSeedsWorkflowRunsOnTheClusterAndLocally() {
         KubernetesExecutor k8s = executor(Map.of());
-        try (LocalExecutor local = new LocalExecutor(); Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches"))) {
-            String id = dispatcher.dispatch(SeedExample.simpleWorkflow(k8s, local), List.of("Hello", "World"));
-            WorkflowResult<String> result = dispatcher.result(id, true);
-            assertEquals("Hello, World!", result.valueOrThrow());
-            assertEquals("k8s:" + ApiServerBed.CONTEXT, result.node("join_words").orElseThrow().executor());
-            assertTrue(result.node("join_words").orElseThrow().jobName().orElseThrow().startsWith("valence-"));
-            assertEquals("local", result.node("excitement").orElseThrow().executor());
-        }
+        WorkflowResult<String> result = SeedDemoClient.runDemo(k8s, work);
+        assertEquals("Hello, World!", result.valueOrThrow());
+        assertEquals("k8s:" + ApiServerBed.CONTEXT, result.node("join_words").orElseThrow().executor());
+        assertTrue(result.node("join_words").orElseThrow().jobName().orElseThrow().startsWith("valence-"));
+        assertEquals("local", result.node("excitement").orElseThrow().executor());
     }
 
     @Test
