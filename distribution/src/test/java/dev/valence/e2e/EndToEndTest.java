@@ -13,11 +13,8 @@ import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import dev.valence.api.WorkflowResult;
-import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.Launcher;
-import dev.valence.core.LocalExecutor;
-import dev.valence.examples.SeedExample;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
@@ -135,25 +132,18 @@ abstract class EndToEndTest {
 
     @BeforeEach
     void controller() {
+        controller(JobControllerStandIn.Options.defaults());
+    }
+
+    /** Replaces the stand-in (and its runner) by one that plays the control plane as {@code options} say. */
+    void controller(JobControllerStandIn.Options options) {
+        if (standIn != null) {
+            standIn.close();
+            runner.close();
+        }
         runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
-        standIn = new JobControllerStandIn(api);
-        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
-            @Override
-            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
-                lastImage = pod.image();
-                return runner.run(pod);
-            }
-
-            @Override
-            public boolean reportsStart() {
-                return true;
-            }
-
-            @Override
-            public void kill(String namespace, String podName) {
-                runner.kill(namespace, podName);
-            }
-        });
+        standIn = new JobControllerStandIn(api, options);
+        standIn.runJobsWith(runner.observed((pod, result) -> lastImage = pod.image()));
     }
 
     @AfterEach
@@ -166,18 +156,8 @@ abstract class EndToEndTest {
     }
 
     KubernetesExecutor executor(Map<String, Object> extra) {
-        KubernetesExecutor.Builder b = KubernetesExecutor.builder()
-                .environment(Map.of())
-                .userHome(work)
-                .k8sConfigFile(api.kubeconfig())
-                .k8sContext(ApiServerBed.CONTEXT)
-                .registry(registry.host())
-                .baseImage(jre)
-                .dataStore(storeDir.toString())
-                .set("data_store_mount", "/data")
-                .cacheDir(work.resolve("cache"))
-                .pollFreq(Duration.ofSeconds(1))
-                .clusterClient(clusterClient());
+        KubernetesExecutor.Builder b = SeedDemoClient.onBed(work, api.kubeconfig(), ApiServerBed.CONTEXT, registry.host(), jre,
+                storeDir.toString()).clusterClient(clusterClient());
         extra.forEach(b::set);
         KubernetesExecutor k8s = b.build();
         closeables.add(k8s);
@@ -204,14 +184,11 @@ abstract class EndToEndTest {
     @Test
     void theSeedsWorkflowRunsOnTheClusterAndLocally() {
         KubernetesExecutor k8s = executor(Map.of());
-        try (LocalExecutor local = new LocalExecutor(); Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches"))) {
-            String id = dispatcher.dispatch(SeedExample.simpleWorkflow(k8s, local), List.of("Hello", "World"));
-            WorkflowResult<String> result = dispatcher.result(id, true);
-            assertEquals("Hello, World!", result.valueOrThrow());
-            assertEquals("k8s:" + ApiServerBed.CONTEXT, result.node("join_words").orElseThrow().executor());
-            assertTrue(result.node("join_words").orElseThrow().jobName().orElseThrow().startsWith("valence-"));
-            assertEquals("local", result.node("excitement").orElseThrow().executor());
-        }
+        WorkflowResult<String> result = SeedDemoClient.runDemo(k8s, work);
+        assertEquals("Hello, World!", result.valueOrThrow());
+        assertEquals("k8s:" + ApiServerBed.CONTEXT, result.node("join_words").orElseThrow().executor());
+        assertTrue(result.node("join_words").orElseThrow().jobName().orElseThrow().startsWith("valence-"));
+        assertEquals("local", result.node("excitement").orElseThrow().executor());
     }
 
     @Test
@@ -330,6 +307,59 @@ abstract class EndToEndTest {
         long maxLarge = Long.parseLong(inLarge.replaceAll("(?s).*maxMemory=(\\d+).*", "$1"));
         assertTrue(maxSmall < 256L << 20, "the heap fits the pod's memory: " + maxSmall);
         assertTrue(maxLarge > 3 * maxSmall / 2, "the heap follows the pod's memory: " + maxSmall + " then " + maxLarge);
+    }
+
+    @Test
+    void aPodRefusedByPodSecurityFailsFastWithTheEventsMessageAndTheFixAndLeavesNoJob() {
+        // a namespace of its own: its label would refuse the other tests' pods
+        String ns = "valence-baseline-" + clusterClient();
+        if (api.client().namespaces().withName(ns).get() == null) {
+            api.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                    .withName(ns).addToLabels("pod-security.kubernetes.io/enforce", "baseline").endMetadata().build())
+                    .create();
+        }
+        KubernetesExecutor k8s = executor(Map.of("namespace", ns, "unschedulable_grace", "10m"));
+        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("refused").taskName("t").body(args -> "x").build());
+        ValenceException e = assertThrows(ValenceException.class, run::await);
+        assertEquals(ErrorKind.POD_FAILED, e.kind());
+        String job = run.jobName().orElseThrow();
+        assertTrue(e.getMessage().contains(": FailedCreate: Error creating: pods \"" + job + "-"), e.getMessage());
+        assertTrue(e.getMessage().contains("is forbidden: violates PodSecurity \"baseline:latest\": hostPath volumes (volume \""),
+                "the event's message: " + e.getMessage());
+        assertTrue(e.getMessage().contains("; namespace " + ns + " enforces a Pod Security level that forbids the hostPath "
+                + "volume of a local data_store: use an s3:// or azblob:// data_store there"), "the fix: " + e.getMessage());
+        waitUntil(() -> api.client().batch().v1().jobs().inNamespace(ns)
+                .withLabel(ClusterGateway.DISPATCH_LABEL, run.call().dispatchId()).list().getItems().isEmpty());
+        assertEquals(List.of(), api.client().pods().inNamespace(ns).list().getItems(), "no pod was ever made");
+    }
+
+    @Test
+    void aRequestLargerThanTheNodeFailsAtOnceWithTheReason() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        KubernetesExecutor k8s = executor(Map.of("vcpu", String.valueOf(cpus * 16), "unschedulable_grace", "10m"));
+        TaskCall call = TaskCall.builder().nodeId("too-big").taskName("t").body(args -> "x").build();
+        ValenceException e = assertThrows(ValenceException.class, () -> k8s.submit(call).await());
+        assertEquals(ErrorKind.CONFIG, e.kind());
+        assertTrue(e.getMessage().contains("no node can hold Job ") && e.getMessage().contains("it requests cpu " + cpus * 16)
+                && e.getMessage().contains("(" + JobControllerStandIn.NODE + ": cpu " + cpus + ","), e.getMessage());
+        assertEquals(List.of(), jobs(call.dispatchId()), "no Job made");
+    }
+
+    @Test
+    void aTimeoutTheControlPlaneEnforcesLateIsReportedByTheClientsBackstop() {
+        controller(JobControllerStandIn.Options.builder().deadlineLateness(Duration.ofMinutes(2)).build());
+        KubernetesExecutor k8s = executor(Map.of("timeout", "2s"));
+        TaskRun<String> run = k8s.submit(TaskCall.builder().nodeId("hold-timeout").taskName("slow")
+                .body(args -> waitForRelease()).build());
+        ValenceException e = assertThrows(ValenceException.class, run::await);
+        assertEquals(ErrorKind.TIMEOUT, e.kind());
+        assertTrue(e.getMessage().startsWith("task 'slow' ran longer than its timeout of 2.0 s: Job " + run.jobName().orElseThrow()),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("the control plane did not enforce activeDeadlineSeconds in time"), e.getMessage());
+        assertEquals(TaskStatus.FAILED, run.status());
+        String job = run.jobName().orElseThrow();
+        waitUntil(() -> jobs(run.call().dispatchId()).isEmpty());
+        waitUntil(() -> !containers().contains(job));
     }
 
     @Test

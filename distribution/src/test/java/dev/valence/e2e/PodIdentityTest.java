@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valence.api.WorkflowResult;
-import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
-import dev.valence.core.LocalExecutor;
-import dev.valence.examples.SeedExample;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
 import dev.valence.tck.image.RegistryBed;
@@ -18,7 +15,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The seed's demo with the local store when the client and the pod are different users, as on a
- * real single-node cluster with the store mounted by hostPath: the client as root with pods as the
- * image's user, and the client as a non-root uid ({@code setpriv}) in a JVM of its own. The store
- * folder is the one the client makes itself (no help from the test), pods are real containers.
+ * real single-node cluster with the store mounted by hostPath: the client as root with pods as
+ * {@code run_as_user}:{@code run_as_group} (default 1000:1000, over the image's user), and the
+ * client as a non-root uid ({@code setpriv}) in a JVM of its own. The store folder is the one the
+ * client makes itself (no help from the test), pods are real containers.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PodIdentityTest {
@@ -56,24 +53,8 @@ class PodIdentityTest {
         store = work.resolve("client-home").resolve("store"); // made by the client, with its owner and umask
         runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
         standIn = new JobControllerStandIn(api);
-        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
-            @Override
-            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
-                JobControllerStandIn.Result r = runner.run(pod);
-                logs.put(pod.podName(), r.waiting() ? r.reason() + ": " + r.message() : r.log());
-                return r;
-            }
-
-            @Override
-            public boolean reportsStart() {
-                return true;
-            }
-
-            @Override
-            public void kill(String namespace, String podName) {
-                runner.kill(namespace, podName);
-            }
-        });
+        standIn.runJobsWith(runner.observed((pod, r) -> logs.put(pod.podName(),
+                r.waiting() ? r.reason() + ": " + r.message() : r.log())));
     }
 
     @AfterEach
@@ -84,23 +65,10 @@ class PodIdentityTest {
     }
 
     @Test
-    void theDemoPassesWithTheClientAsRootAndPodsAsTheImagesUser() {
-        try (KubernetesExecutor k8s = KubernetesExecutor.builder()
-                .environment(Map.of())
-                .userHome(work)
-                .k8sConfigFile(api.kubeconfig())
-                .k8sContext(ApiServerBed.CONTEXT)
-                .registry(registry.host())
-                .baseImage(SharedBeds.jreImage())
-                .dataStore(store.toString())
-                .set("data_store_mount", "/data")
-                .cacheDir(work.resolve("cache"))
-                .pollFreq(Duration.ofSeconds(1))
-                .build();
-             LocalExecutor local = new LocalExecutor();
-             Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches"))) {
-            String id = dispatcher.dispatch(SeedExample.simpleWorkflow(k8s, local), List.of("Hello", "World"));
-            WorkflowResult<String> result = dispatcher.result(id, true);
+    void theDemoPassesWithTheClientAsRootAndPodsAsRunAsUser() {
+        try (KubernetesExecutor k8s = SeedDemoClient.onBed(work, api.kubeconfig(), ApiServerBed.CONTEXT, registry.host(),
+                SharedBeds.jreImage(), store.toString()).build()) {
+            WorkflowResult<String> result = SeedDemoClient.runDemo(k8s, work);
             assertEquals("Hello, World!", result.value().orElse(null), result + "; the pods' logs:\n" + podLogs());
         }
     }

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.valence.api.Settings;
 import dev.valence.api.TaskCall;
 import dev.valence.core.KubernetesExecutor;
-import dev.valence.tck.cluster.PodSecurityRestricted;
+import dev.valence.tck.cluster.PodSecurityStandards;
 import dev.valence.tck.cluster.StoredManifests;
 import java.nio.file.Files;
 import dev.valence.spi.ClusterGateway;
@@ -98,7 +98,7 @@ class SampleJobTest {
 
     @Test
     void passesTheRestrictedPodSecurityStandard() {
-        assertEquals(List.of(), PodSecurityRestricted.violations(podSpec()));
+        assertEquals(List.of(), PodSecurityStandards.restrictedViolations(podSpec()));
     }
 
     @Test

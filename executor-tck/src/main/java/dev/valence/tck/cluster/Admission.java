@@ -4,11 +4,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
-import io.fabric8.kubernetes.api.model.SecurityContext;
-import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -22,18 +19,12 @@ import java.util.Set;
 /**
  * What the stand-in's API server refuses when a controller creates a pod, and what its scheduler
  * cannot place, with the real components' messages: the ServiceAccount admission plugin, Pod
- * Security Admission ({@code pod-security.kubernetes.io/enforce} on the namespace, levels
- * {@code baseline} and {@code restricted}, the checks that matter to a batch pod), ResourceQuota
+ * Security Admission ({@code pod-security.kubernetes.io/enforce} on the namespace, the rules of
+ * {@link PodSecurityStandards}), ResourceQuota
  * ({@code pods}, {@code requests.*}, {@code limits.*}, {@code cpu}, {@code memory}), and the
  * scheduler's fit on the bed's one node (resources and {@code nodeSelector}; no taints).
  */
 final class Admission {
-    static final String ENFORCE = "pod-security.kubernetes.io/enforce";
-    static final String ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version";
-    private static final Set<String> BASELINE_CAPS = Set.of("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID",
-            "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT");
-    private static final Set<String> RESTRICTED_VOLUMES = Set.of("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
-            "persistentVolumeClaim", "projected", "secret");
 
     private Admission() {
     }
@@ -52,13 +43,12 @@ final class Admission {
         Namespace namespace = client.namespaces().withName(ns).get();
         Map<String, String> labels = namespace == null || namespace.getMetadata().getLabels() == null ? Map.of()
                 : namespace.getMetadata().getLabels();
-        String level = labels.getOrDefault(ENFORCE, "privileged");
-        if (level.equals("baseline") || level.equals("restricted")) {
-            List<String> violations = podSecurity(pod, level.equals("restricted"));
-            if (!violations.isEmpty()) {
-                return Optional.of(forbidden + "violates PodSecurity \"" + level + ":" + labels.getOrDefault(ENFORCE_VERSION,
-                        "latest") + "\": " + String.join(", ", violations));
-            }
+        PodSecurityStandards.Level level = PodSecurityStandards.Level.of(labels.get(PodSecurityStandards.ENFORCE))
+                .orElse(PodSecurityStandards.Level.PRIVILEGED);
+        List<String> violations = PodSecurityStandards.violations(pod.getSpec(), level);
+        if (!violations.isEmpty()) {
+            return Optional.of(forbidden + "violates PodSecurity \"" + level.label() + ":"
+                    + labels.getOrDefault(PodSecurityStandards.ENFORCE_VERSION, "latest") + "\": " + String.join(", ", violations));
         }
         for (ResourceQuota quota : client.resourceQuotas().inNamespace(ns).list().getItems()) {
             Optional<String> exceeded = quota(client, pod, quota);
@@ -67,129 +57,6 @@ final class Admission {
             }
         }
         return Optional.empty();
-    }
-
-    /** The Pod Security Standards' checks a batch pod can fail, in the order and words of the admission plugin. */
-    static List<String> podSecurity(Pod pod, boolean restricted) {
-        List<String> out = new ArrayList<>();
-        var spec = pod.getSpec();
-        List<Container> containers = spec.getContainers();
-        PodSecurityContext psc = Objects.requireNonNullElseGet(spec.getSecurityContext(), PodSecurityContext::new);
-        List<String> hostNs = new ArrayList<>();
-        if (Boolean.TRUE.equals(spec.getHostNetwork())) {
-            hostNs.add("hostNetwork=true");
-        }
-        if (Boolean.TRUE.equals(spec.getHostPID())) {
-            hostNs.add("hostPID=true");
-        }
-        if (Boolean.TRUE.equals(spec.getHostIPC())) {
-            hostNs.add("hostIPC=true");
-        }
-        if (!hostNs.isEmpty()) {
-            out.add("host namespaces (" + String.join(", ", hostNs) + ")");
-        }
-        List<String> privileged = containers.stream().filter(c -> c.getSecurityContext() != null
-                && Boolean.TRUE.equals(c.getSecurityContext().getPrivileged())).map(c -> "\"" + c.getName() + "\"").toList();
-        if (!privileged.isEmpty()) {
-            out.add("privileged (container " + String.join(", ", privileged) + " must not set securityContext.privileged=true)");
-        }
-        for (Container c : containers) {
-            SecurityContext sc = c.getSecurityContext();
-            List<String> added = sc == null || sc.getCapabilities() == null || sc.getCapabilities().getAdd() == null ? List.of()
-                    : sc.getCapabilities().getAdd().stream().filter(a -> !BASELINE_CAPS.contains(a)).toList();
-            if (!added.isEmpty()) {
-                out.add("non-default capabilities (container \"" + c.getName() + "\" must not include \""
-                        + String.join("\", \"", added) + "\" in securityContext.capabilities.add)");
-            }
-        }
-        List<String> hostPaths = Objects.requireNonNullElse(spec.getVolumes(), List.<Volume>of()).stream()
-                .filter(v -> v.getHostPath() != null).map(v -> "\"" + v.getName() + "\"").toList();
-        if (!hostPaths.isEmpty()) {
-            out.add("hostPath volumes (volume" + (hostPaths.size() > 1 ? "s " : " ") + String.join(", ", hostPaths) + ")");
-        }
-        boolean hostPorts = containers.stream().anyMatch(c -> c.getPorts() != null && c.getPorts().stream()
-                .anyMatch(p -> p.getHostPort() != null && p.getHostPort() != 0));
-        if (hostPorts) {
-            out.add("hostPort (containers must not set hostPort)");
-        }
-        if (!restricted) {
-            return out;
-        }
-        List<String> restrictedVolumes = new ArrayList<>();
-        for (Volume v : Objects.requireNonNullElse(spec.getVolumes(), List.<Volume>of())) {
-            String type = volumeType(v);
-            if (!RESTRICTED_VOLUMES.contains(type)) {
-                restrictedVolumes.add("volume \"" + v.getName() + "\" uses restricted volume type \"" + type + "\"");
-            }
-        }
-        if (!restrictedVolumes.isEmpty()) {
-            out.add("restricted volume types (" + String.join(", ", restrictedVolumes) + ")");
-        }
-        for (Container c : containers) {
-            SecurityContext sc = Objects.requireNonNullElseGet(c.getSecurityContext(), SecurityContext::new);
-            String n = "\"" + c.getName() + "\"";
-            if (!Boolean.FALSE.equals(sc.getAllowPrivilegeEscalation())) {
-                out.add("allowPrivilegeEscalation != false (container " + n + " must set securityContext.allowPrivilegeEscalation=false)");
-            }
-            boolean dropsAll = sc.getCapabilities() != null && sc.getCapabilities().getDrop() != null
-                    && sc.getCapabilities().getDrop().contains("ALL");
-            List<String> add = sc.getCapabilities() == null || sc.getCapabilities().getAdd() == null ? List.of()
-                    : sc.getCapabilities().getAdd().stream().filter(a -> !a.equals("NET_BIND_SERVICE")).toList();
-            if (!dropsAll || !add.isEmpty()) {
-                out.add("unrestricted capabilities (container " + n + (dropsAll ? "" : " must set securityContext.capabilities.drop=[\"ALL\"]")
-                        + (add.isEmpty() ? "" : (dropsAll ? "" : "; container " + n) + " must not include \""
-                        + String.join("\", \"", add) + "\" in securityContext.capabilities.add") + ")");
-            }
-            Boolean nonRoot = sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot() : psc.getRunAsNonRoot();
-            if (!Boolean.TRUE.equals(nonRoot)) {
-                out.add("runAsNonRoot != true (pod or container " + n + " must set securityContext.runAsNonRoot=true)");
-            }
-            Long uid = sc.getRunAsUser() != null ? sc.getRunAsUser() : psc.getRunAsUser();
-            if (uid != null && uid == 0) {
-                out.add("runAsUser=0 (pod and container " + n + " must not set runAsUser=0)");
-            }
-            String seccomp = sc.getSeccompProfile() != null ? sc.getSeccompProfile().getType()
-                    : psc.getSeccompProfile() != null ? psc.getSeccompProfile().getType() : null;
-            if (!"RuntimeDefault".equals(seccomp) && !"Localhost".equals(seccomp)) {
-                out.add("seccompProfile (pod or container " + n + " must set securityContext.seccompProfile.type to "
-                        + "\"RuntimeDefault\" or \"Localhost\")");
-            }
-        }
-        return out;
-    }
-
-    private static String volumeType(Volume v) {
-        if (v.getHostPath() != null) {
-            return "hostPath";
-        }
-        if (v.getEmptyDir() != null) {
-            return "emptyDir";
-        }
-        if (v.getSecret() != null) {
-            return "secret";
-        }
-        if (v.getConfigMap() != null) {
-            return "configMap";
-        }
-        if (v.getProjected() != null) {
-            return "projected";
-        }
-        if (v.getPersistentVolumeClaim() != null) {
-            return "persistentVolumeClaim";
-        }
-        if (v.getDownwardAPI() != null) {
-            return "downwardAPI";
-        }
-        if (v.getCsi() != null) {
-            return "csi";
-        }
-        if (v.getEphemeral() != null) {
-            return "ephemeral";
-        }
-        if (v.getNfs() != null) {
-            return "nfs";
-        }
-        return "unknown";
     }
 
     private static Optional<String> quota(KubernetesClient client, Pod pod, ResourceQuota quota) {

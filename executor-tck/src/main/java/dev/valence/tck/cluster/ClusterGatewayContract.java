@@ -346,7 +346,7 @@ public abstract class ClusterGatewayContract {
                 .storeAccess(StoreAccess.env(Map.of("VALENCE_K8S_DATA_STORE", "s3://bucket/valence"))).build();
         JobRef ref = gateway.submit(spec);
         try {
-            assertEquals(List.of(), PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+            assertEquals(List.of(), PodSecurityStandards.restrictedViolations(stored(ref.name()).getSpec().getTemplate().getSpec()));
         } finally {
             gateway.cancel(ref);
         }
@@ -356,8 +356,9 @@ public abstract class ClusterGatewayContract {
     void withALocalStoreOnlyItsHostPathVolumeBreaksPodSecurityRestricted() {
         JobRef ref = gateway.submit(referenceSpec());
         try {
-            assertEquals(List.of("hostPath volume valence-data"),
-                    PodSecurityRestricted.violations(stored(ref.name()).getSpec().getTemplate().getSpec()));
+            assertEquals(List.of("hostPath volumes (volume \"valence-data\")",
+                            "restricted volume types (volume \"valence-data\" uses restricted volume type \"hostPath\")"),
+                    PodSecurityStandards.restrictedViolations(stored(ref.name()).getSpec().getTemplate().getSpec()));
         } finally {
             gateway.cancel(ref);
         }

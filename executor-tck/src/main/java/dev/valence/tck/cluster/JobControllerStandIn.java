@@ -153,6 +153,29 @@ public final class JobControllerStandIn implements AutoCloseable {
         /** Stops the pod's container: its Job or the pod was deleted, or its deadline passed. */
         default void kill(String namespace, String podName) {
         }
+
+        /** This runner, telling {@code seen} of every pod it ran and what the run ended with. */
+        default PodRunner observed(java.util.function.BiConsumer<PodRun, Result> seen) {
+            PodRunner self = this;
+            return new PodRunner() {
+                @Override
+                public Result run(PodRun pod) throws Exception {
+                    Result r = self.run(pod);
+                    seen.accept(pod, r);
+                    return r;
+                }
+
+                @Override
+                public boolean reportsStart() {
+                    return self.reportsStart();
+                }
+
+                @Override
+                public void kill(String namespace, String podName) {
+                    self.kill(namespace, podName);
+                }
+            };
+        }
     }
 
     /** A stand-in writing to the bed's API server, with {@link Options#defaults()}. */
@@ -182,23 +205,8 @@ public final class JobControllerStandIn implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
-            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
-        }
-        labels.put("job-name", jobName);
-        labels.put("controller-uid", uid);
-        labels.put("batch.kubernetes.io/job-name", jobName);
-        labels.put("batch.kubernetes.io/controller-uid", uid);
-        String name = jobName + "-" + suffix();
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
-                        .withName(jobName).withUid(uid).withController(true).withBlockOwnerDeletion(true).build())
-                .endMetadata()
-                .withSpec(job.getSpec().getTemplate().getSpec())
-                .withStatus(new PodStatusBuilder().withPhase("Pending").build())
-                .build();
+        Pod pod = newPod(job);
+        String name = pod.getMetadata().getName();
         client.pods().inNamespace(namespace).resource(pod).create();
         writePodStatus(namespace, name, new PodStatusBuilder().withPhase("Pending").build());
         writeJobStatus(namespace, jobName, new JobStatusBuilder().withActive(1).withStartTime(now()).build());
