@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
                 + "'Hello, World!'.",
                 "",
                 "A workflow class is a public class with:",
-                "  " + WorkflowClasses.CONVENTION,
+                "  " + WorkflowClasses.NAMED_CONVENTION,
+                "  " + WorkflowClasses.PAIR_CONVENTION,
                 "workflow(NamedExecutors) gets each executor by name, built from its [executors.k8s.<name>] settings "
                         + "(--executor local runs them all in this JVM). With workflow(Executor, Executor), the first "
                         + "executor runs tasks on Kubernetes (or in this JVM when the cluster is not used), the second "

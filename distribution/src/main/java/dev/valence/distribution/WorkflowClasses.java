@@ -17,9 +17,12 @@ import java.util.Optional;
  * this JVM). The command-line arguments after the class name are the workflow's arguments, as strings.
  */
 final class WorkflowClasses {
+    /** The method of a workflow class that takes its executors by name. */
+    static final String NAMED_CONVENTION = "public static Workflow<?> workflow(NamedExecutors executors)";
+    /** The method of a workflow class that takes the cluster's executor and the local one. */
+    static final String PAIR_CONVENTION = "public static Workflow<?> workflow(Executor kubernetes, Executor local)";
     /** The methods a workflow class may have, as users write them. */
-    static final String CONVENTION = "public static Workflow<?> workflow(NamedExecutors executors) or "
-            + "workflow(Executor kubernetes, Executor local)";
+    static final String CONVENTION = NAMED_CONVENTION + " or " + PAIR_CONVENTION;
 
     /** A workflow class's factory method, and whether it takes executors by name. */
     record Factory(Method method, boolean named) {

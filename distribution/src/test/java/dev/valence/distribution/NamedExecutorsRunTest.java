@@ -145,6 +145,11 @@ class NamedExecutorsRunTest {
         assertTrue(p.waitFor(240, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.lines().anyMatch("Hello, World!"::equals), out);
+        // a plain program's log (slf4j-simple): time, level, logger, the task; no thread names
+        List<String> logs = out.lines().filter(l -> l.contains(" INFO ")).toList();
+        assertTrue(logs.stream().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO KubernetesExecutor - "
+                + "task 'excitement' finished in .*")), out);
+        assertTrue(logs.stream().allMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO \\w+ - .*")), out);
         try (Stream<Path> records = Files.list(home.resolve("cache").resolve("dispatches"))) {
             String id = records.findFirst().orElseThrow().getFileName().toString();
             assertTrue(s3Keys().contains("runs/" + id + "/excitement/output"), s3Keys().toString());
