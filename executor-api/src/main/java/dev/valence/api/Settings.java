@@ -51,6 +51,8 @@ public final class Settings {
      * {@code VALENCE_K8S_<NAME>__<KEY>} (the name upper-cased, {@code -} as {@code _}).
      */
     public static final String NAME_SEPARATOR = "__";
+    /** Prefix of a store's pod-side override of one of its keys: {@code pod_s3_endpoint} over {@code s3_endpoint}. */
+    public static final String POD_PREFIX = "pod_";
     /** What a named executor's name may be: lowercase letters, digits, {@code _} and {@code -}. */
     private static final Pattern EXECUTOR_NAME = Pattern.compile("^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$");
 
@@ -331,6 +333,14 @@ public final class Settings {
     public Optional<Object> get(String key) {
         Entry e = entries.get(key);
         return e == null ? Optional.empty() : Optional.ofNullable(e.value());
+    }
+
+    /**
+     * The value a pod uses for a store's key: {@code pod_<key>} when set (the pod's network differs
+     * from the client's), else the key's own value; empty when neither is set.
+     */
+    public Optional<String> podString(String key) {
+        return getString(POD_PREFIX + key).or(() -> getString(key));
     }
 
     /** The value of a typed key (a plugin's published constant), empty when unset. */
