@@ -25,6 +25,6 @@ final class CliModule extends AbstractModule {
     @Provides
     SettingsSource settingsSource() {
         return new SettingsSource(options.configFile(), environment.variables(), environment.home(),
-                options.overrides());
+                options.overrides(), options.executorName());
     }
 }

@@ -66,6 +66,26 @@ final class ClusterJobs {
         }
     }
 
+    /**
+     * The keys a dispatch left in the data store ({@code <dispatchId>/...}), whether or not its Jobs
+     * remain (a TTL or a user may have deleted them).
+     */
+    List<String> storedArtifacts(String dispatchId) {
+        return Failures.unwrapped(store::get).list(dispatchId + "/");
+    }
+
+    /** Deletes what a dispatch left in the data store; returns what was deleted. */
+    String deleteDispatchArtifacts(String dispatchId) {
+        ArtifactStore s = Failures.unwrapped(store::get);
+        String prefix = dispatchId + "/";
+        int n = s.list(prefix).size();
+        if (n == 0) {
+            return "no stored artifacts of dispatch " + dispatchId + " in " + s.location();
+        }
+        s.deletePrefix(prefix);
+        return "stored artifacts of dispatch " + dispatchId + " deleted: " + n + " object(s) under " + s.describe(prefix);
+    }
+
     /** Whether a Job has finished (succeeded or failed). */
     static boolean finished(JobInfo j) {
         return j.phase() == JobInfo.Phase.SUCCEEDED || j.phase() == JobInfo.Phase.FAILED;

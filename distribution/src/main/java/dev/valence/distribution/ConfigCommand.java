@@ -1,6 +1,7 @@
 package dev.valence.distribution;
 
 import dev.valence.api.Settings;
+import dev.valence.core.SettingsLoader;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
@@ -53,12 +54,18 @@ final class ConfigCommand implements Callable<Integer> {
             }
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("config_file", file.map(Path::toString).orElse(null));
+            doc.put("executor", s.executorName().orElse(null));
+            doc.put("named_executors", file.map(SettingsLoader::names).orElse(java.util.Set.of()));
             doc.put("settings", entries);
             out.println(Json.write(doc));
         } else {
             out.println("# config file: " + file.map(Path::toString)
                     .orElse("none (no --config, no VALENCE_CONFIG, no ~/.config/valence/valence.toml)"));
-            out.println("# builder = --set on the command line; env = a VALENCE_K8S_<KEY> variable");
+            out.println("# executor: " + s.executorName().map(n -> n + " ([executors.k8s." + n + "] over [executors.k8s])")
+                    .orElse("the defaults ([executors.k8s])") + file.map(SettingsLoader::names).filter(n -> !n.isEmpty())
+                    .map(n -> "; named executors in the file: " + String.join(", ", n) + " (--named NAME)").orElse(""));
+            out.println("# builder = --set on the command line; env = a VALENCE_K8S_<KEY> variable"
+                    + s.executorName().map(n -> " (" + Settings.envPrefix(n) + "<KEY> for this executor)").orElse(""));
             out.print(s.describe());
         }
         out.flush();

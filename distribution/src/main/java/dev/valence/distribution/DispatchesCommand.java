@@ -13,7 +13,6 @@ import dev.valence.examples.SeedExample;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -273,11 +272,14 @@ final class DispatchesCommand implements Callable<Integer> {
 
         private final Provider<Dispatcher> dispatcher;
         private final ExecutorChoice choice;
+        private final Provider<NamedExecutorPool> named;
         private final DispatchFollower follower;
         private final CliEnvironment env;
 
         @Inject
-        Resume(Provider<Dispatcher> dispatcher, ExecutorChoice choice, DispatchFollower follower, CliEnvironment env) {
+        Resume(Provider<Dispatcher> dispatcher, ExecutorChoice choice, DispatchFollower follower, CliEnvironment env,
+                Provider<NamedExecutorPool> named) {
+            this.named = named;
             this.dispatcher = dispatcher;
             this.choice = choice;
             this.follower = follower;
@@ -320,18 +322,27 @@ final class DispatchesCommand implements Callable<Integer> {
                         + "kubernetes or local (the dispatch ran on " + source.executor() + ")");
             }
             Workflow<?> workflow;
-            ExecutorChoice.Chosen chosen;
+            String summary;
             try {
-                Method factory = source.workflowClass().isEmpty() ? null
+                WorkflowClasses.Factory factory = source.workflowClass().isEmpty() ? null
                         : WorkflowClasses.find(source.workflowClass().get(), Thread.currentThread().getContextClassLoader());
-                chosen = choice.choose(m, Duration.ofSeconds(clusterTimeout));
-                workflow = factory == null ? SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes())
-                        : WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+                if (factory != null && factory.named()) {
+                    boolean onCluster = m != ExecutorChoice.Mode.local;
+                    workflow = onCluster ? Failures.unwrapped(() -> WorkflowClasses.create(factory, named.get()))
+                            : WorkflowClasses.create(factory, name -> choice.local());
+                    summary = onCluster ? "executors: named, each from its [executors.k8s.<name>] settings"
+                            : "executors: local for every name (--executor local)";
+                } else {
+                    ExecutorChoice.Chosen chosen = choice.choose(m, Duration.ofSeconds(clusterTimeout));
+                    workflow = factory == null ? SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes())
+                            : WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+                    summary = chosen.summary();
+                }
             } catch (IllegalArgumentException e) {
                 throw new ValenceException(ErrorKind.CONFIG, "dispatch " + id + " ran workflow class '"
                         + source.workflowClass().orElse("(the built-in demo)") + "': " + e.getMessage(), e);
             }
-            err.println(chosen.summary());
+            err.println(summary);
             err.println("resuming dispatch " + id + ": workflow " + r.workflowName() + source.workflowClass()
                     .map(c -> " (" + c + ")").orElse(" (the built-in demo)") + " with " + source.args() + "; "
                     + r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count() + " of "

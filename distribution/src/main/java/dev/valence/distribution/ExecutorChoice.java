@@ -46,6 +46,11 @@ final class ExecutorChoice {
         this.local = local;
     }
 
+    /** The local executor (one per invocation). */
+    Executor local() {
+        return local.get();
+    }
+
     /** Picks the executors; with {@code kubernetes} mode, fails when the cluster cannot be used. */
     Chosen choose(Mode mode, Duration bound) {
         if (mode == Mode.local) {

@@ -17,6 +17,12 @@ final class GlobalOptions {
                     + "else ~/.config/valence/valence.toml when it exists.")
     Path config;
 
+    @Option(names = "--named", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "The named executor whose settings to use: its [executors.k8s.NAME] table over "
+                    + "[executors.k8s], its VALENCE_K8S_<NAME>__<KEY> variables over VALENCE_K8S_<KEY> "
+                    + "(config, doctor, render, jobs).")
+    String named;
+
     @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", scope = ScopeType.INHERIT,
             description = "A setting that beats the file and the environment, e.g. --set k8s_context=minikube "
                     + "(repeatable).")
@@ -34,6 +40,11 @@ final class GlobalOptions {
     /** The {@code --config} file, if given. */
     Optional<Path> configFile() {
         return Optional.ofNullable(config);
+    }
+
+    /** {@code --named}, if given. */
+    Optional<String> executorName() {
+        return Optional.ofNullable(named);
     }
 
     /** {@code --set} values, in order. */

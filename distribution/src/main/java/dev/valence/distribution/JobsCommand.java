@@ -257,7 +257,9 @@ final class JobsCommand implements Runnable {
     @Command(name = "clean", mixinStandardHelpOptions = true,
             description = {"Deletes the Valence Jobs nobody follows any more (--all-finished: those that succeeded or "
                     + "failed, and those of a dispatch recorded as over, pending or not), or every Job of one dispatch "
-                    + "(--dispatch), with the stored input and output of their tasks.",
+                    + "(--dispatch), with the stored input and output of their tasks. --dispatch also deletes what the "
+                    + "dispatch left in the data store when its Jobs are gone (use --named NAME for a named executor's "
+                    + "store).",
                     "--dry-run says what would be deleted and deletes nothing."})
     static final class Clean implements Callable<Integer> {
         @Option(names = "--dispatch", paramLabel = "ID", description = "Every Job of this dispatch, finished or not.")
@@ -312,8 +314,11 @@ final class JobsCommand implements Runnable {
                 }
             }
             PrintWriter out = env.out();
-            if (chosen.isEmpty()) {
-                out.println("nothing to clean in namespace " + jobs.gateway().namespace());
+            // a dispatch's stored artifacts go too, whether or not its Jobs remain (TTL, deleted by hand)
+            List<String> stored = dispatch != null && !keepArtifacts ? jobs.storedArtifacts(dispatch) : List.of();
+            if (chosen.isEmpty() && stored.isEmpty()) {
+                out.println("nothing to clean in namespace " + jobs.gateway().namespace()
+                        + (dispatch != null && !keepArtifacts ? " nor in the data store" : ""));
             }
             for (JobInfo j : chosen) {
                 if (dryRun) {
@@ -325,6 +330,13 @@ final class JobsCommand implements Runnable {
                 String artifacts = keepArtifacts ? "artifacts kept" : jobs.deleteArtifacts(j);
                 out.println("Job " + j.name() + " (" + j.phase() + ") " + (deleted ? "deleted" : "was already gone")
                         + "; " + artifacts);
+            }
+            if (dispatch != null && !keepArtifacts) {
+                List<String> left = dryRun ? stored : jobs.storedArtifacts(dispatch);
+                if (!left.isEmpty()) {
+                    out.println(dryRun ? "would delete " + left.size() + " stored object(s) of dispatch " + dispatch
+                            : jobs.deleteDispatchArtifacts(dispatch));
+                }
             }
             out.flush();
             return 0;

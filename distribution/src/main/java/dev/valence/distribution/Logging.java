@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Log levels of the command line (slf4j-simple, to stderr): INFO for Valence, WARN for libraries;
- * DEBUG for Valence with {@code -v}. On a terminal, {@code run} shows live progress instead of
+ * Log levels and format of the command line (slf4j-simple, to stderr): INFO for Valence, WARN for
+ * libraries; DEBUG for Valence with {@code -v}. Each line is {@code 14:03:12.123 INFO KubernetesExecutor - task 'join_words': ...}:
+ * time, level, logger and the message (which names the task), no thread names. On a terminal, {@code run} shows live progress instead of
  * Valence's INFO lines (which would break the redrawn lines) unless {@code -v} is given. A level
  * given with {@code -Dorg.slf4j.simpleLogger...} in JAVA_OPTS wins.
  */
@@ -23,6 +24,8 @@ final class Logging {
         setDefault("defaultLogLevel", "warn");
         setDefault("log.dev.valence", verbose ? "debug" : liveProgress ? "warn" : "info");
         setDefault("showThreadName", "false");
+        setDefault("showDateTime", "true");
+        setDefault("dateTimeFormat", "HH:mm:ss.SSS");
         setDefault("showShortLogName", "true");
         setDefault("levelInBrackets", "false");
     }

@@ -10,7 +10,6 @@ import dev.valence.examples.SeedExample;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,10 +57,12 @@ final class RenderCommand implements Callable<Integer> {
     private final Provider<LocalExecutor> local;
     private final Provider<Settings> settings;
     private final CliEnvironment env;
+    private final Provider<NamedExecutorPool> named;
 
     @Inject
     RenderCommand(Provider<KubernetesExecutor> kubernetes, Provider<LocalExecutor> local, Provider<Settings> settings,
-            CliEnvironment env) {
+            CliEnvironment env, Provider<NamedExecutorPool> named) {
+        this.named = named;
         this.kubernetes = kubernetes;
         this.local = local;
         this.settings = settings;
@@ -70,7 +71,7 @@ final class RenderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Method factory = null;
+        WorkflowClasses.Factory factory = null;
         if (workflowClass != null) {
             try {
                 factory = WorkflowClasses.find(workflowClass, Thread.currentThread().getContextClassLoader());
@@ -79,7 +80,7 @@ final class RenderCommand implements Callable<Integer> {
             }
         }
         Settings s = Failures.unwrapped(settings::get);
-        KubernetesExecutor executor = Failures.unwrapped(kubernetes::get);
+        KubernetesExecutor executor = factory != null && factory.named() ? null : Failures.unwrapped(kubernetes::get);
         Workflow<?> workflow;
         List<Object> values = new ArrayList<>(args);
         if (factory == null) {
@@ -89,7 +90,9 @@ final class RenderCommand implements Callable<Integer> {
             }
         } else {
             try {
-                workflow = WorkflowClasses.create(factory, executor, local.get());
+                WorkflowClasses.Factory f = factory;
+                workflow = f.named() ? Failures.unwrapped(() -> WorkflowClasses.create(f, named.get()))
+                        : WorkflowClasses.create(factory, executor, local.get());
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -107,10 +110,20 @@ final class RenderCommand implements Callable<Integer> {
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), "workflow '" + workflow.name()
                         + "' has no task '" + task + "' (its tasks: " + graph.steps().stream()
                         .map(st -> st.task().name()).distinct().collect(Collectors.joining(", ")) + ")"));
+        if (executor == null) {
+            // a workflow that names its executors: the task's own executor renders its Job
+            if (!(step.task().executor() instanceof KubernetesExecutor own)) {
+                throw new ParameterException(spec.commandLine(), "task '" + step.task().name() + "' runs on "
+                        + step.task().executor().name() + ", not on a Kubernetes executor: it has no Job");
+            }
+            executor = own;
+            s = own.settings();
+        }
         TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(step.task().name())
                 .body(step.task().body()).args(Arrays.asList(new Object[step.inputs().size()])).build();
         Optional<String> built = executor.builtImage();
-        String image = built.orElseGet(() -> placeholder(s));
+        Settings effective = s;
+        String image = built.orElseGet(() -> placeholder(effective));
         String imageNote = built.isPresent()
                 ? "# image: the one an earlier run built for this class path (a run checks it is still in the registry)"
                 : "# image: PLACEHOLDER - this class path has no image yet (never built, or classes changed since); "

@@ -7,7 +7,6 @@ import dev.valence.examples.SeedExample;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,11 @@ import picocli.CommandLine.Spec;
                 + "'Hello, World!'.",
                 "",
                 "A workflow class is a public class with:",
-                "  " + WorkflowClasses.CONVENTION,
-                "The first executor runs tasks on Kubernetes (or in this JVM when the cluster is not used), the second "
+                "  " + WorkflowClasses.NAMED_CONVENTION,
+                "  " + WorkflowClasses.PAIR_CONVENTION,
+                "workflow(NamedExecutors) gets each executor by name, built from its [executors.k8s.<name>] settings "
+                        + "(--executor local runs them all in this JVM). With workflow(Executor, Executor), the first "
+                        + "executor runs tasks on Kubernetes (or in this JVM when the cluster is not used), the second "
                         + "always in this JVM. ARGS are the workflow's arguments, as strings. Put your classes on "
                         + "VALENCE_CLASSPATH (e.g. VALENCE_CLASSPATH=target/classes).",
                 "",
@@ -67,10 +69,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     private final Provider<Dispatcher> dispatcher;
     private final CliEnvironment env;
     private final DispatchFollower follower;
+    private final Provider<NamedExecutorPool> named;
 
     @Inject
-    RunCommand(ExecutorChoice choice, Provider<Dispatcher> dispatcher, CliEnvironment env, DispatchFollower follower) {
+    RunCommand(ExecutorChoice choice, Provider<Dispatcher> dispatcher, CliEnvironment env, DispatchFollower follower,
+            Provider<NamedExecutorPool> named) {
         this.choice = choice;
+        this.named = named;
         this.dispatcher = dispatcher;
         this.env = env;
         this.follower = follower;
@@ -79,7 +84,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = env.err();
-        Method factory = null;
+        WorkflowClasses.Factory factory = null;
         if (workflowClass != null) {
             try {
                 factory = WorkflowClasses.find(workflowClass, Thread.currentThread().getContextClassLoader());
@@ -91,20 +96,41 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--cluster-timeout must be 1 or more seconds, was "
                     + clusterTimeout);
         }
-        ExecutorChoice.Chosen chosen = choice.choose(mode, Duration.ofSeconds(clusterTimeout));
-        err.println(chosen.summary());
         Workflow<?> workflow;
         List<Object> values;
-        if (factory == null) {
-            workflow = SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes());
-            values = new ArrayList<>(DEMO_ARGS);
-            err.println("workflow: the built-in demo, simple_workflow(\"Hello\", \"World\") = excitement(join_words(a, b))");
-        } else {
+        boolean onCluster;
+        if (factory != null && factory.named()) {
+            // executors by name: each from its own section; --executor local runs them all in this JVM
+            onCluster = mode != ExecutorChoice.Mode.local;
+            NamedExecutorPool pool = named.get();
+            WorkflowClasses.Factory f = factory;
             try {
-                workflow = WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+                workflow = onCluster ? Failures.unwrapped(() -> WorkflowClasses.create(f, pool))
+                        : WorkflowClasses.create(f, name -> choice.local());
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            err.println(onCluster ? "executors: named, each from its [executors.k8s.<name>] settings over [executors.k8s]"
+                    : "executors: local for every name, because --executor local was given; the tasks run in this JVM");
+            pool.describe().forEach(l -> err.println("  " + l));
+        } else {
+            ExecutorChoice.Chosen chosen = choice.choose(mode, Duration.ofSeconds(clusterTimeout));
+            err.println(chosen.summary());
+            onCluster = chosen.onCluster();
+            if (factory == null) {
+                workflow = SeedExample.simpleWorkflow(chosen.kubernetes(), chosen.kubernetes());
+            } else {
+                try {
+                    workflow = WorkflowClasses.create(factory, chosen.kubernetes(), chosen.local());
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+        }
+        if (factory == null) {
+            values = new ArrayList<>(DEMO_ARGS);
+            err.println("workflow: the built-in demo, simple_workflow(\"Hello\", \"World\") = excitement(join_words(a, b))");
+        } else {
             values = new ArrayList<>(args);
             if (workflow.arity() != values.size()) {
                 throw new ParameterException(spec.commandLine(), "workflow '" + workflow.name() + "' takes "
@@ -114,7 +140,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         Dispatcher d = Failures.unwrapped(dispatcher::get);
         DispatchSource source = new DispatchSource(Optional.ofNullable(workflowClass),
-                factory == null ? DEMO_ARGS : args, chosen.onCluster() ? KUBERNETES : LOCAL);
+                factory == null ? DEMO_ARGS : args, onCluster ? KUBERNETES : LOCAL);
         String id = d.dispatch(workflow, values, source);
         err.println("dispatch " + id + " ('valence dispatches " + id + "' shows it):");
         err.flush();

@@ -10,14 +10,21 @@ import java.util.Optional;
 
 /**
  * The settings layers of one invocation: the {@code --config} file (else {@code VALENCE_CONFIG},
- * else the default file), the environment, the home directory, and the {@code --set} values on top.
+ * else the default file), the environment, the home directory, and the {@code --set} values on top;
+ * for {@code --named NAME}, that executor's section and variables over the defaults'.
  */
 record SettingsSource(Optional<Path> configFile, Map<String, String> environment, Path home,
-                      Map<String, String> overrides) {
+                      Map<String, String> overrides, Optional<String> executorName) {
 
     SettingsSource {
         environment = Map.copyOf(environment);
         overrides = Map.copyOf(overrides);
+        executorName.ifPresent(Settings::checkedName);
+    }
+
+    /** The same layers for another named executor (a workflow's {@code executors.get(name)}). */
+    SettingsSource named(String name) {
+        return new SettingsSource(configFile, environment, home, overrides, Optional.of(name));
     }
 
     /** The config file that is read, if any (fails when an explicit one does not exist). */
@@ -27,7 +34,8 @@ record SettingsSource(Optional<Path> configFile, Map<String, String> environment
 
     /** The validated settings, every plugin's keys declared. */
     Settings settings(Plugins plugins) {
-        Settings.Builder b = SettingsLoader.layers(configFile.orElse(null), environment, home, plugins);
+        Settings.Builder b = SettingsLoader.layers(configFile.orElse(null), environment, home, plugins,
+                executorName.orElse(null));
         overrides.forEach(b::set);
         return b.build();
     }
@@ -37,6 +45,7 @@ record SettingsSource(Optional<Path> configFile, Map<String, String> environment
         KubernetesExecutor.Builder b = KubernetesExecutor.builder().environment(environment).userHome(home)
                 .plugins(plugins);
         configFile.ifPresent(b::configFile);
+        executorName.ifPresent(b::named);
         overrides.forEach(b::set);
         return b;
     }

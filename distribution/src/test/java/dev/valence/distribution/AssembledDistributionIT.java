@@ -79,7 +79,7 @@ class AssembledDistributionIT {
         assertEquals(0, r.code(), r.toString());
         assertEquals("Hello, World!\n", r.out());
         assertTrue(r.err().startsWith("executor: local, because the cluster"), r.err());
-        assertTrue(r.err().contains("INFO Dispatcher - dispatched workflow 'simple_workflow'"), "INFO log of dev.valence: "
+        assertTrue(r.err().contains(" INFO Dispatcher - dispatched workflow 'simple_workflow'"), "INFO log of dev.valence: "
                 + r.err());
         Run listed = valence(dist, Map.of(), "dispatches");
         assertTrue(listed.out().contains("simple_workflow  COMPLETED  2/2"), listed.toString());
@@ -111,7 +111,7 @@ class AssembledDistributionIT {
 
             assertEquals(0, r.code(), r.toString());
             assertEquals("Hello, World!\n", r.out());
-            List<String> steps = r.err().lines().filter(l -> l.startsWith("INFO ") && l.contains("task 'join_words'")).toList();
+            List<String> steps = r.err().lines().filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*") && l.contains("task 'join_words'")).toList();
             String[] expected = {
                 "task 'join_words': Job valence-[0-9a-f]{12}-join-words-[0-9a-f]{8} submitted in namespace "
                         + ApiServerBed.NAMESPACE,
@@ -123,7 +123,7 @@ class AssembledDistributionIT {
                 String line = steps.get(i);
                 assertTrue(Pattern.compile(expected[i] + "$").matcher(line).find(), "step " + i + ": " + line);
             }
-            assertTrue(r.err().lines().anyMatch(l -> l.startsWith("INFO ")
+            assertTrue(r.err().lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*")
                     && l.matches(".*image " + Pattern.quote(registry.host()) + "/valence-task:\\S+ pushed \\(digest sha256:[0-9a-f]{64}\\)")),
                     "the image pushed, with its digest: " + r.err());
             assertEquals(List.of(), api.client().batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE).list().getItems()

@@ -43,7 +43,8 @@ class CliTest {
     void subcommandHelpExplainsTheWorkflowConvention() {
         CliFixture.Result r = cli.run("run", "--help");
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains(WorkflowClasses.CONVENTION), r.out());
+        assertTrue(r.out().contains(WorkflowClasses.NAMED_CONVENTION), r.out());
+        assertTrue(r.out().contains(WorkflowClasses.PAIR_CONVENTION), r.out());
         assertTrue(r.out().contains("VALENCE_CLASSPATH"), r.out());
         CliFixture.Result logs = cli.run("jobs", "logs", "--help");
         assertTrue(logs.out().contains("polls the log"), logs.out());

@@ -204,6 +204,30 @@ class JobsCommandTest {
     }
 
     @Test
+    void cleanOfADispatchDeletesItsStoredArtifactsWhenItsJobsAreGone() throws Exception {
+        Path data = home.resolve(".cache/valence/data");
+        Path orphan = data.resolve("d9eeeeeeeeee/join_words/input");
+        Path other = data.resolve("d2bbbbbbbbbb/join_words/input");
+        for (Path p : List.of(orphan, other)) {
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, "payload");
+        }
+        CliFixture.Result dry = cli.run("jobs", "clean", "--dispatch", "d9eeeeeeeeee", "--dry-run");
+        assertEquals(0, dry.code(), dry.toString());
+        assertTrue(dry.out().contains("would delete 1 stored object(s) of dispatch d9eeeeeeeeee"), dry.out());
+        assertTrue(Files.exists(orphan));
+
+        CliFixture.Result r = cli.run("jobs", "clean", "--dispatch", "d9eeeeeeeeee");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("stored artifacts of dispatch d9eeeeeeeeee deleted: 1 object(s)"), r.out());
+        assertFalse(Files.exists(orphan), "the dispatch's input is gone though it had no Job");
+        assertTrue(Files.exists(other), "another dispatch's artifacts stay");
+
+        CliFixture.Result again = cli.run("jobs", "clean", "--dispatch", "d9eeeeeeeeee");
+        assertTrue(again.out().contains("nothing to clean in namespace " + ns + " nor in the data store"), again.out());
+    }
+
+    @Test
     void cleanOfADispatchDeletesAllItsJobs() {
         CliFixture.Result r = cli.run("jobs", "clean", "--dispatch", "d1aaaaaaaaaa", "--keep-artifacts");
         assertEquals(0, r.code(), r.toString());

@@ -48,6 +48,25 @@ class RunCommandTest {
     }
 
     @Test
+    void aWorkflowThatNamesItsExecutorsRunsLocallyWithExecutorLocal() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", "dev.valence.examples.SeedExample", "Hello", "World");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("Hello, World!\n", r.out());
+        assertTrue(r.err().startsWith("executors: local for every name, because --executor local was given"), r.err());
+    }
+
+    @Test
+    void aWorkflowThatNamesAnExecutorWithNoSettingsFailsNamingTheSection() {
+        cli.write(".config/valence/valence.toml", "[executors.k8s]\n[executors.k8s.local_k8s]\nvcpu = \"1\"\n");
+        CliFixture.Result r = cli.run("run", "dev.valence.examples.SeedExample", "Hello", "World");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("executor 'eks' has no settings: config file '"), r.err());
+        CliFixture.Result config = cli.run("config", "--named", "eks");
+        assertTrue(config.err().contains("has no [executors.k8s.eks] table (named executors there: local_k8s)"),
+                config.toString());
+    }
+
+    @Test
     void dispatchesShowsTheRunWithEveryNode() throws Exception {
         CliFixture.Result run = cli.run("run", "--executor", "local");
         assertEquals(0, run.code(), run.toString());

@@ -1,6 +1,7 @@
 package dev.valence.examples;
 
 import dev.valence.api.Executor;
+import dev.valence.api.NamedExecutors;
 import dev.valence.api.Node;
 import dev.valence.api.Task;
 import dev.valence.api.Task1;
@@ -25,6 +26,19 @@ public final class SeedExample {
         Task2<String, String, String> joinWords = Task.of("join_words", (a, b) -> String.join(", ", a, b), localCluster);
         Task1<String, String> excitement = Task.of("excitement", a -> a + "!", eks);
         return Workflow.of("simple_workflow", (Node<String> a, Node<String> b) -> excitement.call(joinWords.call(a, b)));
+    }
+
+    /** The executor names this example asks for: the seed's {@code local_k8s} and {@code eks}. */
+    public static final String LOCAL_K8S = "local_k8s";
+    /** The seed's EKS executor. */
+    public static final String EKS = "eks";
+
+    /**
+     * The hook {@code valence run dev.valence.examples.SeedExample Hello World} calls: {@code join_words}
+     * on the executor of {@code [executors.k8s.local_k8s]}, {@code excitement} on {@code [executors.k8s.eks]}.
+     */
+    public static Workflow2<String, String, String> workflow(NamedExecutors executors) {
+        return simpleWorkflow(executors.get(LOCAL_K8S), executors.get(EKS));
     }
 
     /** Runs the example with both tasks on the local executor and prints the result. */

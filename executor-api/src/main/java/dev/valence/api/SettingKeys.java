@@ -211,7 +211,9 @@ final class SettingKeys {
         Optional<String> near = nearest(key, known);
         String suggestion;
         if (near.isPresent() && source == Settings.Source.ENV) {
-            suggestion = ": did you mean " + Settings.ENV_PREFIX + near.get().toUpperCase(Locale.ROOT) + "?";
+            int named = origin.indexOf(Settings.NAME_SEPARATOR);
+            String prefix = named > 0 ? origin.substring(0, named + Settings.NAME_SEPARATOR.length()) : Settings.ENV_PREFIX;
+            suggestion = ": did you mean " + prefix + near.get().toUpperCase(Locale.ROOT) + "?";
         } else if (near.isPresent()) {
             suggestion = ": did you mean '" + near.get() + "'?";
         } else {

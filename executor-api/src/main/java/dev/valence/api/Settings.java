@@ -46,6 +46,15 @@ public final class Settings {
 
     /** Prefix of the environment variables that set a key: {@code VALENCE_K8S_<KEY>}. */
     public static final String ENV_PREFIX = "VALENCE_K8S_";
+    /**
+     * Separates a named executor from the key in its environment variables:
+     * {@code VALENCE_K8S_<NAME>__<KEY>} (the name upper-cased, {@code -} as {@code _}).
+     */
+    public static final String NAME_SEPARATOR = "__";
+    /** Prefix of a store's pod-side override of one of its keys: {@code pod_s3_endpoint} over {@code s3_endpoint}. */
+    public static final String POD_PREFIX = "pod_";
+    /** What a named executor's name may be: lowercase letters, digits, {@code _} and {@code -}. */
+    private static final Pattern EXECUTOR_NAME = Pattern.compile("^[a-z0-9]([-_a-z0-9]{0,61}[a-z0-9])?$");
 
     /** Values whose key matches this are secrets, whichever plugin declared them. */
     private static final Pattern SECRET_NAME = Pattern.compile(
@@ -57,8 +66,10 @@ public final class Settings {
     private final SettingKeys.Defaults defaults;
     private final Map<String, List<Function<Object, Optional<String>>>> checks;
     private final Map<String, Map<Source, Builder.Raw>> layers;
+    private final Optional<String> executorName;
 
     private Settings(Map<String, Entry> entries, Builder from) {
+        this.executorName = Optional.ofNullable(from.executorName);
         this.layers = new LinkedHashMap<>();
         from.values.forEach((k, v) -> layers.put(k, Map.copyOf(v)));
         this.entries = Collections.unmodifiableMap(entries);
@@ -89,7 +100,35 @@ public final class Settings {
         b.sensitive.addAll(sensitiveKeys);
         checks.forEach((k, list) -> b.checks.put(k, new ArrayList<>(list)));
         layers.forEach((k, v) -> b.values.put(k, new LinkedHashMap<>(v)));
+        b.executorName = executorName.orElse(null);
         return b;
+    }
+
+    /** The named executor these settings are for ({@code [executors.k8s.<name>]}); empty for the defaults. */
+    public Optional<String> executorName() {
+        return executorName;
+    }
+
+    /**
+     * The environment-variable prefix of a named executor: {@code VALENCE_K8S_<NAME>__}, the name
+     * upper-cased with {@code -} as {@code _}.
+     */
+    public static String envPrefix(String executorName) {
+        return ENV_PREFIX + checkedName(executorName).toUpperCase(Locale.ROOT).replace('-', '_') + NAME_SEPARATOR;
+    }
+
+    /** The name, checked: a {@code CONFIG} error says what a name may be. */
+    public static String checkedName(String executorName) {
+        if (executorName == null || !EXECUTOR_NAME.matcher(executorName).matches()) {
+            throw new ValenceException(ErrorKind.CONFIG, "executor name '" + executorName + "' is not valid: expected "
+                    + "lowercase letters, digits, '_' and '-', starting and ending with a letter or digit, at most 63 "
+                    + "characters (e.g. eks, local_k8s)");
+        }
+        if (SettingKeys.isKnown(executorName)) {
+            throw new ValenceException(ErrorKind.CONFIG, "executor name '" + executorName + "' is a setting's key; "
+                    + "choose another name for [executors.k8s." + executorName + "]");
+        }
+        return executorName;
     }
 
     // ---- typed accessors, in the seed's order ----
@@ -296,6 +335,19 @@ public final class Settings {
         return e == null ? Optional.empty() : Optional.ofNullable(e.value());
     }
 
+    /**
+     * The value a pod uses for a store's key: {@code pod_<key>} when set (the pod's network differs
+     * from the client's), else the key's own value; empty when neither is set.
+     */
+    public Optional<String> podString(String key) {
+        return getString(POD_PREFIX + key).or(() -> getString(key));
+    }
+
+    /** The value of a typed key (a plugin's published constant), empty when unset. */
+    public <T> Optional<T> get(SettingKey<T> key) {
+        return get(key.name()).map(v -> key.convert(v));
+    }
+
     /** The value of any key as a string (durations as {@code 10s}), empty when unset or blank. */
     public Optional<String> getString(String key) {
         return get(key).map(SettingKeys::plain).filter(s -> !s.isBlank());
@@ -424,6 +476,7 @@ public final class Settings {
         private final Map<String, List<Function<Object, Optional<String>>>> checks = new LinkedHashMap<>();
         private Map<String, String> environment = System.getenv();
         private Path home = Path.of(System.getProperty("user.home"));
+        private String executorName;
 
         private Builder() {
         }
@@ -455,13 +508,40 @@ public final class Settings {
             return this;
         }
 
-        /** Adds every {@code VALENCE_K8S_<KEY>} variable of this environment as an environment value. */
+        /**
+         * Adds every {@code VALENCE_K8S_<KEY>} variable of this environment as an environment value
+         * (a named executor's {@code VALENCE_K8S_<NAME>__<KEY>} variables are not among them).
+         */
         public Builder environmentValues(Map<String, String> env) {
-            env.forEach((name, v) -> {
-                if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && v != null) {
+            new java.util.TreeMap<>(env).forEach((name, v) -> {
+                if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && v != null
+                        && !name.contains(NAME_SEPARATOR)) {
                     put(Source.ENV, name, name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT), v);
                 }
             });
+            return this;
+        }
+
+        /**
+         * Adds the {@code VALENCE_K8S_<KEY>} variables, then the named executor's
+         * {@code VALENCE_K8S_<NAME>__<KEY>} variables over them; returns how many named ones there were.
+         */
+        public int environmentValues(Map<String, String> env, String executorName) {
+            environmentValues(env);
+            String prefix = envPrefix(executorName);
+            int[] n = {0};
+            new java.util.TreeMap<>(env).forEach((name, v) -> {
+                if (name.startsWith(prefix) && name.length() > prefix.length() && v != null) {
+                    put(Source.ENV, name, name.substring(prefix.length()).toLowerCase(Locale.ROOT), v);
+                    n[0]++;
+                }
+            });
+            return n[0];
+        }
+
+        /** The named executor these settings are for (its file section and variables are added by the loader). */
+        public Builder executorName(String name) {
+            this.executorName = name == null ? null : checkedName(name);
             return this;
         }
 
@@ -654,6 +734,41 @@ public final class Settings {
         /** {@code fs_group}. */
         public Builder fsGroup(int v) {
             return set("fs_group", v);
+        }
+
+        /** {@code unschedulable_grace}. */
+        public Builder unschedulableGrace(Duration v) {
+            return set("unschedulable_grace", v);
+        }
+
+        /** {@code max_output_bytes}. */
+        public Builder maxOutputBytes(long v) {
+            return set("max_output_bytes", v);
+        }
+
+        /** {@code vcpu_limit}. */
+        public Builder vcpuLimit(String v) {
+            return set("vcpu_limit", v);
+        }
+
+        /** {@code memory_limit}. */
+        public Builder memoryLimit(String v) {
+            return set("memory_limit", v);
+        }
+
+        /** {@code automount_service_account_token}. */
+        public Builder automountServiceAccountToken(boolean v) {
+            return set("automount_service_account_token", v);
+        }
+
+        /** {@code check_node_capacity}. */
+        public Builder checkNodeCapacity(boolean v) {
+            return set("check_node_capacity", v);
+        }
+
+        /** A key a plugin publishes as a typed constant, e.g. {@code set(S3StoreFactory.ENDPOINT, "http://...")}. */
+        public <T> Builder set(SettingKey<T> key, T value) {
+            return set(key.name(), value);
         }
 
         /** Validates every value and builds; all problems are reported in one {@link ErrorKind#CONFIG} error. */

@@ -9,6 +9,16 @@ public interface ArtifactStoreFactory extends PluginFactory {
     /** URI schemes served, e.g. {@code file}, {@code s3}; absolute paths count as {@code file}. */
     Set<String> schemes();
 
+    /**
+     * Keys of this store (among {@link #settingKeys()}) whose value in the pod may differ from the
+     * client's, where the network does (an endpoint that is {@code localhost} for the client and
+     * {@code host.minikube.internal} for pods): each gets a {@code pod_<key>} setting, which the store
+     * reads with {@link Settings#podString(String)} when it builds {@link ArtifactStore#podAccess()}.
+     */
+    default Set<String> podSettingKeys() {
+        return Set.of();
+    }
+
     /** Opens the store at {@link Settings#dataStore()}. */
     ArtifactStore create(Settings settings);
 }

@@ -105,16 +105,27 @@ public final class Plugins {
                 .sorted(Comparator.comparingInt(CredentialProviderFactory::priority)).toList();
     }
 
-    /** Plugin-specific setting keys and their defaults, from every factory. */
+    /**
+     * Plugin-specific setting keys and their defaults, from every factory; a store's pod-side keys
+     * as {@code pod_<key>} with no default (the client's value applies).
+     */
     public Map<String, String> settingKeys() {
         Map<String, String> keys = new LinkedHashMap<>();
         factories.forEach(f -> keys.putAll(f.settingKeys()));
+        for (PluginFactory f : factories) {
+            if (f instanceof ArtifactStoreFactory store) {
+                store.podSettingKeys().forEach(k -> keys.putIfAbsent(dev.valence.api.Settings.POD_PREFIX + k, null));
+            }
+        }
         return keys;
     }
 
-    /** Secret setting keys declared by every factory. */
+    /** Secret setting keys declared by every factory (and their {@code pod_} forms). */
     public Set<String> sensitiveKeys() {
-        return factories.stream().flatMap(f -> f.sensitiveKeys().stream()).collect(Collectors.toSet());
+        Set<String> keys = factories.stream().flatMap(f -> f.sensitiveKeys().stream()).collect(Collectors.toSet());
+        Set<String> pod = keys.stream().map(k -> dev.valence.api.Settings.POD_PREFIX + k).collect(Collectors.toSet());
+        keys.addAll(pod);
+        return keys;
     }
 
     /** Declares every plugin's setting keys and secrets on a settings builder, so they validate. */

@@ -2,7 +2,9 @@ package dev.valence.core;
 
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Executor;
+import dev.valence.api.SettingKey;
 import dev.valence.api.Settings;
+import dev.valence.api.Toleration;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
@@ -19,7 +21,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,7 +70,9 @@ public final class KubernetesExecutor implements Executor {
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
-        this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
+        // a named executor is called by its name (progress lines, records); else k8s[:context]
+        this.name = settings.executorName()
+                .orElseGet(() -> "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse(""));
         this.jobs = new TaskJobs(settings, store);
         this.cleanUps = new TaskCleanUps(gateway, store, settings.keepArtifacts(), name);
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
@@ -361,26 +364,44 @@ public final class KubernetesExecutor implements Executor {
 
     /** Builds a {@link KubernetesExecutor}: builder values beat environment beats file beats defaults. */
     public static final class Builder {
-        private final Map<String, Object> values = new LinkedHashMap<>();
         private Path configFile;
+        private String executorName;
         private Map<String, String> environment = System.getenv();
         private Path home = Path.of(System.getProperty("user.home"));
         private Plugins plugins;
         private List<Path> classpath;
-        private Consumer<Settings.Builder> more = b -> { };
+        private Consumer<Settings.Builder> changes = b -> { };
 
         private Builder() {
         }
 
         /** Any setting by its key, e.g. {@code set("k8s_context", "minikube")}. */
         public Builder set(String key, Object value) {
-            values.put(key, value);
-            return this;
+            return change(b -> b.set(key, value));
+        }
+
+        /** A plugin's key by the typed constant it publishes, e.g. {@code set(S3StoreFactory.ENDPOINT, "http://...")}. */
+        public <T> Builder set(SettingKey<T> key, T value) {
+            return change(b -> b.set(key, value));
         }
 
         /** Typed access to every setting. */
         public Builder settings(Consumer<Settings.Builder> change) {
-            this.more = more.andThen(change);
+            return change(change);
+        }
+
+        /**
+         * The named executor: its {@code [executors.k8s.<name>]} section over the file's
+         * {@code [executors.k8s]} and its {@code VALENCE_K8S_<NAME>__<KEY>} variables over the
+         * {@code VALENCE_K8S_<KEY>} ones (builder > env named > env > file named > file > defaults).
+         */
+        public Builder named(String name) {
+            this.executorName = Settings.checkedName(name);
+            return this;
+        }
+
+        private Builder change(Consumer<Settings.Builder> change) {
+            this.changes = changes.andThen(change);
             return this;
         }
 
@@ -414,25 +435,191 @@ public final class KubernetesExecutor implements Executor {
             return this;
         }
 
-        public Builder k8sConfigFile(Path v) { return set("k8s_config_file", v.toString()); }
-        public Builder k8sContext(String v) { return set("k8s_context", v); }
-        public Builder namespace(String v) { return set("namespace", v); }
-        public Builder registry(String v) { return set("registry", v); }
-        public Builder imageRepo(String v) { return set("image_repo", v); }
-        public Builder baseImage(String v) { return set("base_image", v); }
-        public Builder dataStore(String v) { return set("data_store", v); }
-        public Builder vcpu(String v) { return set("vcpu", v); }
-        public Builder memory(String v) { return set("memory", v); }
-        public Builder cacheDir(Path v) { return set("cache_dir", v.toString()); }
-        public Builder pollFreq(Duration v) { return set("poll_freq", v); }
-        public Builder clusterClient(String v) { return set("cluster_client", v); }
+        /** {@code base_image}. */
+        public Builder baseImage(String v) {
+            return change(b -> b.baseImage(v));
+        }
+
+        /** {@code k8s_config_file}. */
+        public Builder k8sConfigFile(Path v) {
+            return change(b -> b.k8sConfigFile(v));
+        }
+
+        /** {@code k8s_context}. */
+        public Builder k8sContext(String v) {
+            return change(b -> b.k8sContext(v));
+        }
+
+        /** {@code namespace}. */
+        public Builder namespace(String v) {
+            return change(b -> b.namespace(v));
+        }
+
+        /** {@code registry}. */
+        public Builder registry(String v) {
+            return change(b -> b.registry(v));
+        }
+
+        /** {@code image_repo}. */
+        public Builder imageRepo(String v) {
+            return change(b -> b.imageRepo(v));
+        }
+
+        /** {@code registry_credentials_file}. */
+        public Builder registryCredentialsFile(Path v) {
+            return change(b -> b.registryCredentialsFile(v));
+        }
+
+        /** {@code region}. */
+        public Builder region(String v) {
+            return change(b -> b.region(v));
+        }
+
+        /** {@code data_store}. */
+        public Builder dataStore(String v) {
+            return change(b -> b.dataStore(v));
+        }
+
+        /** {@code data_store_mount}. */
+        public Builder dataStoreMount(String v) {
+            return change(b -> b.dataStoreMount(v));
+        }
+
+        /** {@code vcpu}. */
+        public Builder vcpu(String v) {
+            return change(b -> b.vcpu(v));
+        }
+
+        /** {@code memory}. */
+        public Builder memory(String v) {
+            return change(b -> b.memory(v));
+        }
+
+        /** {@code cache_dir}. */
+        public Builder cacheDir(Path v) {
+            return change(b -> b.cacheDir(v));
+        }
+
+        /** {@code poll_freq}. */
+        public Builder pollFreq(Duration v) {
+            return change(b -> b.pollFreq(v));
+        }
+
+        /** {@code cluster_client}. */
+        public Builder clusterClient(String v) {
+            return change(b -> b.clusterClient(v));
+        }
+
+        /** {@code gpus}. */
+        public Builder gpus(int v) {
+            return change(b -> b.gpus(v));
+        }
+
+        /** {@code node_selector}. */
+        public Builder nodeSelector(Map<String, String> v) {
+            return change(b -> b.nodeSelector(v));
+        }
+
+        /** {@code tolerations}. */
+        public Builder tolerations(List<Toleration> v) {
+            return change(b -> b.tolerations(v));
+        }
+
+        /** {@code service_account}. */
+        public Builder serviceAccount(String v) {
+            return change(b -> b.serviceAccount(v));
+        }
+
+        /** {@code image_pull_secrets}. */
+        public Builder imagePullSecrets(List<String> v) {
+            return change(b -> b.imagePullSecrets(v));
+        }
+
+        /** {@code env_from_secrets}. */
+        public Builder envFromSecrets(List<String> v) {
+            return change(b -> b.envFromSecrets(v));
+        }
+
+        /** {@code env}. */
+        public Builder env(Map<String, String> v) {
+            return change(b -> b.env(v));
+        }
+
+        /** {@code timeout}. */
+        public Builder timeout(Duration v) {
+            return change(b -> b.timeout(v));
+        }
+
+        /** {@code retries}. */
+        public Builder retries(int v) {
+            return change(b -> b.retries(v));
+        }
+
+        /** {@code ttl_after_finished}. */
+        public Builder ttlAfterFinished(Duration v) {
+            return change(b -> b.ttlAfterFinished(v));
+        }
+
+        /** {@code keep_artifacts}. */
+        public Builder keepArtifacts(boolean v) {
+            return change(b -> b.keepArtifacts(v));
+        }
+
+        /** {@code labels}. */
+        public Builder labels(Map<String, String> v) {
+            return change(b -> b.labels(v));
+        }
+
+        /** {@code run_as_user}. */
+        public Builder runAsUser(int v) {
+            return change(b -> b.runAsUser(v));
+        }
+
+        /** {@code run_as_group}. */
+        public Builder runAsGroup(int v) {
+            return change(b -> b.runAsGroup(v));
+        }
+
+        /** {@code fs_group}. */
+        public Builder fsGroup(int v) {
+            return change(b -> b.fsGroup(v));
+        }
+
+        /** {@code unschedulable_grace}. */
+        public Builder unschedulableGrace(Duration v) {
+            return change(b -> b.unschedulableGrace(v));
+        }
+
+        /** {@code max_output_bytes}. */
+        public Builder maxOutputBytes(long v) {
+            return change(b -> b.maxOutputBytes(v));
+        }
+
+        /** {@code vcpu_limit}. */
+        public Builder vcpuLimit(String v) {
+            return change(b -> b.vcpuLimit(v));
+        }
+
+        /** {@code memory_limit}. */
+        public Builder memoryLimit(String v) {
+            return change(b -> b.memoryLimit(v));
+        }
+
+        /** {@code automount_service_account_token}. */
+        public Builder automountServiceAccountToken(boolean v) {
+            return change(b -> b.automountServiceAccountToken(v));
+        }
+
+        /** {@code check_node_capacity}. */
+        public Builder checkNodeCapacity(boolean v) {
+            return change(b -> b.checkNodeCapacity(v));
+        }
 
         /** The settings these layers give, validated. */
         public Settings buildSettings() {
             Plugins p = plugins();
-            Settings.Builder b = SettingsLoader.layers(configFile, environment, home, p);
-            values.forEach(b::set);
-            more.accept(b);
+            Settings.Builder b = SettingsLoader.layers(configFile, environment, home, p, executorName);
+            changes.accept(b);
             return b.build();
         }
 

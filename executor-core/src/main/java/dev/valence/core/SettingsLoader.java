@@ -26,7 +26,9 @@ import org.tomlj.TomlTable;
 /**
  * Reads the settings layers: the TOML file's {@code [executors.k8s]} table (path from
  * {@code --config}, else {@code VALENCE_CONFIG}, else {@code ~/.config/valence/valence.toml} when
- * it exists), then {@code VALENCE_K8S_<KEY>} variables. Code adds the builder layer on top.
+ * it exists) with a named executor's {@code [executors.k8s.<name>]} table over it, then the
+ * {@code VALENCE_K8S_<KEY>} variables with the named executor's {@code VALENCE_K8S_<NAME>__<KEY>}
+ * over them. Code adds the builder layer on top: builder > env named > env > file named > file > defaults.
  */
 public final class SettingsLoader {
     /** Env variable naming the config file. */
@@ -68,21 +70,93 @@ public final class SettingsLoader {
      * {@code build()}.
      */
     public static Settings.Builder layers(Path explicitConfig, Map<String, String> env, Path home, Plugins plugins) {
+        return layers(explicitConfig, env, home, plugins, null);
+    }
+
+    /**
+     * As {@link #layers(Path, Map, Path, Plugins)}, for the named executor {@code name} ({@code null}:
+     * the defaults alone): its file section and its variables over the defaults'. A name with neither a
+     * section nor a variable is a {@code CONFIG} error naming the sections there are.
+     */
+    public static Settings.Builder layers(Path explicitConfig, Map<String, String> env, Path home, Plugins plugins,
+            String name) {
         Settings.Builder builder = plugins.declareKeys(Settings.builder()).environment(env).userHome(home);
         Optional<Path> file = configFile(explicitConfig, env, home);
+        boolean[] found = {false};
         file.ifPresent(f -> {
             LOG.debug("reading settings from [{}] of {}", SECTION, f);
             builder.fileValues(f.toString(), read(f));
+            if (name != null) {
+                Optional<Map<String, Object>> named = readNamed(f, name);
+                named.ifPresent(values -> builder.fileValues(f + " [" + SECTION + "." + name + "]", values));
+                found[0] = named.isPresent();
+            }
         });
         builder.check("registry_credentials_file", value -> credentialsProblem((Path) value));
         List<ArtifactStoreFactory> stores = plugins.of(ArtifactStoreFactory.class);
         if (!stores.isEmpty()) {
             builder.check("data_store", value -> storeProblem(String.valueOf(value), stores));
         }
-        return builder.environmentValues(env);
+        if (name == null) {
+            return builder.environmentValues(env);
+        }
+        builder.executorName(name);
+        int variables = builder.environmentValues(env, name);
+        if (!found[0] && variables == 0) {
+            Set<String> sections = file.map(SettingsLoader::names).orElse(Set.of());
+            throw new ValenceException(ErrorKind.CONFIG, "executor '" + name + "' has no settings: "
+                    + file.map(f -> "config file '" + f + "' has no [" + SECTION + "." + name + "] table"
+                            + (sections.isEmpty() ? "" : " (named executors there: " + String.join(", ", sections) + ")"))
+                            .orElse("no config file is read")
+                    + " and no " + Settings.envPrefix(name) + "<KEY> variable is set; add a [" + SECTION + "." + name
+                    + "] table to the config file or fix the name");
+        }
+        return builder;
     }
 
-    /** The {@code [executors.k8s]} table of a TOML file as plain maps, lists and values. */
+    /** The named executors of a config file: the sub-tables of {@code [executors.k8s]} that are not a setting. */
+    public static Set<String> names(Path file) {
+        TomlParseResult toml = parse(file, "config file '" + file + "'");
+        if (!toml.isTable(SECTION)) {
+            return Set.of();
+        }
+        Set<String> out = new TreeSet<>();
+        TomlTable table = toml.getTable(SECTION);
+        for (String key : table.keySet()) {
+            if (isNamedSection(key, table.get(List.of(key)))) {
+                out.add(key);
+            }
+        }
+        return out;
+    }
+
+    /** The {@code [executors.k8s.<name>]} table of a TOML file as plain values; empty when it has none. */
+    public static Optional<Map<String, Object>> readNamed(Path file, String name) {
+        Settings.checkedName(name);
+        TomlParseResult toml = parse(file, "config file '" + file + "'");
+        if (!toml.isTable(SECTION)) {
+            return Optional.empty();
+        }
+        Object value = toml.getTable(SECTION).get(List.of(name));
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof TomlTable t)) {
+            throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': " + SECTION + "." + name
+                    + " must be a table ([" + SECTION + "." + name + "]) of the executor's settings");
+        }
+        return Optional.of(plain(t));
+    }
+
+    /** A sub-table whose key is not one of Valence's settings is a named executor (plugin keys hold single values). */
+    private static boolean isNamedSection(String key, Object value) {
+        return value instanceof TomlTable && !Settings.knownKeys().contains(key);
+    }
+
+    /**
+     * The {@code [executors.k8s]} table of a TOML file as plain maps, lists and values, without the
+     * named executors' sub-tables.
+     */
     public static Map<String, Object> read(Path file) {
         TomlParseResult toml = parse(file, "config file '" + file + "'");
         if (!toml.isTable(SECTION)) {
@@ -104,7 +178,15 @@ public final class SettingsLoader {
                                     + "])");
             return Map.of();
         }
-        return plain(toml.getTable(SECTION));
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        TomlTable table = toml.getTable(SECTION);
+        for (String key : table.keySet()) {
+            Object value = table.get(List.of(key));
+            if (!isNamedSection(key, value)) {
+                defaults.put(key, plain(value));
+            }
+        }
+        return defaults;
     }
 
     private static TomlParseResult parse(Path file, String what) {

@@ -45,7 +45,7 @@ public final class JreImage {
     /** The modules of the image: what the launcher, the store adapters and their clients load. */
     public static final List<String> MODULES = List.of("java.base", "java.logging", "java.naming", "java.net.http",
             "java.management", "java.sql", "java.xml", "java.security.jgss", "jdk.crypto.ec", "jdk.unsupported",
-            "jdk.zipfs", "jdk.localedata");
+            "jdk.zipfs", "jdk.localedata", "jdk.net");
     /** Where the JRE is in the image ({@code JAVA_HOME}). */
     public static final String JAVA_HOME = "/opt/jre";
     /** The image's user, as distroless images name it ({@code nonroot}). */

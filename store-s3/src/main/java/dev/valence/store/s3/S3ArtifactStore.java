@@ -48,8 +48,11 @@ final class S3ArtifactStore implements ArtifactStore {
     private final S3Errors errors;
     private final String region;
     private final String endpoint;
+    /** The endpoint as pods reach it ({@code pod_s3_endpoint}, else {@code s3_endpoint}). */
+    private final String podEndpoint;
 
-    S3ArtifactStore(S3Client s3, StoreLocation where, String region, String endpoint) {
+    S3ArtifactStore(S3Client s3, StoreLocation where, String region, String endpoint, String podEndpoint) {
+        this.podEndpoint = podEndpoint;
         this.s3 = s3;
         this.where = where;
         this.region = region;
@@ -219,8 +222,8 @@ final class S3ArtifactStore implements ArtifactStore {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(Settings.ENV_PREFIX + "DATA_STORE", location());
         env.put(Settings.ENV_PREFIX + "REGION", region);
-        if (!endpoint.isEmpty()) {
-            env.put(Settings.ENV_PREFIX + "S3_ENDPOINT", endpoint);
+        if (!podEndpoint.isEmpty()) {
+            env.put(Settings.ENV_PREFIX + "S3_ENDPOINT", podEndpoint);
         }
         return StoreAccess.env(env);
     }

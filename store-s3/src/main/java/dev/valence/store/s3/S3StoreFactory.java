@@ -2,6 +2,7 @@ package dev.valence.store.s3;
 
 import dev.valence.spi.StoreLocation;
 import dev.valence.api.ErrorKind;
+import dev.valence.api.SettingKey;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
@@ -28,6 +29,13 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
     private static final Logger LOG = LoggerFactory.getLogger(S3StoreFactory.class);
     /** Plugin setting: endpoint of an S3-compatible store; empty means AWS S3. */
     static final String ENDPOINT_KEY = "s3_endpoint";
+    /** {@code s3_endpoint}, typed: {@code KubernetesExecutor.builder().set(S3StoreFactory.ENDPOINT, "http://...")}. */
+    public static final SettingKey<String> ENDPOINT = SettingKey.of(ENDPOINT_KEY, String.class);
+    /**
+     * {@code pod_s3_endpoint}: the endpoint as pods reach it, when it differs from the client's
+     * ({@code http://host.minikube.internal:9000} for a MinIO the client reaches on {@code localhost}).
+     */
+    public static final SettingKey<String> POD_ENDPOINT = SettingKey.of(Settings.POD_PREFIX + ENDPOINT_KEY, String.class);
     /** Region used with an {@code s3_endpoint} when nothing else names one (S3-compatible stores ignore it). */
     static final String ENDPOINT_DEFAULT_REGION = "us-east-1";
 
@@ -47,9 +55,15 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
     }
 
     @Override
+    public Set<String> podSettingKeys() {
+        return Set.of(ENDPOINT_KEY);
+    }
+
+    @Override
     public ArtifactStore create(Settings settings) {
         StoreLocation where = S3Location.parse(settings.dataStore());
-        String endpoint = endpoint(settings);
+        String endpoint = endpoint(ENDPOINT_KEY, settings.getString(ENDPOINT_KEY).orElse(""));
+        String podEndpoint = endpoint(POD_ENDPOINT.name(), settings.podString(ENDPOINT_KEY).orElse(""));
         String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(region))
@@ -74,11 +88,11 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
             throw errors.translate("opening data_store '" + where + "'", e);
         }
         LOG.debug("S3 data store {} at {}", where, errors.endpoint());
-        return new S3ArtifactStore(s3, where, region, endpoint);
+        return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint);
     }
 
-    private static String endpoint(Settings settings) {
-        String endpoint = settings.getString(ENDPOINT_KEY).orElse("").trim();
+    private static String endpoint(String key, String value) {
+        String endpoint = value.trim();
         if (endpoint.isEmpty()) {
             return "";
         }
@@ -88,10 +102,10 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
         try {
             uri = URI.create(endpoint);
         } catch (IllegalArgumentException e) {
-            throw ValenceException.config(ENDPOINT_KEY, endpoint, accepted);
+            throw ValenceException.config(key, endpoint, accepted);
         }
         if (uri.getHost() == null || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
-            throw ValenceException.config(ENDPOINT_KEY, endpoint, accepted);
+            throw ValenceException.config(key, endpoint, accepted);
         }
         return endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
     }

@@ -158,6 +158,25 @@ class S3StoreTest {
     }
 
     @Test
+    void podsGetThePodSideEndpointWhenItDiffersFromTheClients() {
+        Settings settings = Plugins.load(getClass().getClassLoader()).declareKeys(Settings.builder())
+                .dataStore("s3://" + BUCKET + "/runs").region(S3ProxyBed.REGION)
+                .set(S3StoreFactory.ENDPOINT, bed.endpoint())
+                .set(S3StoreFactory.POD_ENDPOINT, "http://host.minikube.internal:9000").build();
+        try (ArtifactStore store = new S3StoreFactory().create(settings)) {
+            store.put("probe", new byte[] {1});
+            assertTrue(store.exists("probe"), "the client uses s3_endpoint");
+            assertEquals("http://host.minikube.internal:9000", store.podAccess().env().get("VALENCE_K8S_S3_ENDPOINT"));
+            store.deletePrefix("probe");
+        }
+        ValenceException bad = assertThrows(ValenceException.class, () -> new S3StoreFactory().create(
+                Plugins.load(getClass().getClassLoader()).declareKeys(Settings.builder())
+                        .dataStore("s3://" + BUCKET + "/runs").region(S3ProxyBed.REGION)
+                        .set(S3StoreFactory.ENDPOINT, bed.endpoint()).set("pod_s3_endpoint", "minio:9000").build()));
+        assertTrue(bad.getMessage().startsWith("pod_s3_endpoint 'minio:9000'"), bad.getMessage());
+    }
+
+    @Test
     void withAnEndpointAndNoRegionAnywhereTheRegionIsUsEast1() {
         try (ArtifactStore store = new S3StoreFactory().create(
                 settings("s3://" + BUCKET + "/runs").set("s3_endpoint", bed.endpoint()).build())) {
