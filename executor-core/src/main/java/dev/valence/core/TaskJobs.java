@@ -35,7 +35,35 @@ final class TaskJobs {
                 ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
     }
 
+    /**
+     * The executor's settings with the call's task overrides applied ({@code labels} added to the
+     * executor's, the others replacing its value); the executor's own when the task overrides nothing.
+     */
+    Settings settingsFor(TaskCall call) {
+        if (call.options().isEmpty()) {
+            return settings;
+        }
+        Settings.Builder b = settings.toBuilder();
+        call.options().settings().forEach((key, value) -> {
+            if (key.equals("labels") && value instanceof Map<?, ?> extra) {
+                Map<Object, Object> merged = new LinkedHashMap<>(settings.labels());
+                merged.putAll(extra);
+                b.set(key, merged);
+            } else {
+                b.set(key, value);
+            }
+        });
+        try {
+            return b.build();
+        } catch (dev.valence.api.ValenceException e) {
+            throw new dev.valence.api.ValenceException(e.kind(), "task '" + call.taskName() + "': its overrides "
+                    + call.options().settings().keySet() + " do not apply over the executor's settings: "
+                    + e.getMessage(), e);
+        }
+    }
+
     JobSpec spec(TaskCall call, String jobName, String imageReference) {
+        Settings settings = settingsFor(call);
         StoreAccess access = store.podAccess(prefix(call));
         Map<String, String> env = new LinkedHashMap<>(settings.env());
         env.putAll(access.env());
