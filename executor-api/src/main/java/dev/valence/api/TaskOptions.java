@@ -178,7 +178,7 @@ public final class TaskOptions {
                     check.build();
                 } catch (ValenceException e) {
                     throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': override "
-                            + e.getMessage().replace(" (from builder)", ""), e);
+                            + e.getMessage().replaceAll(" \\(from (the )?builder\\)", ""), e);
                 }
             }
             return new TaskOptions(settings, attempts, backoff);
