@@ -93,8 +93,11 @@ final class NodeKeys {
     /** The hash of a function's serialized form and of the class files of the classes it is made of. */
     static Optional<String> codeHash(TaskBody body) {
         Set<String> classes = new TreeSet<>();
+        // the loaders of the objects the function is made of: a user's class may sit in a loader of its own
+        // (a workflow class that valence run loaded), where the api's loader would not find its class file
+        Set<ClassLoader> loaders = new java.util.LinkedHashSet<>();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ClassCollector(bytes, classes)) {
+        try (ObjectOutputStream out = new ClassCollector(bytes, classes, loaders)) {
             out.writeObject(body);
         } catch (IOException e) {
             LOG.debug("function {} cannot be serialized ({}); its nodes are never reused", body, e.toString());
@@ -102,36 +105,58 @@ final class NodeKeys {
         }
         MessageDigest md = sha256();
         md.update(bytes.toByteArray());
-        ClassLoader loader = body.getClass().getClassLoader() != null ? body.getClass().getClassLoader()
-                : Thread.currentThread().getContextClassLoader();
+        loaders.add(Thread.currentThread().getContextClassLoader());
+        loaders.add(NodeKeys.class.getClassLoader());
+        loaders.remove(null);
         for (String name : classes) {
             update(md, name);
-            try (InputStream in = loader.getResourceAsStream(name.replace('.', '/') + ".class")) {
+            md.update(classFile(name, loaders));
+        }
+        return Optional.of(HexFormat.of().formatHex(md.digest()));
+    }
+
+    /** The bytes of a class file, from the first of these loaders that has it; none when no loader has it. */
+    private static byte[] classFile(String name, Set<ClassLoader> loaders) {
+        String resource = name.replace('.', '/') + ".class";
+        for (ClassLoader loader : loaders) {
+            try (InputStream in = loader.getResourceAsStream(resource)) {
                 if (in != null) {
-                    md.update(in.readAllBytes());
+                    return in.readAllBytes();
                 }
             } catch (IOException e) {
                 LOG.debug("class file of {} not read: {}", name, e.toString());
             }
         }
-        return Optional.of(HexFormat.of().formatHex(md.digest()));
+        LOG.debug("no class file found for {}; its code is keyed by its serialized form only", name);
+        return new byte[0];
     }
 
     /** Notes the class of every object written, and the capturing and implementing classes of lambdas. */
     private static final class ClassCollector extends ObjectOutputStream {
         private final Set<String> classes;
+        private final Set<ClassLoader> loaders;
 
-        ClassCollector(OutputStream out, Set<String> classes) throws IOException {
+        ClassCollector(OutputStream out, Set<String> classes, Set<ClassLoader> loaders) throws IOException {
             super(out);
             this.classes = classes;
+            this.loaders = loaders;
             enableReplaceObject(true);
         }
 
         @Override
         protected Object replaceObject(Object obj) {
+            if (obj != null) {
+                loaders.add(obj.getClass().getClassLoader());
+            }
             if (obj instanceof SerializedLambda l) {
                 classes.add(l.getCapturingClass().replace('/', '.'));
                 classes.add(l.getImplClass().replace('/', '.'));
+                for (int i = 0; i < l.getCapturedArgCount(); i++) {
+                    Object arg = l.getCapturedArg(i);
+                    if (arg != null) {
+                        loaders.add(arg.getClass().getClassLoader());
+                    }
+                }
             } else if (obj != null && !obj.getClass().getName().startsWith("java.")
                     && !obj.getClass().isSynthetic() && !obj.getClass().getName().contains("$$Lambda")) {
                 classes.add(obj.getClass().getName());
