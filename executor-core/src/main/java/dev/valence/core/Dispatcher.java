@@ -88,7 +88,7 @@ public final class Dispatcher implements AutoCloseable {
         Path dir = root.resolve(id);
         writeValue(dir.resolve(ARGS), new ArrayList<>(args));
         start(new Dispatch(id, graph, DispatchRecord.create(dir, id, graph, Set.of(), source, NodeKeys.of(graph),
-                Map.of(), null), Map.of(), Set.of()));
+                Map.of(), null), Map.of(), Set.of(), Map.of()));
         LOG.info("dispatched workflow '{}' as {} ({} nodes)", workflow.name(), id, graph.steps().size());
         return id;
     }
@@ -131,7 +131,7 @@ public final class Dispatcher implements AutoCloseable {
         DispatchRecord record = DispatchRecord.create(dir, id, graph, Set.of(), earlier.source(), keys, reused,
                 dispatchId);
         Map<String, Object> done = new java.util.HashMap<>(reused);
-        start(new Dispatch(id, graph, record, done, Set.of()));
+        start(new Dispatch(id, graph, record, done, Set.of(), Map.of()));
         LOG.info("redispatched {} ({}) as {}: {} of {} nodes reused", dispatchId, graph.workflowName(), id,
                 kept.size(), graph.steps().size());
         return id;
@@ -169,7 +169,11 @@ public final class Dispatcher implements AutoCloseable {
         }
         Map<String, Object> done = new java.util.HashMap<>();
         Set<String> again = new java.util.HashSet<>();
+        Map<String, Integer> attemptOf = new java.util.HashMap<>();
         for (NodeResult n : record.nodes()) {
+            if (n.status() != TaskStatus.FAILED && n.attempts().size() > 1) {
+                attemptOf.put(n.nodeId(), n.attempts().size()); // re-attach to the Job of the attempt that was going on
+            }
             if (n.status() == TaskStatus.COMPLETED) {
                 record.nodeValue(n.nodeId()).ifPresent(v -> done.put(n.nodeId(), v.orElse(null)));
             } else if (n.status() == TaskStatus.FAILED) {
@@ -181,7 +185,7 @@ public final class Dispatcher implements AutoCloseable {
         LOG.info("resuming dispatch {} ({}): {} of {} nodes already completed", dispatchId, graph.workflowName(),
                 done.size(), graph.steps().size());
         start(new Dispatch(dispatchId, graph, DispatchRecord.create(dir(dispatchId), dispatchId, graph, done.keySet(),
-                Optional.empty(), NodeKeys.of(graph), Map.of(), null), done, again));
+                Optional.empty(), NodeKeys.of(graph), Map.of(), null), done, again, attemptOf));
         return dispatchId;
     }
 
@@ -320,8 +324,13 @@ public final class Dispatcher implements AutoCloseable {
         final Set<String> rerun;
         volatile boolean cancelled;
 
-        Dispatch(String id, WorkflowGraph graph, DispatchRecord record, Map<String, Object> completed, Set<String> rerun) {
+        /** The attempt a resumed node was at, to re-attach to that attempt's Job. */
+        final Map<String, Integer> firstAttempt;
+
+        Dispatch(String id, WorkflowGraph graph, DispatchRecord record, Map<String, Object> completed, Set<String> rerun,
+                Map<String, Integer> firstAttempt) {
             this.id = id;
+            this.firstAttempt = Map.copyOf(firstAttempt);
             this.rerun = Set.copyOf(rerun);
             this.graph = graph;
             this.record = record;
@@ -362,7 +371,7 @@ public final class Dispatcher implements AutoCloseable {
                     if (step.isWorkflow()) {
                         completeWorkflow(step, mine);
                     } else {
-                        submit(step, mine, 1);
+                        submit(step, mine, firstAttempt.getOrDefault(step.nodeId(), 1), false);
                     }
                 });
             }
@@ -395,7 +404,8 @@ public final class Dispatcher implements AutoCloseable {
             return values.get(((WorkflowGraph.FromStep) in).nodeId()).join();
         }
 
-        private void submit(WorkflowGraph.Step step, CompletableFuture<Object> mine, int attempt) {
+        /** Submits attempt {@code attempt} of a step; {@code retry}: after a failed attempt of this run. */
+        private void submit(WorkflowGraph.Step step, CompletableFuture<Object> mine, int attempt, boolean retry) {
             if (cancelled) {
                 record.finished(step.nodeId(), TaskStatus.CANCELLED, "dispatch cancelled");
                 mine.cancel(false);
@@ -409,7 +419,7 @@ public final class Dispatcher implements AutoCloseable {
                 }
                 TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(task.name())
                         .body(task.body()).args(args).options(task.options()).attempt(attempt)
-                        .rerun(attempt > 1 || rerun.contains(step.nodeId())).build();
+                        .rerun(retry || rerun.contains(step.nodeId())).build();
                 TaskRun<Object> run = task.executor().submit(call);
                 runs.put(step.nodeId(), run);
                 record.started(step.nodeId(), task.executor().name(), run.jobName().orElse(null), attempt);
@@ -432,7 +442,7 @@ public final class Dispatcher implements AutoCloseable {
                             LOG.info("node '{}' of dispatch {}: attempt {} of {} failed ({}); trying again in {} ms",
                                     step.nodeId(), id, attempt, attempts, cause.getMessage(), wait.toMillis());
                             record.attemptFailed(step.nodeId(), String.valueOf(cause));
-                            flusher.schedule(() -> submit(step, mine, attempt + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
+                            flusher.schedule(() -> submit(step, mine, attempt + 1, true), wait.toMillis(), TimeUnit.MILLISECONDS);
                             return;
                         }
                         record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED,

@@ -21,12 +21,20 @@ final class TaskJobs {
 
     /** The deterministic Job name of a call (a restarted executor finds its Job by it). */
     static String jobName(TaskCall call) {
-        return JobNames.jobName(call.dispatchId(), call.nodeId());
+        return JobNames.jobName(call.dispatchId(), runId(call));
     }
 
-    /** The call's folder in the store: {@code <dispatch>/<node>/}. */
+    /** The call's folder in the store: {@code <dispatch>/<node>/} ({@code <node>@<attempt>} for a retry). */
     static String prefix(TaskCall call) {
-        return call.dispatchId() + "/" + call.nodeId() + "/";
+        return call.dispatchId() + "/" + runId(call) + "/";
+    }
+
+    /**
+     * The node id, or {@code <node>@<attempt>} for a client-side retry: each attempt has its own Job and
+     * folder, so the clean-up of a failed attempt (in the background) never touches the next one's.
+     */
+    static String runId(TaskCall call) {
+        return call.attempt() == 1 ? call.nodeId() : call.nodeId() + "@" + call.attempt();
     }
 
     /** The labels that say which dispatch and node a Job runs. */
@@ -68,7 +76,7 @@ final class TaskJobs {
         Map<String, String> env = new LinkedHashMap<>(settings.env());
         env.putAll(access.env());
         env.put(Launcher.DISPATCH_ENV, call.dispatchId());
-        env.put(Launcher.NODE_ENV, call.nodeId());
+        env.put(Launcher.NODE_ENV, runId(call));
         env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
         Map<String, String> labels = new LinkedHashMap<>(settings.labels());
         labels.put(ClusterGateway.MANAGED_BY, "valence");

@@ -370,6 +370,16 @@ class WorkflowFeaturesTest {
             String id = Valence.dispatch(Workflow.of("w", () -> Node.of("v")));
             assertEquals("v", Valence.result(id, String.class, true).valueOrThrow());
             assertTrue(java.nio.file.Files.isRegularFile(mine.resolve("dispatches").resolve(id).resolve("record.properties")));
+            Task1<String, String> t = Task.of("t", (String x) -> x + "!", local);
+            Workflow1<String, String> one = Workflow.of("one", (Node<String> x) -> t.call(x));
+            String first = Valence.dispatch(one, "a");
+            assertEquals("a!", Valence.result(first, String.class, true).valueOrThrow());
+            WorkflowResult<String> same = Valence.result(Valence.redispatch(first, one), String.class, true);
+            assertEquals("a!", same.valueOrThrow());
+            assertEquals(java.util.Optional.of(first), same.node("t").orElseThrow().reusedFrom());
+            assertEquals("b!", Valence.result(Valence.redispatch(first, one, "b"), String.class, true).valueOrThrow());
+            ValenceException tooMany = assertThrows(ValenceException.class, () -> Valence.redispatch(first, one, "a", "b"));
+            assertEquals("workflow 'one' takes 1 argument(s) but was given 2", tooMany.getMessage());
         } finally {
             Valence.use(null);
         }

@@ -93,6 +93,9 @@ class WorkflowsOnKubernetesExecutorTest {
             assertEquals(2, n.attempts().size());
             assertTrue(n.attempts().get(0).error().orElseThrow().contains("Evicted"), n.attempts().toString());
             assertEquals(2, submits.get());
+            assertTrue(!n.attempts().get(0).jobName().equals(n.attempts().get(1).jobName()),
+                    "each attempt has its own Job (and store folder), so the failed one's clean-up spares the next: "
+                            + n.attempts());
             assertEquals(TaskStatus.COMPLETED, n.status());
         }
     }
