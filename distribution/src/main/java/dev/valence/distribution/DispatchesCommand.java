@@ -97,14 +97,17 @@ final class DispatchesCommand implements Callable<Integer> {
                         + r.dispatchId() + "' deletes its Jobs");
             }
             out.println();
-            Table t = Table.of("NODE", "TASK", "STATUS", "EXECUTOR", "JOB", "STARTED", "FINISHED", "ERROR");
-            for (NodeResult n : r.nodes()) {
-                t.row(n.nodeId(), n.taskName(), n.status(), n.executor().isEmpty() ? "-" : n.executor(),
-                        n.jobName().orElse("-"), n.startedAt().map(DispatchesCommand::time).orElse("-"),
-                        n.finishedAt().map(DispatchesCommand::time).orElse("-"),
-                        n.error().map(e -> e.lines().findFirst().orElse("")).orElse(""));
-            }
+            Table t = Table.of("NODE", "TASK", "STATUS", "EXECUTOR", "JOB", "ATTEMPTS", "STARTED", "FINISHED", "ERROR");
+            nested(r, "", 0, t);
             t.print(out);
+            r.nodes().stream().filter(n -> n.attempts().size() > 1).forEach(n -> {
+                out.println();
+                out.println("node " + n.nodeId() + " attempts:");
+                n.attempts().forEach(a -> out.println("  " + a.number() + ". " + a.jobName().orElse("-") + " "
+                        + a.startedAt().map(DispatchesCommand::time).orElse("-") + " .. "
+                        + a.finishedAt().map(DispatchesCommand::time).orElse("-")
+                        + a.error().map(e -> "  " + e.lines().findFirst().orElse("")).orElse("")));
+            });
             r.failures().forEach((node, e) -> {
                 out.println();
                 out.println("node " + node + " threw:");
@@ -113,6 +116,29 @@ final class DispatchesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The nodes under {@code parent} as rows, each sub-workflow followed by its own nodes, indented. */
+    private static void nested(WorkflowResult<?> r, String parent, int depth, Table t) {
+        List<NodeResult> children = r.children(parent);
+        // a sub-workflow's step is recorded after its nodes: show it first, its nodes under it
+        for (NodeResult n : children.stream().filter(NodeResult::workflow).toList()) {
+            row(t, n, depth);
+            nested(r, n.nodeId(), depth + 1, t);
+        }
+        for (NodeResult n : children.stream().filter(n -> !n.workflow()).toList()) {
+            row(t, n, depth);
+        }
+    }
+
+    private static void row(Table t, NodeResult n, int depth) {
+        String executor = n.reusedFrom().map(d -> "reused from " + d)
+                .orElse(n.executor().isEmpty() ? "-" : n.executor());
+        t.row("  ".repeat(depth) + n.nodeId(), n.workflow() ? "workflow " + n.taskName() : n.taskName(), n.status(),
+                executor, n.jobName().orElse("-"), n.attempts().isEmpty() ? "-" : Integer.toString(n.attempts().size()),
+                n.startedAt().map(DispatchesCommand::time).orElse("-"),
+                n.finishedAt().map(DispatchesCommand::time).orElse("-"),
+                n.error().map(e -> e.lines().findFirst().orElse("")).orElse(""));
     }
 
     /** An instant to the second, for tables. */
@@ -155,6 +181,18 @@ final class DispatchesCommand implements Callable<Integer> {
         m.put("error", n.error());
         m.put("exception", n.exception().map(DispatchesCommand::exception));
         m.put("depends_on", n.dependsOn());
+        m.put("parent", n.parent());
+        m.put("workflow", n.workflow());
+        m.put("reused_from", n.reusedFrom());
+        m.put("attempts", n.attempts().stream().map(a -> {
+            Map<String, Object> am = new LinkedHashMap<>();
+            am.put("number", a.number());
+            am.put("job", a.jobName());
+            am.put("started", a.startedAt().map(Instant::toString));
+            am.put("finished", a.finishedAt().map(Instant::toString));
+            am.put("error", a.error());
+            return am;
+        }).toList());
         return m;
     }
 

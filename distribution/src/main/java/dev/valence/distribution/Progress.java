@@ -62,6 +62,10 @@ final class Progress {
             sb.append(" on ").append(n.executor());
         }
         n.jobName().ifPresent(j -> sb.append(", Job ").append(j));
+        if (n.attempts().size() > 1) {
+            sb.append(", attempt ").append(n.attempts().size());
+        }
+        n.reusedFrom().ifPresent(d -> sb.append(" from dispatch ").append(d));
         n.startedAt().ifPresent(start -> {
             if (n.finishedAt().isPresent() || live) {
                 Instant end = n.finishedAt().orElseGet(Instant::now);

@@ -105,22 +105,24 @@ final class RenderCommand implements Callable<Integer> {
             values.add(null);
         }
         WorkflowGraph graph = workflow.graph(values);
-        WorkflowGraph.Step step = graph.steps().stream()
-                .filter(st -> st.nodeId().equals(task) || st.task().name().equals(task)).findFirst()
+        WorkflowGraph.Step step = graph.steps().stream().filter(st -> !st.isWorkflow())
+                .filter(st -> st.nodeId().equals(task) || st.name().equals(task)).findFirst()
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), "workflow '" + workflow.name()
-                        + "' has no task '" + task + "' (its tasks: " + graph.steps().stream()
-                        .map(st -> st.task().name()).distinct().collect(Collectors.joining(", ")) + ")"));
+                        + "' has no task '" + task + "' (its tasks: " + graph.steps().stream().filter(st -> !st.isWorkflow())
+                        .map(WorkflowGraph.Step::name).distinct().collect(Collectors.joining(", ")) + ")"));
+        dev.valence.api.Task<?> stepTask = step.task().orElseThrow();
         if (executor == null) {
             // a workflow that names its executors: the task's own executor renders its Job
-            if (!(step.task().executor() instanceof KubernetesExecutor own)) {
-                throw new ParameterException(spec.commandLine(), "task '" + step.task().name() + "' runs on "
-                        + step.task().executor().name() + ", not on a Kubernetes executor: it has no Job");
+            if (!(stepTask.executor() instanceof KubernetesExecutor own)) {
+                throw new ParameterException(spec.commandLine(), "task '" + stepTask.name() + "' runs on "
+                        + stepTask.executor().name() + ", not on a Kubernetes executor: it has no Job");
             }
             executor = own;
             s = own.settings();
         }
-        TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(step.task().name())
-                .body(step.task().body()).args(Arrays.asList(new Object[step.inputs().size()])).build();
+        TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(stepTask.name())
+                .body(stepTask.body()).options(stepTask.options())
+                .args(Arrays.asList(new Object[step.inputs().size()])).build();
         Optional<String> built = executor.builtImage();
         Settings effective = s;
         String image = built.orElseGet(() -> placeholder(effective));
@@ -130,7 +132,7 @@ final class RenderCommand implements Callable<Integer> {
                         + "'valence run' builds and pushes it and names it by digest";
         String yaml = Secrets.maskEnv(executor.render(call, image), Secrets.envNames(s));
         PrintWriter out = env.out();
-        out.println("# Job for task '" + step.task().name() + "' (node " + step.nodeId() + ") of workflow '"
+        out.println("# Job for task '" + step.name() + "' (node " + step.nodeId() + ") of workflow '"
                 + workflow.name() + "', as " + executor.name() + " would submit it; dispatch id '" + dispatchId + "'");
         out.println(imageNote);
         out.println("# secrets: values of env variables with secret-looking names are shown as " + Secrets.MASK);

@@ -26,6 +26,20 @@ final class DemoWorkflows {
         }
     }
 
+    /** {@code shout(inner(word))} where {@code inner} is a sub-workflow of two tasks. */
+    public static final class Nested {
+        private Nested() {
+        }
+
+        public static Workflow<?> workflow(Executor kubernetes, Executor local) {
+            Task1<String, String> twice = Task.of("twice", (String s) -> s + s, local);
+            Task1<String, String> shout = Task.of("shout", (String s) -> s.toUpperCase(java.util.Locale.ROOT), local);
+            dev.valence.api.Workflow1<String, String> inner = Workflow.of("inner",
+                    (Node<String> s) -> twice.call(twice.call(s)));
+            return Workflow.of("nested", (Node<String> w) -> shout.call(inner.call(w)));
+        }
+    }
+
     /** A workflow whose only task throws. */
     public static final class Failing {
         private Failing() {

@@ -81,7 +81,7 @@ class RunCommandTest {
         assertEquals(0, show.code(), show.toString());
         assertTrue(show.out().startsWith("dispatch " + id + ": workflow simple_workflow, COMPLETED\n"), show.out());
         assertTrue(show.out().contains("value: Hello, World!"), show.out());
-        assertTrue(show.out().lines().anyMatch(l -> l.matches("join_words\\s+join_words\\s+COMPLETED\\s+local\\s+-\\s+\\S+Z\\s+\\S+Z")),
+        assertTrue(show.out().lines().anyMatch(l -> l.matches("join_words\\s+join_words\\s+COMPLETED\\s+local\\s+-\\s+1\\s+\\S+Z\\s+\\S+Z")),
                 show.out());
         assertEquals(show.out(), cli.run("dispatches", "show", id).out());
 
@@ -160,6 +160,27 @@ class RunCommandTest {
         assertEquals(22, frames, "all eleven descend frames of the exception and of its cause: " + verbose.err());
         assertTrue(verbose.err().lines().anyMatch(l -> l.startsWith("    \tat dev.valence.core.LocalExecutor")), verbose.err());
         assertTrue(verbose.err().lines().noneMatch(l -> l.matches("    \t\\.\\.\\. \\d+ more")), verbose.err());
+    }
+
+    @Test
+    void dispatchesShowNestsASubWorkflowsNodesUnderItAndCountsAttempts() throws Exception {
+        CliFixture.Result run = cli.run("run", "--executor", "local", DemoWorkflows.Nested.class.getName(), "ab");
+        assertEquals(0, run.code(), run.toString());
+        String id = dispatchId(run);
+        CliFixture.Result show = cli.run("dispatches", "show", id);
+        assertEquals(0, show.code(), show.toString());
+        java.util.List<String> nodes = show.out().lines().filter(l -> l.matches("\\s*(inner|shout)\\S*\\s.*")).toList();
+        assertEquals(4, nodes.size(), show.out());
+        assertTrue(nodes.get(0).matches("inner\\s+workflow inner\\s+COMPLETED\\s+workflow\\s+-\\s+-\\s.*"), show.out());
+        assertTrue(nodes.get(1).matches("  inner/twice\\s+twice\\s+COMPLETED\\s+local\\s+-\\s+1\\s.*"), show.out());
+        assertTrue(nodes.get(2).startsWith("  inner/twice-2 "), show.out());
+        assertTrue(nodes.get(3).startsWith("shout "), show.out());
+        assertTrue(show.out().contains("value: ABABABAB"), show.out());
+        CliFixture.Result json = cli.run("dispatches", "show", id, "--output", "json");
+        JsonNode twice = new ObjectMapper().readTree(json.out()).get("nodes").get(0);
+        assertEquals("inner/twice", twice.get("node").asText(), json.out());
+        assertEquals("inner", twice.get("parent").asText(), json.out());
+        assertEquals(1, twice.get("attempts").get(0).get("number").asInt(), json.out());
     }
 
     @Test

@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valence.api.ErrorKind;
+import dev.valence.api.Node;
+import dev.valence.api.NodeResult;
 import dev.valence.api.Task;
 import dev.valence.api.Task1;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
+import dev.valence.api.Workflow;
+import dev.valence.api.Workflow1;
 import dev.valence.api.WorkflowResult;
+import dev.valence.core.Dispatcher;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.Launcher;
 import dev.valence.spi.ClusterGateway;
@@ -60,6 +65,8 @@ abstract class EndToEndTest {
     static volatile String lastImage;
 
     JobControllerStandIn standIn;
+    /** A test's look at each pod before it runs; a result given here stands in for running it. */
+    volatile java.util.function.Function<JobControllerStandIn.PodRun, java.util.Optional<JobControllerStandIn.Result>> podHook;
     RuncPodRunner runner;
     final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -143,7 +150,31 @@ abstract class EndToEndTest {
         }
         runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
         standIn = new JobControllerStandIn(api, options);
-        standIn.runJobsWith(runner.observed((pod, result) -> lastImage = pod.image()));
+        standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
+            @Override
+            public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
+                lastImage = pod.image();
+                java.util.function.Function<JobControllerStandIn.PodRun, java.util.Optional<JobControllerStandIn.Result>> hook
+                        = podHook;
+                if (hook != null) {
+                    java.util.Optional<JobControllerStandIn.Result> instead = hook.apply(pod);
+                    if (instead.isPresent()) {
+                        return instead.get();
+                    }
+                }
+                return runner.run(pod);
+            }
+
+            @Override
+            public boolean reportsStart() {
+                return true;
+            }
+
+            @Override
+            public void kill(String namespace, String podName) {
+                runner.kill(namespace, podName);
+            }
+        });
     }
 
     @AfterEach
@@ -179,6 +210,63 @@ abstract class EndToEndTest {
         String config = registry.config("valence-task", manifest).toString();
         assertTrue(config.contains("dev.valence.core.Launcher"), "the image's entrypoint is the launcher: " + config);
         waitUntil(() -> jobs(run.call().dispatchId()).isEmpty()); // deleted on success
+    }
+
+    @Test
+    void aWorkflowOfSubWorkflowGatherAfterOverridesAndAnEvictionRunsOnPodsAndARedispatchReusesIt() {
+        KubernetesExecutor k8s = executor(Map.of());
+        Map<String, io.fabric8.kubernetes.api.model.Pod> pods = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean evicted = new java.util.concurrent.atomic.AtomicBoolean();
+        podHook = pod -> {
+            pods.put(pod.jobName() + "#" + pods.size(), pod.pod());
+            if (pod.jobName().contains("fragile") && evicted.compareAndSet(false, true)) {
+                standIn.evict(pod.namespace(), pod.jobName()); // the first pod of 'fragile' is evicted
+                return java.util.Optional.of(new JobControllerStandIn.Result(137, ""));
+            }
+            return java.util.Optional.empty();
+        };
+        Task1<Integer, Integer> square = Task.of("square", (Integer x) -> x * x, k8s);
+        Task1<List<Integer>, Integer> sum = Task.of("sum", (List<Integer> xs) -> xs.stream().mapToInt(Integer::intValue)
+                .sum(), k8s).with(o -> o.memory("384Mi").labels(Map.of("size", "small")));
+        Task1<Integer, String> fragile = Task.of("fragile", (Integer x) -> "total " + x, k8s)
+                .with(o -> o.backoff(Duration.ZERO));
+        Workflow1<Integer, Integer> squares = Workflow.of("squares",
+                (Node<Integer> n) -> sum.call(Node.gather(List.of(square.call(n), Node.of(9)))));
+        Workflow1<Integer, String> wf = Workflow.of("nested", (Node<Integer> n) -> {
+            Node<Integer> total = squares.call(n);
+            Node<Integer> side = square.call(Node.of(5));
+            return fragile.after(side).call(total);
+        });
+        try (Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches-" + clusterClient()))) {
+            String id = dispatcher.dispatch(wf, List.of(4));
+            WorkflowResult<String> r = dispatcher.result(id, true);
+            assertEquals("total 25", r.valueOrThrow());
+            assertEquals(List.of("squares/square", "squares/sum", "squares", "square", "fragile"),
+                    r.nodes().stream().map(NodeResult::nodeId).toList());
+            assertTrue(r.node("squares").orElseThrow().workflow());
+            assertEquals(java.util.Optional.of(25), r.node("squares").orElseThrow().value());
+            assertEquals(List.of("squares", "square"), r.node("fragile").orElseThrow().dependsOn());
+            NodeResult f = r.node("fragile").orElseThrow();
+            assertEquals(2, f.attempts().size(), f.attempts().toString());
+            assertTrue(f.attempts().get(0).error().orElseThrow().contains("Evicted"), f.attempts().toString());
+            io.fabric8.kubernetes.api.model.Pod sumPod = pods.entrySet().stream()
+                    .filter(e -> e.getKey().contains("-sum-")).findFirst().orElseThrow().getValue();
+            var sumResources = sumPod.getSpec().getContainers().get(0).getResources();
+            assertEquals("384Mi", sumResources.getRequests().get("memory").toString());
+            assertEquals("small", sumPod.getMetadata().getLabels().get("size"));
+            io.fabric8.kubernetes.api.model.Pod squarePod = pods.entrySet().stream()
+                    .filter(e -> e.getKey().contains("-square-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no square pod in " + pods.keySet())).getValue();
+            assertTrue(!"384Mi".equals(squarePod.getSpec().getContainers().get(0).getResources().getRequests()
+                    .get("memory").toString()), "the override is the task's alone");
+            int podsSoFar = pods.size();
+            assertEquals(5, podsSoFar, pods.keySet().toString());
+
+            WorkflowResult<String> again = dispatcher.result(dispatcher.redispatch(id, wf, java.util.Optional.empty()), true);
+            assertEquals("total 25", again.valueOrThrow());
+            assertEquals(podsSoFar, pods.size(), "a redispatch with nothing changed runs no pod");
+            assertTrue(again.nodes().stream().allMatch(n -> n.reusedFrom().equals(java.util.Optional.of(id))));
+        }
     }
 
     @Test

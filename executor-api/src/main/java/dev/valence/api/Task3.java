@@ -1,9 +1,16 @@
 package dev.valence.api;
 
-/** A task taking 3 argument(s), with a typed {@code submit}. */
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** A task taking 3 argument(s), with a typed {@code submit} and {@code call}. */
 public final class Task3<A, B, C, R> extends Task<R> {
     Task3(String name, TaskBody body, Executor executor) {
         super(name, 3, body, executor);
+    }
+
+    private Task3(Task3<A, B, C, R> from, TaskOptions options, List<Node<?>> after) {
+        super(from, options, after);
     }
 
     /** Submits the task on its executor and returns at once with a handle. */
@@ -17,5 +24,21 @@ public final class Task3<A, B, C, R> extends Task<R> {
      */
     public Node<R> call(Node<A> a, Node<B> b, Node<C> c) {
         return callNodes(new Node<?>[] {a, b, c});
+    }
+
+    /**
+     * This task with some of its executor's settings overridden for its calls
+     * ({@code task.with(o -> o.vcpu("2").memory("4Gi"))}); values are checked here, naming the task.
+     */
+    public Task3<A, B, C, R> with(UnaryOperator<TaskOptions.Builder> change) {
+        return new Task3<>(this, changedOptions(change), afterNodes());
+    }
+
+    /**
+     * This task, whose next calls in a workflow wait for these nodes to finish without taking their
+     * values (Covalent's {@code ct.wait}): {@code task.after(cleanup).call(x)}.
+     */
+    public Task3<A, B, C, R> after(Node<?>... nodes) {
+        return new Task3<>(this, options(), addedAfter(nodes));
     }
 }

@@ -17,6 +17,8 @@ public final class TaskCall {
     private final TaskBody body;
     private final List<Object> args;
     private final boolean rerun;
+    private final TaskOptions options;
+    private final int attempt;
 
     private TaskCall(Builder b) {
         this.dispatchId = b.dispatchId != null ? b.dispatchId : newDispatchId();
@@ -25,6 +27,11 @@ public final class TaskCall {
         this.body = Objects.requireNonNull(b.body, "body");
         this.args = Collections.unmodifiableList(new ArrayList<>(b.args));
         this.rerun = b.rerun;
+        this.options = Objects.requireNonNull(b.options, "options");
+        if (b.attempt < 1) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "TaskCall.attempt must be 1 or more, was " + b.attempt);
+        }
+        this.attempt = b.attempt;
     }
 
     /** A fresh, random dispatch id (12 lowercase hex characters). */
@@ -72,6 +79,16 @@ public final class TaskCall {
         return rerun;
     }
 
+    /** The settings this call overrides (an executor applies them over its own) and its retry policy. */
+    public TaskOptions options() {
+        return options;
+    }
+
+    /** Which try of the node this is: 1, then 2 and on for client-side retries (each starts afresh). */
+    public int attempt() {
+        return attempt;
+    }
+
     private static String require(String value, String field) {
         if (value == null || value.isBlank()) {
             throw new ValenceException(ErrorKind.WORKFLOW, "TaskCall." + field + " must be set and not blank");
@@ -82,7 +99,8 @@ public final class TaskCall {
     @Override
     public String toString() {
         return "TaskCall[" + taskName + " " + dispatchId + "/" + nodeId + ", " + args.size() + " args"
-                + (rerun ? ", rerun" : "") + "]";
+                + (rerun ? ", rerun" : "") + (attempt > 1 ? ", attempt " + attempt : "")
+                + (options.isEmpty() ? "" : ", overrides " + options.settings().keySet()) + "]";
     }
 
     /** Builds a {@link TaskCall}. */
@@ -93,6 +111,8 @@ public final class TaskCall {
         private TaskBody body;
         private final List<Object> args = new ArrayList<>();
         private boolean rerun;
+        private TaskOptions options = TaskOptions.NONE;
+        private int attempt = 1;
 
         private Builder() {
         }
@@ -131,6 +151,18 @@ public final class TaskCall {
         /** Marks a node that ran before and failed, to be started afresh (see {@link TaskCall#rerun()}). */
         public Builder rerun(boolean rerun) {
             this.rerun = rerun;
+            return this;
+        }
+
+        /** The task's overrides and retry policy; none when not set. */
+        public Builder options(TaskOptions options) {
+            this.options = options;
+            return this;
+        }
+
+        /** Which try this is (1 when not set). */
+        public Builder attempt(int attempt) {
+            this.attempt = attempt;
             return this;
         }
 

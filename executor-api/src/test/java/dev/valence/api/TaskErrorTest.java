@@ -82,9 +82,8 @@ class TaskErrorTest {
     @Test
     void valueOrThrowOfAFailedDispatchCarriesTheNodesException() {
         TaskError e = TaskError.of(thrown());
-        NodeResult failed = new NodeResult("n", "t", TaskStatus.FAILED, "k8s", java.util.Optional.empty(),
-                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of(e.summary()), List.of(),
-                java.util.Optional.of(e));
+        NodeResult failed = NodeResult.builder().nodeId("n").taskName("t").status(TaskStatus.FAILED).executor("k8s")
+                .error(e.summary()).exception(e).build();
         WorkflowResult<String> r = new WorkflowResult<>("d", "w", TaskStatus.FAILED, java.util.Optional.empty(),
                 java.util.Optional.of("a node failed"), java.time.Instant.EPOCH, java.util.Optional.empty(),
                 List.of(failed), false);

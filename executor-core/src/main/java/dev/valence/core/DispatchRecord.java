@@ -1,5 +1,6 @@
 package dev.valence.core;
 
+import dev.valence.api.Attempt;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.NodeResult;
 import dev.valence.api.TaskError;
@@ -43,6 +44,28 @@ final class DispatchRecord {
         String error;
         TaskError exception;
         List<String> deps = List.of();
+        String parent;
+        boolean workflow;
+        String key;
+        String reusedFrom;
+        final List<AttemptState> attempts = new ArrayList<>();
+    }
+
+    private static final class AttemptState {
+        final int number;
+        String job;
+        Instant started;
+        Instant finished;
+        String error;
+
+        AttemptState(int number) {
+            this.number = number;
+        }
+
+        Attempt toAttempt() {
+            return new Attempt(number, Optional.ofNullable(job), Optional.ofNullable(started),
+                    Optional.ofNullable(finished), Optional.ofNullable(error));
+        }
     }
 
     private final Path dir;
@@ -62,6 +85,8 @@ final class DispatchRecord {
     private int segments;
     private final Object writeLock = new Object();
     private final Map<String, Optional<Object>> pendingValues = new LinkedHashMap<>();
+    /** Values of completed nodes at hand: as they complete in this process, or loaded from the segments. */
+    private final Map<String, Optional<Object>> values = new java.util.concurrent.ConcurrentHashMap<>();
 
     private DispatchRecord(Path dir, String id, String workflowName, Instant startedAt, long pid, String host) {
         this.dir = dir;
@@ -75,16 +100,36 @@ final class DispatchRecord {
     /** A new record for a graph, keeping what an earlier record said about nodes already completed. */
     static DispatchRecord create(Path dir, String id, WorkflowGraph graph, Set<String> completed,
             Optional<DispatchSource> source) {
+        return create(dir, id, graph, completed, source, Map.of(), Map.of(), null);
+    }
+
+    /**
+     * As above, with each node's key ({@link NodeKeys}: what a redispatch compares), and the nodes whose
+     * values a redispatch reuses from dispatch {@code reusedFrom}.
+     */
+    static DispatchRecord create(Path dir, String id, WorkflowGraph graph, Set<String> completed,
+            Optional<DispatchSource> source, Map<String, String> keys, Map<String, Object> reused, String reusedFrom) {
         DispatchRecord earlier = Files.isRegularFile(dir.resolve(FILE)) ? read(dir, id) : null;
         DispatchRecord r = new DispatchRecord(dir, id, graph.workflowName(),
                 earlier != null ? earlier.startedAt : Instant.now(), ProcessHandle.current().pid(), localHost());
         r.source = source.orElse(earlier != null ? earlier.source : null);
         for (WorkflowGraph.Step s : graph.steps()) {
             NodeState n = earlier != null && completed.contains(s.nodeId()) ? earlier.nodes.get(s.nodeId()) : new NodeState();
-            n.task = s.task().name();
+            n.task = s.name();
             n.deps = s.dependencies();
+            n.parent = s.parent().orElse(null);
+            n.workflow = s.isWorkflow();
+            n.key = keys.getOrDefault(s.nodeId(), n.key);
             if (completed.contains(s.nodeId())) {
                 n.status = TaskStatus.COMPLETED;
+            }
+            if (reused.containsKey(s.nodeId())) {
+                n.status = TaskStatus.COMPLETED;
+                n.reusedFrom = reusedFrom;
+                n.executor = "reused";
+                Optional<Object> v = Optional.ofNullable(reused.get(s.nodeId()));
+                r.values.put(s.nodeId(), v);
+                r.pendingValues.put(s.nodeId(), v);
             }
             r.nodes.put(s.nodeId(), n);
         }
@@ -125,6 +170,20 @@ final class DispatchRecord {
             n.exception = readException(p, k + "exception.", 0);
             String deps = p.getProperty(k + "depends_on", "");
             n.deps = deps.isEmpty() ? List.of() : Arrays.asList(deps.split(","));
+            n.parent = p.getProperty(k + "parent");
+            n.workflow = Boolean.parseBoolean(p.getProperty(k + "workflow", "false"));
+            n.key = p.getProperty(k + "key");
+            n.reusedFrom = p.getProperty(k + "reused_from");
+            int attempts = Integer.parseInt(p.getProperty(k + "attempts", "0"));
+            for (int i = 1; i <= attempts; i++) {
+                String a = k + "attempt." + i + ".";
+                AttemptState at = new AttemptState(i);
+                at.job = p.getProperty(a + "job");
+                at.started = instant(p.getProperty(a + "started"));
+                at.finished = instant(p.getProperty(a + "finished"));
+                at.error = p.getProperty(a + "error");
+                n.attempts.add(at);
+            }
             r.nodes.put(node, n);
         }
         r.dirty = false;
@@ -165,10 +224,48 @@ final class DispatchRecord {
 
     synchronized List<NodeResult> nodes() {
         List<NodeResult> out = new ArrayList<>();
-        nodes.forEach((id, n) -> out.add(new NodeResult(id, n.task, n.status, n.executor, Optional.ofNullable(n.job),
-                Optional.ofNullable(n.started), Optional.ofNullable(n.finished), Optional.ofNullable(n.error), n.deps,
-                Optional.ofNullable(n.exception))));
+        nodes.forEach((id, n) -> out.add(NodeResult.builder().nodeId(id).taskName(n.task).status(n.status)
+                .executor(n.executor).jobName(n.job).startedAt(n.started).finishedAt(n.finished).error(n.error)
+                .dependsOn(n.deps).exception(n.exception).value(values.getOrDefault(id, Optional.empty()))
+                .attempts(n.attempts.stream().map(AttemptState::toAttempt).toList()).parent(n.parent)
+                .workflow(n.workflow).reusedFrom(n.reusedFrom).build()));
         return out;
+    }
+
+    /** Each node's key (see {@link NodeKeys}); a node without one is never reused by a redispatch. */
+    synchronized Map<String, String> keys() {
+        Map<String, String> out = new LinkedHashMap<>();
+        nodes.forEach((id, n) -> {
+            if (n.key != null) {
+                out.put(id, n.key);
+            }
+        });
+        return out;
+    }
+
+    /** A completed node's value when it is at hand (see {@link #loadValues}); empty Optional inside for null. */
+    Optional<Optional<Object>> keptValue(String nodeId) {
+        return Optional.ofNullable(values.get(nodeId));
+    }
+
+    /** Loads the values of completed nodes from the segments, for a record read from disk. */
+    @SuppressWarnings("unchecked")
+    void loadValues() {
+        Path nodesDir = dir.resolve("nodes");
+        if (!Files.isDirectory(nodesDir)) {
+            return;
+        }
+        try (var files = Files.list(nodesDir)) {
+            for (Path segment : files.filter(f -> f.getFileName().toString().endsWith(".values")).sorted().toList()) {
+                Optional<Optional<Object>> map = Dispatcher.readValue(segment);
+                Map<String, byte[]> m = map.flatMap(o -> o.map(x -> (Map<String, byte[]>) x)).orElse(Map.of());
+                m.forEach((node, bytes) -> values.put(node, Optional.ofNullable(PayloadCodec.decodeOutput(
+                        new java.io.ByteArrayInputStream(bytes), "value of node '" + node + "' in " + segment,
+                        Thread.currentThread().getContextClassLoader()).value())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading node values in " + nodesDir, e);
+        }
     }
 
     /** A completed node's value, from the value segments; empty when it was not kept. */
@@ -226,17 +323,52 @@ final class DispatchRecord {
     }
 
     synchronized void started(String nodeId, String executor, String job) {
+        started(nodeId, executor, job, 1);
+    }
+
+    /** Attempt {@code attempt} of a node started on an executor, as Job {@code job} (or {@code null}). */
+    synchronized void started(String nodeId, String executor, String job, int attempt) {
         NodeState n = nodes.get(nodeId);
         n.status = TaskStatus.RUNNING;
         n.executor = executor;
         n.job = job;
-        n.started = Instant.now();
+        Instant now = Instant.now();
+        if (n.started == null || attempt == 1) {
+            n.started = now;
+        }
+        if (attempt == 1) {
+            n.attempts.clear();
+        }
+        AttemptState a = new AttemptState(attempt);
+        a.job = job;
+        a.started = now;
+        n.attempts.add(a);
+        for (String p = n.parent; p != null; p = nodes.get(p).parent) {
+            NodeState group = nodes.get(p);
+            if (group.status == TaskStatus.NEW) {
+                group.status = TaskStatus.RUNNING;
+                group.started = now;
+                group.executor = "workflow";
+            }
+        }
+        dirty = true;
+    }
+
+    /** An attempt failed and another follows. */
+    synchronized void attemptFailed(String nodeId, String why) {
+        NodeState n = nodes.get(nodeId);
+        if (!n.attempts.isEmpty()) {
+            AttemptState a = n.attempts.get(n.attempts.size() - 1);
+            a.finished = Instant.now();
+            a.error = why;
+        }
         dirty = true;
     }
 
     /** A node completed: its value is written with the next flush, before the record that says so. */
     synchronized void completed(String nodeId, Object value) {
         pendingValues.put(nodeId, Optional.ofNullable(value));
+        values.put(nodeId, Optional.ofNullable(value));
         finished(nodeId, TaskStatus.COMPLETED, null);
     }
 
@@ -251,6 +383,15 @@ final class DispatchRecord {
         n.finished = Instant.now();
         n.error = why;
         n.exception = exception;
+        if (!n.attempts.isEmpty() && n.attempts.get(n.attempts.size() - 1).finished == null) {
+            AttemptState a = n.attempts.get(n.attempts.size() - 1);
+            a.finished = n.finished;
+            a.error = why;
+        }
+        if (n.workflow && n.started == null) {
+            n.started = n.finished;
+            n.executor = "workflow";
+        }
         dirty = true;
     }
 
@@ -359,6 +500,22 @@ final class DispatchRecord {
                 put(p, k + "error", n.error);
                 writeException(p, k + "exception.", 0, n.exception);
                 p.setProperty(k + "depends_on", String.join(",", n.deps));
+                put(p, k + "parent", n.parent);
+                if (n.workflow) {
+                    p.setProperty(k + "workflow", "true");
+                }
+                put(p, k + "key", n.key);
+                put(p, k + "reused_from", n.reusedFrom);
+                if (!n.attempts.isEmpty()) {
+                    p.setProperty(k + "attempts", Integer.toString(n.attempts.size()));
+                    for (AttemptState a : n.attempts) {
+                        String ak = k + "attempt." + a.number + ".";
+                        put(p, ak + "job", a.job);
+                        put(p, ak + "started", a.started);
+                        put(p, ak + "finished", a.finished);
+                        put(p, ak + "error", a.error);
+                    }
+                }
             });
             dirty = false;
         }

@@ -34,13 +34,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs workflow graphs: each node as soon as its inputs are ready, independent nodes in parallel,
- * each on its task's executor. Every dispatch is recorded under {@code <cache_dir>/dispatches/<id>/}
- * as it changes ({@code record.properties}, plus each completed node's value), so another process
- * can read it and a dispatch whose process died can be resumed without re-running completed nodes.
+ * Runs workflow graphs: each node as soon as its inputs (and its {@code after} nodes) are ready,
+ * independent nodes in parallel, each on its task's executor with its task's overrides; a node that
+ * fails in a way Kubernetes does not retry ({@link #retryable}) is tried again after a backoff, up to
+ * its task's {@code attempts}. Every dispatch is recorded under {@code <cache_dir>/dispatches/<id>/}
+ * as it changes ({@code record.properties}, each completed node's value, the arguments), so another
+ * process can read it, a dispatch whose process died can be resumed without re-running completed
+ * nodes, and a redispatch can reuse the outputs of nodes whose code and inputs did not change.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private static final java.util.regex.Pattern NOT_RETRIED_BY_KUBERNETES = java.util.regex.Pattern.compile(
+            "(?i)\\bevicted\\b|NodeLost|node lost|node .* (was )?(deleted|lost|gone)|DisruptionTarget|DeletionByPodGC");
 
     private final Path root;
     private final Map<String, Dispatch> live = new ConcurrentHashMap<>();
@@ -49,6 +55,11 @@ public final class Dispatcher implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
+    /** Where this dispatcher keeps its records: {@code <cache_dir>/dispatches}. */
+    public Path recordsDir() {
+        return root;
+    }
 
     /** A dispatcher keeping its records under {@code cacheDir/dispatches}. */
     public Dispatcher(Path cacheDir) {
@@ -74,9 +85,65 @@ public final class Dispatcher implements AutoCloseable {
     private String dispatch(Workflow<?> workflow, List<?> args, Optional<DispatchSource> source) {
         WorkflowGraph graph = workflow.graph(args);
         String id = TaskCall.newDispatchId();
-        start(new Dispatch(id, graph, root.resolve(id), Map.of(), Set.of(), source));
+        Path dir = root.resolve(id);
+        writeValue(dir.resolve(ARGS), new ArrayList<>(args));
+        start(new Dispatch(id, graph, DispatchRecord.create(dir, id, graph, Set.of(), source, NodeKeys.of(graph),
+                Map.of(), null), Map.of(), Set.of(), Map.of()));
         LOG.info("dispatched workflow '{}' as {} ({} nodes)", workflow.name(), id, graph.steps().size());
         return id;
+    }
+
+    private static final String ARGS = "args.value";
+
+    /**
+     * Runs a dispatch again as a new dispatch (its id is returned at once), with the same arguments when
+     * {@code args} is empty or with new ones; a node whose key — its code, overrides and inputs, see
+     * {@link NodeKeys} — is the same as in the earlier dispatch, where it completed with a kept value, is
+     * not run: its output is reused (shown as {@code reusedFrom} in the result). An unknown id is an error.
+     */
+    public String redispatch(String dispatchId, Workflow<?> workflow, Optional<List<?>> args) {
+        Path earlierDir = dir(dispatchId);
+        DispatchRecord earlier = DispatchRecord.read(earlierDir, dispatchId);
+        List<?> values = args.isPresent() ? args.get() : earlierArgs(earlierDir, dispatchId, workflow);
+        WorkflowGraph graph = workflow.graph(values);
+        Map<String, String> keys = NodeKeys.of(graph);
+        Map<String, String> earlierKeys = earlier.keys();
+        Map<String, NodeResult> earlierNodes = new java.util.HashMap<>();
+        earlier.nodes().forEach(n -> earlierNodes.put(n.nodeId(), n));
+        earlier.loadValues();
+        Map<String, Object> reused = new java.util.HashMap<>();
+        Set<String> kept = new java.util.HashSet<>();
+        for (WorkflowGraph.Step s : graph.steps()) {
+            String key = keys.get(s.nodeId());
+            NodeResult before = earlierNodes.get(s.nodeId());
+            if (key != null && key.equals(earlierKeys.get(s.nodeId())) && before != null
+                    && before.status() == TaskStatus.COMPLETED) {
+                Optional<Optional<Object>> v = earlier.keptValue(s.nodeId());
+                if (v.isPresent()) {
+                    reused.put(s.nodeId(), v.get().orElse(null));
+                    kept.add(s.nodeId());
+                }
+            }
+        }
+        String id = TaskCall.newDispatchId();
+        Path dir = root.resolve(id);
+        writeValue(dir.resolve(ARGS), new ArrayList<>(values));
+        DispatchRecord record = DispatchRecord.create(dir, id, graph, Set.of(), earlier.source(), keys, reused,
+                dispatchId);
+        Map<String, Object> done = new java.util.HashMap<>(reused);
+        start(new Dispatch(id, graph, record, done, Set.of(), Map.of()));
+        LOG.info("redispatched {} ({}) as {}: {} of {} nodes reused", dispatchId, graph.workflowName(), id,
+                kept.size(), graph.steps().size());
+        return id;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<?> earlierArgs(Path dir, String dispatchId, Workflow<?> workflow) {
+        return readValue(dir.resolve(ARGS)).map(v -> (List<Object>) v.orElse(List.of()))
+                .orElseThrow(() -> new ValenceException(ErrorKind.WORKFLOW, "dispatch " + dispatchId
+                        + " did not keep its arguments (they were not serializable, or it predates redispatch); "
+                        + "redispatch it with the arguments: Valence.redispatch(\"" + dispatchId + "\", "
+                        + workflow.name() + ", args...)"));
     }
 
     /**
@@ -102,7 +169,11 @@ public final class Dispatcher implements AutoCloseable {
         }
         Map<String, Object> done = new java.util.HashMap<>();
         Set<String> again = new java.util.HashSet<>();
+        Map<String, Integer> attemptOf = new java.util.HashMap<>();
         for (NodeResult n : record.nodes()) {
+            if (n.status() != TaskStatus.FAILED && n.attempts().size() > 1) {
+                attemptOf.put(n.nodeId(), n.attempts().size()); // re-attach to the Job of the attempt that was going on
+            }
             if (n.status() == TaskStatus.COMPLETED) {
                 record.nodeValue(n.nodeId()).ifPresent(v -> done.put(n.nodeId(), v.orElse(null)));
             } else if (n.status() == TaskStatus.FAILED) {
@@ -113,7 +184,8 @@ public final class Dispatcher implements AutoCloseable {
         }
         LOG.info("resuming dispatch {} ({}): {} of {} nodes already completed", dispatchId, graph.workflowName(),
                 done.size(), graph.steps().size());
-        start(new Dispatch(dispatchId, graph, dir(dispatchId), done, again, Optional.empty()));
+        start(new Dispatch(dispatchId, graph, DispatchRecord.create(dir(dispatchId), dispatchId, graph, done.keySet(),
+                Optional.empty(), NodeKeys.of(graph), Map.of(), null), done, again, attemptOf));
         return dispatchId;
     }
 
@@ -172,9 +244,11 @@ public final class Dispatcher implements AutoCloseable {
         }
         Path dir = dir(dispatchId);
         while (true) {
-            WorkflowResult<R> r = (WorkflowResult<R>) DispatchRecord.read(dir, dispatchId).result();
+            DispatchRecord record = DispatchRecord.read(dir, dispatchId);
+            WorkflowResult<R> r = (WorkflowResult<R>) record.result();
             if (!wait || r.status().isFinal() || r.orphaned()) {
-                return r;
+                record.loadValues();
+                return (WorkflowResult<R>) record.result();
             }
             try {
                 Thread.sleep(200);
@@ -239,7 +313,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** One running dispatch. */
-    private static final class Dispatch {
+    private final class Dispatch {
         final String id;
         final WorkflowGraph graph;
         final DispatchRecord record;
@@ -250,12 +324,16 @@ public final class Dispatcher implements AutoCloseable {
         final Set<String> rerun;
         volatile boolean cancelled;
 
-        Dispatch(String id, WorkflowGraph graph, Path dir, Map<String, Object> completed, Set<String> rerun,
-                Optional<DispatchSource> source) {
+        /** The attempt a resumed node was at, to re-attach to that attempt's Job. */
+        final Map<String, Integer> firstAttempt;
+
+        Dispatch(String id, WorkflowGraph graph, DispatchRecord record, Map<String, Object> completed, Set<String> rerun,
+                Map<String, Integer> firstAttempt) {
             this.id = id;
+            this.firstAttempt = Map.copyOf(firstAttempt);
             this.rerun = Set.copyOf(rerun);
             this.graph = graph;
-            this.record = DispatchRecord.create(dir, id, graph, completed.keySet(), source);
+            this.record = record;
             for (WorkflowGraph.Step s : graph.steps()) {
                 CompletableFuture<Object> f = new CompletableFuture<>();
                 if (completed.containsKey(s.nodeId())) {
@@ -290,24 +368,61 @@ public final class Dispatcher implements AutoCloseable {
                         mine.cancel(false);
                         return;
                     }
-                    submit(step, mine);
+                    if (step.isWorkflow()) {
+                        completeWorkflow(step, mine);
+                    } else {
+                        submit(step, mine, firstAttempt.getOrDefault(step.nodeId(), 1), false);
+                    }
                 });
             }
             CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new)).whenComplete((v, e) -> finish());
         }
 
-        private void submit(WorkflowGraph.Step step, CompletableFuture<Object> mine) {
+        /** A sub-workflow's node: all its nodes finished; its value is its output. */
+        private void completeWorkflow(WorkflowGraph.Step step, CompletableFuture<Object> mine) {
+            try {
+                Object value = resolve(step.inputs().get(0));
+                record.completed(step.nodeId(), value);
+                mine.complete(value);
+            } catch (RuntimeException e) {
+                record.finished(step.nodeId(), TaskStatus.FAILED, String.valueOf(e), TaskError.of(e));
+                mine.completeExceptionally(e);
+            }
+        }
+
+        private Object resolve(WorkflowGraph.Input in) {
+            if (in instanceof WorkflowGraph.Constant c) {
+                return c.value();
+            }
+            if (in instanceof WorkflowGraph.Gathered g) {
+                List<Object> list = new ArrayList<>(g.items().size());
+                for (WorkflowGraph.Input i : g.items()) {
+                    list.add(resolve(i));
+                }
+                return list;
+            }
+            return values.get(((WorkflowGraph.FromStep) in).nodeId()).join();
+        }
+
+        /** Submits attempt {@code attempt} of a step; {@code retry}: after a failed attempt of this run. */
+        private void submit(WorkflowGraph.Step step, CompletableFuture<Object> mine, int attempt, boolean retry) {
+            if (cancelled) {
+                record.finished(step.nodeId(), TaskStatus.CANCELLED, "dispatch cancelled");
+                mine.cancel(false);
+                return;
+            }
+            dev.valence.api.Task<?> task = step.task().orElseThrow();
             try {
                 List<Object> args = new ArrayList<>();
                 for (WorkflowGraph.Input in : step.inputs()) {
-                    args.add(in instanceof WorkflowGraph.Constant c ? c.value()
-                            : values.get(((WorkflowGraph.FromStep) in).nodeId()).join());
+                    args.add(resolve(in));
                 }
-                TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(step.task().name())
-                        .body(step.task().body()).args(args).rerun(rerun.contains(step.nodeId())).build();
-                TaskRun<Object> run = step.task().executor().submit(call);
+                TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(task.name())
+                        .body(task.body()).args(args).options(task.options()).attempt(attempt)
+                        .rerun(retry || rerun.contains(step.nodeId())).build();
+                TaskRun<Object> run = task.executor().submit(call);
                 runs.put(step.nodeId(), run);
-                record.started(step.nodeId(), step.task().executor().name(), run.jobName().orElse(null));
+                record.started(step.nodeId(), task.executor().name(), run.jobName().orElse(null), attempt);
                 if (cancelled) {
                     run.cancel();
                 }
@@ -321,6 +436,15 @@ public final class Dispatcher implements AutoCloseable {
                         // on; either way not a failure of the node, and a resume re-attaches instead of re-running
                         boolean wasCancelled = cause instanceof CancellationException
                                 || (cause instanceof ValenceException v && v.kind() == ErrorKind.CANCELLED);
+                        int attempts = task.options().attempts();
+                        if (!wasCancelled && !cancelled && attempt < attempts && retryable(cause)) {
+                            java.time.Duration wait = task.options().backoffBefore(attempt + 1);
+                            LOG.info("node '{}' of dispatch {}: attempt {} of {} failed ({}); trying again in {} ms",
+                                    step.nodeId(), id, attempt, attempts, cause.getMessage(), wait.toMillis());
+                            record.attemptFailed(step.nodeId(), String.valueOf(cause));
+                            flusher.schedule(() -> submit(step, mine, attempt + 1, true), wait.toMillis(), TimeUnit.MILLISECONDS);
+                            return;
+                        }
                         record.finished(step.nodeId(), wasCancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED,
                                 wasCancelled ? "cancelled" : String.valueOf(cause),
                                 wasCancelled ? null : TaskError.of(cause));
@@ -338,9 +462,7 @@ public final class Dispatcher implements AutoCloseable {
             String error = null;
             TaskStatus status = TaskStatus.COMPLETED;
             try {
-                WorkflowGraph.Input out = graph.output();
-                value = out instanceof WorkflowGraph.Constant c ? c.value()
-                        : values.get(((WorkflowGraph.FromStep) out).nodeId()).join();
+                value = resolve(graph.output());
             } catch (CancellationException | CompletionException e) {
                 status = cancelled ? TaskStatus.CANCELLED : TaskStatus.FAILED;
                 error = String.valueOf(Causes.unwrap(e));
@@ -381,6 +503,21 @@ public final class Dispatcher implements AutoCloseable {
             record.flush();
         }
 
+    }
+
+    /**
+     * Whether a failed attempt is tried again by the dispatcher: an error of the cluster's API that the
+     * client's own retries did not get past ({@link ErrorKind#CLUSTER}), and a pod that failed for a
+     * reason Kubernetes does not retry under {@code restartPolicy: Never} with the Job's backoff spent —
+     * evicted, its node lost or deleted, a disruption ({@link ErrorKind#POD_FAILED} with such a reason).
+     * Never the task's own exception, a cancel, a timeout, a refused pod spec or a bad image.
+     */
+    static boolean retryable(Throwable error) {
+        if (!(error instanceof ValenceException v)) {
+            return false;
+        }
+        return v.kind() == ErrorKind.CLUSTER || (v.kind() == ErrorKind.POD_FAILED && v.getMessage() != null
+                && NOT_RETRIED_BY_KUBERNETES.matcher(v.getMessage()).find());
     }
 
     /** Writes a value with the payload codec (used for node outputs). */

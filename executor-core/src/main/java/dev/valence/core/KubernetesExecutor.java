@@ -204,7 +204,7 @@ public final class KubernetesExecutor implements Executor {
                 call.taskName(), job.name(), job.namespace());
         run.onCancel(() -> cancels.undo(run, job, prefix));
         run.running();
-        settings.timeout().ifPresent(timeout -> {
+        jobs.settingsFor(call).timeout().ifPresent(timeout -> {
             Duration after = timeout.plus(timeoutGrace(timeout));
             CompletableFuture.delayedExecutor(after.toMillis(), TimeUnit.MILLISECONDS, cancels.executor())
                     .execute(() -> timedOut(run, job, timeout, after));

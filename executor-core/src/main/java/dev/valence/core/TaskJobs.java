@@ -21,12 +21,20 @@ final class TaskJobs {
 
     /** The deterministic Job name of a call (a restarted executor finds its Job by it). */
     static String jobName(TaskCall call) {
-        return JobNames.jobName(call.dispatchId(), call.nodeId());
+        return JobNames.jobName(call.dispatchId(), runId(call));
     }
 
-    /** The call's folder in the store: {@code <dispatch>/<node>/}. */
+    /** The call's folder in the store: {@code <dispatch>/<node>/} ({@code <node>@<attempt>} for a retry). */
     static String prefix(TaskCall call) {
-        return call.dispatchId() + "/" + call.nodeId() + "/";
+        return call.dispatchId() + "/" + runId(call) + "/";
+    }
+
+    /**
+     * The node id, or {@code <node>@<attempt>} for a client-side retry: each attempt has its own Job and
+     * folder, so the clean-up of a failed attempt (in the background) never touches the next one's.
+     */
+    static String runId(TaskCall call) {
+        return call.attempt() == 1 ? call.nodeId() : call.nodeId() + "@" + call.attempt();
     }
 
     /** The labels that say which dispatch and node a Job runs. */
@@ -35,12 +43,40 @@ final class TaskJobs {
                 ClusterGateway.NODE_LABEL, JobNames.labelValue(call.nodeId()));
     }
 
+    /**
+     * The executor's settings with the call's task overrides applied ({@code labels} added to the
+     * executor's, the others replacing its value); the executor's own when the task overrides nothing.
+     */
+    Settings settingsFor(TaskCall call) {
+        if (call.options().isEmpty()) {
+            return settings;
+        }
+        Settings.Builder b = settings.toBuilder();
+        call.options().settings().forEach((key, value) -> {
+            if (key.equals("labels") && value instanceof Map<?, ?> extra) {
+                Map<Object, Object> merged = new LinkedHashMap<>(settings.labels());
+                merged.putAll(extra);
+                b.set(key, merged);
+            } else {
+                b.set(key, value);
+            }
+        });
+        try {
+            return b.build();
+        } catch (dev.valence.api.ValenceException e) {
+            throw new dev.valence.api.ValenceException(e.kind(), "task '" + call.taskName() + "': its overrides "
+                    + call.options().settings().keySet() + " do not apply over the executor's settings: "
+                    + e.getMessage(), e);
+        }
+    }
+
     JobSpec spec(TaskCall call, String jobName, String imageReference) {
+        Settings settings = settingsFor(call);
         StoreAccess access = store.podAccess(prefix(call));
         Map<String, String> env = new LinkedHashMap<>(settings.env());
         env.putAll(access.env());
         env.put(Launcher.DISPATCH_ENV, call.dispatchId());
-        env.put(Launcher.NODE_ENV, call.nodeId());
+        env.put(Launcher.NODE_ENV, runId(call));
         env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
         Map<String, String> labels = new LinkedHashMap<>(settings.labels());
         labels.put(ClusterGateway.MANAGED_BY, "valence");

@@ -1,0 +1,187 @@
+package dev.valence.api;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one task changes for its calls without a second executor: some of the executor's settings
+ * ({@code vcpu}, {@code memory}, {@code gpus}, {@code timeout}, {@code retries}, {@code labels},
+ * {@code node_selector}), checked as settings are, and the client-side retry policy ({@code attempts},
+ * {@code backoff}) for failures Kubernetes does not retry itself.
+ */
+public final class TaskOptions {
+    private static final int DEFAULT_ATTEMPTS = 3;
+    private static final Duration DEFAULT_BACKOFF = Duration.ofSeconds(1);
+
+    /** No override, the default retry policy. */
+    public static final TaskOptions NONE = new TaskOptions(Map.of(), DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
+
+    /** The settings a task may override. */
+    public static final java.util.List<String> OVERRIDABLE = java.util.List.of("vcpu", "memory", "gpus", "timeout",
+            "retries", "labels", "node_selector");
+
+    private final Map<String, Object> settings;
+    private final int attempts;
+    private final Duration backoff;
+
+    private TaskOptions(Map<String, Object> settings, int attempts, Duration backoff) {
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        this.attempts = attempts;
+        this.backoff = backoff;
+    }
+
+    /** The overridden settings, by setting key, as given (an executor applies them over its own settings). */
+    public Map<String, Object> settings() {
+        return settings;
+    }
+
+    /**
+     * How many times in all a call is tried when it fails in a way Kubernetes does not retry (default 3;
+     * 1 turns client-side retries off). Unrelated to {@code retries}, the Job's {@code backoffLimit}.
+     */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** The wait before the second attempt; it doubles for each further one, up to 60 seconds. */
+    public Duration backoff() {
+        return backoff;
+    }
+
+    /** The wait before attempt {@code n} (2 for the first retry). */
+    public Duration backoffBefore(int n) {
+        Duration d = backoff.multipliedBy(1L << Math.min(20, Math.max(0, n - 2)));
+        return d.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : d;
+    }
+
+    /** True when no setting is overridden. */
+    public boolean isEmpty() {
+        return settings.isEmpty();
+    }
+
+    /** A builder starting from these options, for the task named {@code taskName} (named in errors). */
+    public Builder toBuilder(String taskName) {
+        Builder b = new Builder(taskName);
+        b.settings.putAll(settings);
+        b.attempts = attempts;
+        b.backoff = backoff;
+        return b;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TaskOptions t && t.settings.equals(settings) && t.attempts == attempts
+                && t.backoff.equals(backoff);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(settings, attempts, backoff);
+    }
+
+    @Override
+    public String toString() {
+        return settings + (attempts != DEFAULT_ATTEMPTS ? " attempts=" + attempts : "")
+                + (!backoff.equals(DEFAULT_BACKOFF) ? " backoff=" + backoff : "");
+    }
+
+    /** Builds {@link TaskOptions}; {@code build()} checks every value as a setting and names the task. */
+    public static final class Builder {
+        private final String taskName;
+        private final Map<String, Object> settings = new LinkedHashMap<>();
+        private int attempts;
+        private Duration backoff;
+
+        private Builder(String taskName) {
+            this.taskName = taskName;
+        }
+
+        /** CPU request ({@code 500m}, {@code 2}). */
+        public Builder vcpu(String v) {
+            return set("vcpu", v);
+        }
+
+        /** Memory request ({@code 1G}, {@code 4Gi}). */
+        public Builder memory(String v) {
+            return set("memory", v);
+        }
+
+        /** GPUs ({@code nvidia.com/gpu}) to request. */
+        public Builder gpus(int v) {
+            return set("gpus", v);
+        }
+
+        /** The Job's active deadline. */
+        public Builder timeout(Duration v) {
+            return set("timeout", v);
+        }
+
+        /** The Job's {@code backoffLimit}: how many times Kubernetes re-runs a failed pod. */
+        public Builder retries(int v) {
+            return set("retries", v);
+        }
+
+        /** Labels added to the Job and its pods (over the executor's {@code labels}). */
+        public Builder labels(Map<String, String> v) {
+            return set("labels", v);
+        }
+
+        /** The pod's node selector (replacing the executor's {@code node_selector}). */
+        public Builder nodeSelector(Map<String, String> v) {
+            return set("node_selector", v);
+        }
+
+        /** Overrides any of {@link #OVERRIDABLE} by its setting key; {@code null} removes an override. */
+        public Builder set(String key, Object value) {
+            if (!OVERRIDABLE.contains(key)) {
+                throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': setting '" + key
+                        + "' cannot be overridden for one task (accepted: " + String.join(", ", OVERRIDABLE)
+                        + "; use a second executor for the others)");
+            }
+            if (value == null) {
+                settings.remove(key);
+            } else {
+                settings.put(key, value);
+            }
+            return this;
+        }
+
+        /** How many times in all to try a call that fails in a way Kubernetes does not retry (1 to 10). */
+        public Builder attempts(int v) {
+            if (v < 1 || v > 10) {
+                throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': attempts '" + v
+                        + "' is not valid: expected 1 to 10 (1 = no client-side retry)");
+            }
+            attempts = v;
+            return this;
+        }
+
+        /** The wait before the first client-side retry (0 to 10 minutes); doubled for each further one. */
+        public Builder backoff(Duration v) {
+            if (v == null || v.isNegative() || v.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': backoff '" + v
+                        + "' is not valid: expected a duration from 0 to 10 minutes");
+            }
+            backoff = v;
+            return this;
+        }
+
+        /** Checks every overridden value as the setting of that key would be checked, naming the task. */
+        public TaskOptions build() {
+            if (!settings.isEmpty()) {
+                Settings.Builder check = Settings.builder().environment(Map.of());
+                settings.forEach(check::set);
+                try {
+                    check.build();
+                } catch (ValenceException e) {
+                    throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': override "
+                            + e.getMessage().replaceAll(" \\(from (the )?builder\\)", ""), e);
+                }
+            }
+            return new TaskOptions(settings, attempts, backoff);
+        }
+    }
+}

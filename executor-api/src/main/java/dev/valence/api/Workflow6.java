@@ -1,0 +1,19 @@
+package dev.valence.api;
+
+import java.util.List;
+import java.util.function.Function;
+
+/** A workflow taking 6 argument(s); dispatch it with typed arguments, or call it inside another workflow. */
+public final class Workflow6<A, B, C, D, E, F, R> extends Workflow<R> {
+    Workflow6(String name, Function<List<Node<?>>, Node<R>> body) {
+        super(name, 6, body);
+    }
+
+    /**
+     * Inside another workflow's definition: records this workflow as one node (a sub-workflow, Covalent's
+     * sublattice) whose own nodes are nested under it, and returns the node of its result.
+     */
+    public Node<R> call(Node<A> a, Node<B> b, Node<C> c, Node<D> d, Node<E> e, Node<F> f) {
+        return callNodes(new Node<?>[] {a, b, c, d, e, f});
+    }
+}
