@@ -211,10 +211,7 @@ final class JobWatch {
         Set<String> followed = new HashSet<>(inFlight.keySet()); // each created before this list
         listInto(jobKind);
         listInto(podKind);
-        if (!lastError.isEmpty() && watching()) {
-            LOG.info("following Jobs in namespace {} works again", namespace);
-            lastError = "";
-        }
+        recovered();
         missing(followed).forEach(this::deleted);
         judge(followed);
         checkRefused(clock.instant());
@@ -323,6 +320,7 @@ final class JobWatch {
                             response.headers().toMultimap(), body);
                 }
                 kind.watching = true;
+                recovered();
                 LOG.debug("watching {} in namespace {} from resourceVersion {}", kind.resource(), namespace, from);
                 java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
                         response.body().byteStream(), java.nio.charset.StandardCharsets.UTF_8));
@@ -372,6 +370,13 @@ final class JobWatch {
             }
         } catch (java.util.concurrent.RejectedExecutionException e) {
             kind.running = false; // closing
+        }
+    }
+
+    private void recovered() {
+        if (!lastError.isEmpty() && watching()) {
+            LOG.info("following Jobs in namespace {} works again", namespace);
+            lastError = "";
         }
     }
 
@@ -450,9 +455,11 @@ final class JobWatch {
             LOG.warn("following Jobs in namespace {} failed: {}", namespace, e.getMessage());
             Set.copyOf(inFlight.values()).forEach(f -> f.future().completeExceptionally(e));
             inFlight.clear();
-        } else if (!e.getMessage().equals(lastError)) {
+        } else if (lastError.isEmpty()) {
             LOG.warn("following Jobs in namespace {}: {} (retrying; the list every poll_freq stands in meanwhile)",
                     namespace, e.getMessage());
+        } else {
+            LOG.debug("following Jobs in namespace {}: {} {} failed again: {}", namespace, verb, resource, e.getMessage());
         }
         lastError = e.getMessage();
     }
