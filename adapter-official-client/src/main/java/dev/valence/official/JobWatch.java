@@ -486,8 +486,9 @@ final class JobWatch {
                 continue; // unknown yet, or being deleted: its disappearance decides
             }
             Optional<Verdict> verdict = JobVerdicts.judge(job, mine, now, unschedulableGrace, this::unschedulableSince);
-            if (verdict.isPresent() && !verdict.get().succeeded()) {
-                // the Job's failure can arrive before its pod's termination (two watches): read the pods once
+            if (verdict.isPresent() && (!verdict.get().succeeded() || mine.isEmpty())) {
+                // the Job's end can arrive before its pod's (two watches): read the pods once, for the pod
+                // that ran (its start is reported) and a failed one's termination
                 try {
                     listInto(podKind);
                     synchronized (this) {

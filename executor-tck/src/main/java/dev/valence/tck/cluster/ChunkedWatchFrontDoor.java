@@ -52,6 +52,7 @@ public final class ChunkedWatchFrontDoor implements AutoCloseable {
         return t;
     });
     private final List<Stream> streams = new CopyOnWriteArrayList<>();
+    private final List<WebSocket> upstream = new CopyOnWriteArrayList<>();
     private final AtomicInteger gone = new AtomicInteger();
     private volatile boolean refuseWatches;
     private final AtomicInteger watchesOpened = new AtomicInteger();
@@ -265,13 +266,12 @@ public final class ChunkedWatchFrontDoor implements AutoCloseable {
         }
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, 0); // chunked
-        try {
-            stream.ended.join();
-        } finally {
-            // a close handshake: the mock server stalls its event loop on an aborted WebSocket
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)
-                    .whenComplete((w, e) -> ws.abort());
-        }
+        // The mock server's WebSocket stays open, its events read and dropped, until the front door
+        // closes: closing it makes kubernetes-server-mock 8.0.0 shut the listener's sender down while it
+        // is still registered, and a write to a watched kind in that window fails and stalls
+        // (fabric8io/kubernetes-client#7858).
+        upstream.add(ws);
+        stream.ended.join();
     }
 
     /** One chunked watch answer fed by one WebSocket watch of the mock server. */
@@ -287,7 +287,9 @@ public final class ChunkedWatchFrontDoor implements AutoCloseable {
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
             partial.append(data);
-            if (last) {
+            if (last && ended.isDone()) {
+                partial.setLength(0); // no one reads this stream any more
+            } else if (last) {
                 String event = partial.toString().replace("\n", "") + "\n";
                 partial.setLength(0);
                 try {
@@ -323,6 +325,7 @@ public final class ChunkedWatchFrontDoor implements AutoCloseable {
     @Override
     public void close() {
         down();
+        upstream.forEach(WebSocket::abort);
         threads.shutdownNow();
     }
 }
