@@ -764,17 +764,6 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
-    void aJobDeletedWhileWatchedEndsFollowWithDeletedWithoutWaitingForTheResync() throws Exception {
-        ClusterGateway g = watchOnlyGateway();
-        JobRef ref = g.submit(spec("dwdel"));
-        bed.takeRequests();
-        CompletableFuture<JobOutcome> f = g.follow(ref);
-        awaitWatches();
-        bed.client().batch().v1().jobs().inNamespace(ns()).withName(ref.name()).delete();
-        assertEquals("Deleted", outcome(f).reason());
-    }
-
-    @Test
     void aDroppedWatchIsReopenedAndWhatChangedMeanwhileIsNoticed() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(watchesOverChunkedHttp(), "the fault switches serve chunked watches");
         ChunkedWatchFrontDoor door = bed.chunkedWatches();
