@@ -451,6 +451,9 @@ final class JobWatch {
      * anything else is logged once and tried again.
      */
     private void failed(ValenceException e, String verb, String resource) {
+        if (closed) {
+            return; // closing interrupts what was under way
+        }
         if (e.kind() == ErrorKind.PERMISSION) {
             LOG.warn("following Jobs in namespace {} failed: {}", namespace, e.getMessage());
             Set.copyOf(inFlight.values()).forEach(f -> f.future().completeExceptionally(e));

@@ -169,7 +169,7 @@ abstract class EndToEndTest {
         KubernetesExecutor.Builder b = KubernetesExecutor.builder()
                 .environment(Map.of())
                 .userHome(work)
-                .k8sConfigFile(api.kubeconfig())
+                .k8sConfigFile(clusterClient().equals("official") ? api.chunkedWatches().kubeconfig() : api.kubeconfig()) // client-java watches over chunked HTTP
                 .k8sContext(ApiServerBed.CONTEXT)
                 .registry(registry.host())
                 .baseImage(jre)
