@@ -41,6 +41,46 @@ final class ClusterReads {
         return list.getItems() == null ? List.of() : list.getItems();
     }
 
+    /** A list and the {@code resourceVersion} it was read at (a watch goes on from there). */
+    record Listed<T>(List<T> items, String resourceVersion) {
+    }
+
+    Listed<V1Job> listJobs(String namespace, String selector) {
+        V1JobList list = calls.run(Op.of("list", "jobs.batch", namespace),
+                () -> LenientJson.send(batch.listNamespacedJob(namespace).labelSelector(selector).buildCall(null), V1JobList.class));
+        return new Listed<>(list.getItems() == null ? List.of() : list.getItems(),
+                list.getMetadata() == null ? null : list.getMetadata().getResourceVersion());
+    }
+
+    Listed<V1Pod> listPods(String namespace, String selector) {
+        V1PodList list = calls.run(Op.of("list", "pods", namespace),
+                () -> LenientJson.send(core.listNamespacedPod(namespace).labelSelector(selector).buildCall(null), V1PodList.class));
+        return new Listed<>(list.getItems() == null ? List.of() : list.getItems(),
+                list.getMetadata() == null ? null : list.getMetadata().getResourceVersion());
+    }
+
+    /**
+     * The request of a watch of Jobs ({@code pods} false) or pods by label from {@code resourceVersion}, with
+     * client-java's authentication, on a copy of its HTTP client without read timeout (a quiet watch is not
+     * dead); the server ends it after {@code timeoutSeconds}.
+     */
+    okhttp3.Call watchCall(boolean pods, String namespace, String selector, String resourceVersion, int timeoutSeconds)
+            throws io.kubernetes.client.openapi.ApiException {
+        okhttp3.Call call = pods
+                ? core.listNamespacedPod(namespace).labelSelector(selector).resourceVersion(resourceVersion)
+                        .allowWatchBookmarks(true).timeoutSeconds(timeoutSeconds).watch(true).buildCall(null)
+                : batch.listNamespacedJob(namespace).labelSelector(selector).resourceVersion(resourceVersion)
+                        .allowWatchBookmarks(true).timeoutSeconds(timeoutSeconds).watch(true).buildCall(null);
+        okhttp3.OkHttpClient http = batch.getApiClient().getHttpClient().newBuilder()
+                .readTimeout(java.time.Duration.ZERO).build();
+        return http.newCall(call.request());
+    }
+
+    /** The {@link ValenceException} for a failed call (a watch's). */
+    ValenceException translate(Op op, io.kubernetes.client.openapi.ApiException e) {
+        return calls.translate(op, e);
+    }
+
     /** The namespace's events (the Job controller's {@code FailedCreate} among them). */
     List<CoreV1Event> events(String namespace) {
         CoreV1EventList list = calls.run(Op.of("list", "events", namespace),

@@ -30,6 +30,11 @@ final class LenientJson {
     private LenientJson() {
     }
 
+    /** Reads a JSON tree (one object of a watch event) as {@code type}; null for null. */
+    static <T> T read(com.google.gson.JsonElement json, Class<T> type) {
+        return json == null || json.isJsonNull() ? null : GSON.fromJson(json, type);
+    }
+
     /**
      * Sends a request client-java built ({@code ...Request.buildCall(null)}, so with its
      * authentication) and reads the answer as {@code type}; {@code String} gives the body as text.

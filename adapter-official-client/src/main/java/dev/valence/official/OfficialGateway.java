@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link ClusterGateway} on the official Kubernetes Java client (client-java). Jobs are followed by
- * one shared {@link JobPoller} per namespace that lists Jobs and pods every {@code poll_freq} (a list,
- * not a watch: see {@link JobPoller}); the gateway owns that poller's single thread.
+ * one shared {@link JobWatch} per namespace (a watch of Jobs and one of pods, with a list every
+ * {@code poll_freq} as resync); the gateway owns the scheduler of their resyncs and reconnections.
  */
 final class OfficialGateway implements ClusterGateway {
     private static final Logger LOG = LoggerFactory.getLogger(OfficialGateway.class);
@@ -59,7 +59,7 @@ final class OfficialGateway implements ClusterGateway {
     private final Duration unschedulableGrace;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
-    private final Map<String, JobPoller> pollers = new ConcurrentHashMap<>();
+    private final Map<String, JobWatch> watches = new ConcurrentHashMap<>();
     private volatile boolean closed;
     /** Refuses a task no node can hold; absent unless {@code check_node_capacity}. */
     private volatile java.util.Optional<NodeCapacity> capacity = java.util.Optional.empty();
@@ -76,7 +76,7 @@ final class OfficialGateway implements ClusterGateway {
         this.unschedulableGrace = unschedulableGrace;
         this.clock = clock;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "valence-official-poller");
+            Thread t = new Thread(r, "valence-official-follow");
             t.setDaemon(true);
             return t;
         });
@@ -147,7 +147,7 @@ final class OfficialGateway implements ClusterGateway {
     public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
         ensureOpen();
         Objects.requireNonNull(listener, "listener");
-        return pollers.computeIfAbsent(job.namespace(), ns -> new JobPoller(ns, reads, scheduler, pollFreq,
+        return watches.computeIfAbsent(job.namespace(), ns -> new JobWatch(ns, reads, scheduler, pollFreq,
                 unschedulableGrace, clock)).follow(job.name(), listener);
     }
 
@@ -281,7 +281,7 @@ final class OfficialGateway implements ClusterGateway {
             return;
         }
         closed = true;
-        pollers.values().forEach(JobPoller::close);
+        watches.values().forEach(JobWatch::close);
         scheduler.shutdownNow();
         connection.close();
     }

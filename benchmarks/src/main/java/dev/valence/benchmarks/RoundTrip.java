@@ -149,7 +149,8 @@ public final class RoundTrip {
             return KubernetesExecutor.builder()
                     .environment(Map.of())
                     .userHome(work)
-                    .k8sConfigFile(api.kubeconfig())
+                    // client-java watches over chunked HTTP: through the bed's front door that serves it
+                    .k8sConfigFile(client.equals("official") ? api.chunkedWatches().kubeconfig() : api.kubeconfig())
                     .k8sContext(ApiServerBed.CONTEXT)
                     .registry("tar") // built once per executor, before the measured runs (warm-up)
                     .baseImage("scratch")

@@ -2,7 +2,7 @@ package dev.valence.reliability;
 
 import java.time.Duration;
 
-/** The cluster faults with {@code cluster_client = official} (client-java; Jobs followed by a list every poll_freq). */
+/** The cluster faults with {@code cluster_client = official} (client-java; its chunked watch cannot open on the mock server here, so Jobs are followed by the list every poll_freq that stands in for it). */
 class OfficialClusterReliabilityTest extends ClusterReliabilityTest {
     @Override
     String clusterClient() {

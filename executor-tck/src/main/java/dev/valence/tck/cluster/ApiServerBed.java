@@ -72,6 +72,7 @@ public final class ApiServerBed implements AutoCloseable {
     private volatile java.util.function.Predicate<String> bearerAccepted;
     private KubernetesClient client;
     private Path kubeconfig;
+    private ChunkedWatchFrontDoor chunkedWatches;
 
     /** An API request as it reached the server. */
     public record Request(String method, String path, Map<String, String> headers, String body) {
@@ -125,6 +126,18 @@ public final class ApiServerBed implements AutoCloseable {
     /** A kubeconfig file with one context {@value #CONTEXT} (namespace {@value #NAMESPACE}), current. */
     public Path kubeconfig() {
         return kubeconfig;
+    }
+
+    /**
+     * The front door that serves this server's watches as chunked HTTP (client-java's wire), opened on
+     * first use and closed with the bed; its {@link ChunkedWatchFrontDoor#kubeconfig()} is this bed's
+     * kubeconfig pointing there.
+     */
+    public synchronized ChunkedWatchFrontDoor chunkedWatches() {
+        if (chunkedWatches == null) {
+            chunkedWatches = ChunkedWatchFrontDoor.open(this);
+        }
+        return chunkedWatches;
     }
 
     /** This server as a kubeconfig context with the given name and namespace (empty for none). */
@@ -258,6 +271,11 @@ public final class ApiServerBed implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (chunkedWatches != null) {
+                chunkedWatches.close();
+            }
+        }
         if (client != null) {
             client.close();
         }
@@ -348,7 +366,7 @@ public final class ApiServerBed implements AutoCloseable {
 
         @Override
         public void onClosing(WebSocket ws, int code, String reason) {
-            delegate.onClosing(ws, code, reason);
+            offLoop(() -> delegate.onClosing(ws, code, reason)); // a client's close frame: the same wait
         }
 
         @Override

@@ -183,6 +183,21 @@ public abstract class ClusterGatewayContract {
     /** How many times the adapter sends a request that keeps being answered 503 before it gives up. */
     protected abstract int requestAttempts();
 
+    /**
+     * Whether the adapter watches over chunked HTTP (client-java's wire) rather than WebSocket
+     * (fabric8's): then the suite's gateways reach the bed through its {@link ChunkedWatchFrontDoor},
+     * and the watch fault cases (dropped stream, {@code 410 Gone}, API server restart, a watch that
+     * cannot reopen) run.
+     */
+    protected boolean watchesOverChunkedHttp() {
+        return false;
+    }
+
+    /** The kubeconfig of the suite's gateways: the bed's, or its chunked-watch front door's. */
+    protected Path kubeconfig() {
+        return watchesOverChunkedHttp() ? bed.chunkedWatches().kubeconfig() : bed.kubeconfig();
+    }
+
     /** Settings for a kubeconfig: no environment, a temp home, short {@code poll_freq} and grace. */
     protected Settings.Builder settings(Path kubeconfig) {
         Settings.Builder b = Settings.builder().environment(Map.of()).userHome(home)
@@ -218,7 +233,7 @@ public abstract class ClusterGatewayContract {
 
     @BeforeEach
     void openGateway() {
-        gateway = open(settings(bed.kubeconfig()).k8sContext(ApiServerBed.CONTEXT).build());
+        gateway = open(settings(kubeconfig()).k8sContext(ApiServerBed.CONTEXT).build());
         bed.takeRequests();
     }
 
@@ -549,7 +564,7 @@ public abstract class ClusterGatewayContract {
         JobSpec spec = spec("ddone");
         JobRef ref = gateway.submit(spec);
         controller.succeed(ns(), ref.name());
-        try (ClusterGateway restarted = factory().create(settings(bed.kubeconfig()).build())) {
+        try (ClusterGateway restarted = factory().create(settings(kubeconfig()).build())) {
             JobRef adopted = restarted.submit(spec);
             assertTrue(adopted.adopted());
             assertTrue(outcome(restarted.follow(adopted)).succeeded());
@@ -703,6 +718,132 @@ public abstract class ClusterGatewayContract {
         assertEquals(List.of(), perJob, "following must not poll each Job; one shared watch or list serves all");
     }
 
+    // ---- following by watch ----
+
+    /** A gateway whose resync is too rare to matter in a test: what it notices, a watch told it. */
+    private ClusterGateway watchOnlyGateway() {
+        return open(settings(kubeconfig()).k8sContext(ApiServerBed.CONTEXT).pollFreq(Duration.ofMinutes(10)).build());
+    }
+
+    /**
+     * Waits until a watch of Jobs and one of pods of the namespace reached the server since the last take;
+     * gives the requests seen meanwhile.
+     */
+    private static List<ApiServerBed.Request> awaitWatches() throws InterruptedException {
+        boolean jobs = false;
+        boolean pods = false;
+        List<ApiServerBed.Request> seen = new ArrayList<>();
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!(jobs && pods) && Instant.now().isBefore(deadline)) {
+            for (ApiServerBed.Request r : bed.takeRequests()) {
+                seen.add(r);
+                boolean watch = r.method().equals("GET") && (r.path().contains("watch=true") || r.path().contains("watch=1"));
+                jobs |= watch && r.path().startsWith("/apis/batch/v1/namespaces/" + ns() + "/jobs");
+                pods |= watch && r.path().startsWith("/api/v1/namespaces/" + ns() + "/pods");
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(jobs && pods, "no watch of jobs and pods in " + ns() + " reached the server (jobs " + jobs
+                + ", pods " + pods + ")");
+        return seen;
+    }
+
+    @Test
+    void anOutcomeIsNoticedByTheWatchWithoutWaitingForTheResync() throws Exception {
+        ClusterGateway g = watchOnlyGateway();
+        JobRef ref = g.submit(spec("dwatch"));
+        bed.takeRequests();
+        List<String> told = new CopyOnWriteArrayList<>();
+        CompletableFuture<JobOutcome> f = g.follow(ref, pod -> told.add(pod.podName()));
+        awaitWatches();
+        controller.running(ns(), ref.name());
+        controller.fail(ns(), ref.name(), 3);
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertTrue(o.message().contains("exit code 3"), o.toString());
+        assertEquals(List.of(controller.podName(ns(), ref.name())), told);
+    }
+
+    @Test
+    void aDroppedWatchIsReopenedAndWhatChangedMeanwhileIsNoticed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(watchesOverChunkedHttp(), "the fault switches serve chunked watches");
+        ChunkedWatchFrontDoor door = bed.chunkedWatches();
+        ClusterGateway g = watchOnlyGateway();
+        JobRef ref = g.submit(spec("ddrop"));
+        bed.takeRequests();
+        CompletableFuture<JobOutcome> f = g.follow(ref);
+        awaitWatches();
+        int opened = door.watchesOpened();
+        door.dropWatches();
+        controller.succeed(ns(), ref.name());
+        assertTrue(outcome(f).succeeded());
+        assertTrue(door.watchesOpened() > opened, "the dropped watches were reopened");
+    }
+
+    @Test
+    void aWatchAnswered410GoneListsAgainAndWatchesOn() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(watchesOverChunkedHttp(), "the fault switches serve chunked watches");
+        ChunkedWatchFrontDoor door = bed.chunkedWatches();
+        ClusterGateway g = watchOnlyGateway();
+        JobRef first = g.submit(spec("dgone410"));
+        bed.takeRequests();
+        CompletableFuture<JobOutcome> f = g.follow(first);
+        awaitWatches();
+        door.goneNext(2);
+        door.dropWatches();
+        // both watches meet 410, list again and watch from the new list's version
+        List<String> lists = awaitWatches().stream()
+                .filter(r -> r.method().equals("GET") && !r.path().contains("watch="))
+                .map(r -> r.path().substring(0, r.path().indexOf('?') < 0 ? r.path().length() : r.path().indexOf('?')))
+                .filter(p -> p.endsWith("/jobs") || p.endsWith("/pods")).distinct().sorted().toList();
+        assertEquals(List.of("/api/v1/namespaces/" + ns() + "/pods", "/apis/batch/v1/namespaces/" + ns() + "/jobs"), lists,
+                "after 410 Gone both kinds are listed again before watching on");
+        JobRef second = g.submit(spec("dgone410"));
+        CompletableFuture<JobOutcome> s = g.follow(second);
+        controller.succeed(ns(), first.name());
+        controller.fail(ns(), second.name(), 1);
+        assertTrue(outcome(f).succeeded());
+        assertFalse(outcome(s).succeeded());
+    }
+
+    @Test
+    void anApiServerRestartIsSurvivedAndWhatChangedWhileItWasDownIsNoticed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(watchesOverChunkedHttp(), "the fault switches serve chunked watches");
+        ChunkedWatchFrontDoor door = bed.chunkedWatches();
+        ClusterGateway g = watchOnlyGateway();
+        JobRef ref = g.submit(spec("drestart"));
+        bed.takeRequests();
+        CompletableFuture<JobOutcome> f = g.follow(ref);
+        awaitWatches();
+        door.down();
+        try {
+            controller.running(ns(), ref.name());
+            controller.succeed(ns(), ref.name());
+            Thread.sleep(1500); // the watch fails to reopen a few times
+            assertFalse(f.isDone(), "nothing can be noticed while the API server is away");
+        } finally {
+            door.up();
+        }
+        assertTrue(outcome(f).succeeded());
+    }
+
+    @Test
+    void whileAWatchCannotReopenTheListEveryPollFreqStandsIn() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(watchesOverChunkedHttp(), "the fault switches serve chunked watches");
+        ChunkedWatchFrontDoor door = bed.chunkedWatches();
+        JobRef ref = gateway.submit(spec("dstandin"));
+        bed.takeRequests();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        awaitWatches();
+        door.refuseWatches(true);
+        try {
+            controller.succeed(ns(), ref.name());
+            assertTrue(outcome(f).succeeded(), "poll_freq is 1 s here: the list notices the outcome");
+        } finally {
+            door.refuseWatches(false);
+        }
+    }
+
     // ---- cancel ----
 
     @Test
@@ -786,7 +927,7 @@ public abstract class ClusterGatewayContract {
 
     @Test
     void checkFailsWhenTheNamespaceDoesNotExist() {
-        ClusterGateway g = open(settings(bed.kubeconfig()).namespace("no-such-ns").build());
+        ClusterGateway g = open(settings(kubeconfig()).namespace("no-such-ns").build());
         ValenceException e = assertThrows(ValenceException.class, g::check);
         assertEquals(ErrorKind.CONFIG, e.kind());
         assertTrue(e.getMessage().contains("no-such-ns"), e.getMessage());
