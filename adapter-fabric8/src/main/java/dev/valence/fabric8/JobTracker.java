@@ -218,17 +218,25 @@ final class JobTracker implements AutoCloseable {
         }
     }
 
+    /** The Job and pod informers, once both have started (else empty: nothing to check yet). */
+    private record Informers(SharedIndexInformer<Job> jobs, SharedIndexInformer<Pod> pods) {
+    }
+
+    private synchronized Optional<Informers> runningInformers() {
+        if (started == null || !started.isDone() || started.isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Informers(jobs, pods));
+    }
+
     private void checkWatches() {
         try {
-            SharedIndexInformer<Job> j;
-            SharedIndexInformer<Pod> p;
-            synchronized (this) {
-                j = jobs;
-                p = pods;
-                if (started == null || !started.isDone() || started.isCompletedExceptionally()) {
-                    return;
-                }
+            Informers running = runningInformers().orElse(null);
+            if (running == null) {
+                return;
             }
+            SharedIndexInformer<Job> j = running.jobs();
+            SharedIndexInformer<Pod> p = running.pods();
             if (closed || tracked.isEmpty() || (j.isWatching() && p.isWatching())) {
                 boolean wasDown = watchDownSince != null;
                 watchDownSince = null;
@@ -262,15 +270,12 @@ final class JobTracker implements AutoCloseable {
      */
     private void checkRefused() {
         try {
-            SharedIndexInformer<Job> j;
-            SharedIndexInformer<Pod> p;
-            synchronized (this) {
-                j = jobs;
-                p = pods;
-                if (started == null || !started.isDone() || started.isCompletedExceptionally()) {
-                    return;
-                }
+            Informers running = runningInformers().orElse(null);
+            if (running == null) {
+                return;
             }
+            SharedIndexInformer<Job> j = running.jobs();
+            SharedIndexInformer<Pod> p = running.pods();
             List<Job> podless = new ArrayList<>();
             for (String name : tracked.keySet()) {
                 Job job = j.getStore().getByKey(namespace + "/" + name);
