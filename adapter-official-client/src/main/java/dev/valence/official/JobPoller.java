@@ -78,6 +78,10 @@ final class JobPoller {
         void tell(PodStarted pod) {
             listeners.forEach(l -> l.podStarted(pod));
         }
+
+        void tellSucceeded(String podName) {
+            listeners.forEach(l -> l.podSucceeded(podName));
+        }
     }
 
     /**
@@ -149,6 +153,7 @@ final class JobPoller {
             Followed f = inFlight.get(name);
             if (f != null) {
                 mine.forEach(p -> JobVerdicts.started(p).ifPresent(f::tell));
+                mine.forEach(p -> JobVerdicts.succeeded(p).ifPresent(f::tellSucceeded));
             }
             Optional<Verdict> verdict = JobVerdicts.judge(job, mine, now, unschedulableGrace, this::unschedulableSince);
             if (verdict.isEmpty() && mine.isEmpty()) {

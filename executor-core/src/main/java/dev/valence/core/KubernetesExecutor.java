@@ -12,9 +12,11 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.CredentialProvider;
 import dev.valence.spi.ImageRef;
 import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import dev.valence.spi.Plugins;
+import dev.valence.spi.PodStarted;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -206,8 +208,18 @@ public final class KubernetesExecutor implements Executor {
             CompletableFuture.delayedExecutor(after.toMillis(), TimeUnit.MILLISECONDS, cancels.executor())
                     .execute(() -> timedOut(run, job, timeout, after));
         });
-        gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
-                pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
+        gateway.follow(job, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+                LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
+                        pod.node().map(n -> " on node " + n).orElse(""), job.name());
+            }
+
+            @Override
+            public void podSucceeded(String podName) {
+                pool.execute(() -> finishEarly(run, job, podName));
+            }
+        }).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
                 Throwable cause = Causes.unwrap(error);
                 // a PERMISSION error stays one: the fix is a Role, not a retry
@@ -219,12 +231,45 @@ public final class KubernetesExecutor implements Executor {
         }, pool);
     }
 
-    /** Hands over the output (the value or the task's own exception), or the Job's failure; then cleans up. */
-    @SuppressWarnings("unchecked")
-    private <R> void finish(RunHandle<R> run, JobRef job, JobOutcome outcome) {
+    /**
+     * The earliest sure sign of success: the pod exited 0 and its output is in the store (the launcher
+     * writes it whole before it exits). The result is handed over without waiting for the Job's
+     * {@code Complete}, which the Job controller writes seconds later; without the output (a pod that
+     * exited 0 but wrote nothing) the Job's own outcome decides, as before.
+     */
+    private <R> void finishEarly(RunHandle<R> run, JobRef job, String podName) {
         if (run.isDone()) {
             return;
         }
+        String key = TaskJobs.prefix(run.call()) + "output";
+        try {
+            if (!store.exists(key)) {
+                LOG.debug("pod {} of Job {} exited 0 but {} is not in the store; waiting for the Job's outcome", podName,
+                        job.name(), key);
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot check {} after pod {} exited 0; waiting for the Job's outcome", key, podName, e);
+            return;
+        }
+        LOG.debug("pod {} of Job {} exited 0 and its output is in the store: finishing before the Job's Complete",
+                podName, job.name());
+        finish(run, job, JobOutcome.succeeded(podName));
+    }
+
+    /** Hands over the output (the value or the task's own exception), or the Job's failure; then cleans up. */
+    private <R> void finish(RunHandle<R> run, JobRef job, JobOutcome outcome) {
+        // the early sign and the Job's outcome may both arrive: the first one finishes the run
+        synchronized (run) {
+            if (run.isDone()) {
+                return;
+            }
+            finishNow(run, job, outcome);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> void finishNow(RunHandle<R> run, JobRef job, JobOutcome outcome) {
         TaskCall call = run.call();
         String key = TaskJobs.prefix(call) + "output";
         String where = store.describe(key);
