@@ -67,16 +67,29 @@ public final class KubernetesExecutor implements Executor {
 
     private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
         this.settings = settings;
-        this.store = plugins.artifactStore(settings.dataStore()).create(settings);
+        var storeFactory = plugins.artifactStore(settings.dataStore());
+        this.store = storeFactory.create(settings);
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
-        this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
+        this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds,
+                TaskClassPath.keep(classpath, jarOf(storeFactory.getClass())));
         this.name = "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse("");
         this.jobs = new TaskJobs(settings, store);
         this.cleanUps = new TaskCleanUps(gateway, store, settings.keepArtifacts(), name);
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
+    }
+
+    /** The jar a class was loaded from, when it was loaded from a jar. */
+    private static Optional<Path> jarOf(Class<?> type) {
+        try {
+            var source = type.getProtectionDomain().getCodeSource();
+            Path p = source == null ? null : Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+            return p != null && java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** An executor for settings already built, with the given adapters; the class path of this JVM. */
