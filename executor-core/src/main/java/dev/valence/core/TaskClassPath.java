@@ -74,7 +74,7 @@ final class TaskClassPath {
         }
         for (JarFacts j : jars) {
             // a Valence module (it has its own tree) goes by its role only, never as someone's library
-            if (!dropped.contains(j.path()) && j.tree().isEmpty() && !j.coordinates().isEmpty()
+            if (!dropped.contains(j.path()) && j.tree().isEmpty()
                     && j.coordinates().stream().anyMatch(droppedTrees::contains)
                     && j.coordinates().stream().noneMatch(keptTrees::contains)) {
                 dropped.add(j.path());
@@ -94,6 +94,7 @@ final class TaskClassPath {
         boolean marked = false;
         Set<String> tree = new LinkedHashSet<>();
         Set<String> coordinates = new LinkedHashSet<>();
+        coordinates.add("file:" + jar.getFileName());
         try (JarFile jf = new JarFile(jar.toFile())) {
             for (JarEntry e : (Iterable<JarEntry>) jf.stream()::iterator) {
                 String name = e.getName();
@@ -126,8 +127,8 @@ final class TaskClassPath {
     }
 
     /**
-     * {@code groupId:artifactId} of each line of a {@code dependency:list} output
-     * ({@code   group:artifact:jar[:classifier]:version:scope[ -- module ...]}).
+     * {@code groupId:artifactId} and {@code file:artifactId-version[-classifier].type} of each line of a
+     * {@code dependency:list} output ({@code   group:artifact:jar[:classifier]:version:scope[ -- module ...]}).
      */
     static Set<String> readTree(InputStream in) throws IOException {
         Set<String> out = new LinkedHashSet<>();
@@ -137,6 +138,10 @@ final class TaskClassPath {
             String[] parts = first.split(":");
             if (parts.length >= 5) {
                 out.add(parts[0] + ":" + parts[1]);
+                // the jar's file name as Maven resolves it, for jars built without pom.properties (Gradle's)
+                String version = parts[parts.length - 2];
+                String classifier = parts.length >= 6 ? "-" + parts[3] : "";
+                out.add("file:" + parts[1] + "-" + version + classifier + "." + parts[2]);
             }
         }
         return out;

@@ -29,11 +29,12 @@ class TaskClassPathTest {
                 pom("dev.valence", "executor-core"), ""));
         Path fabric8 = jar("adapter-fabric8.jar", Map.of("META-INF/services/dev.valence.spi.ClusterGatewayFactory", "a.F\n",
                 TaskClassPath.DEPENDENCIES, "   org.x:client-lib:jar:1:compile -- module client.lib\n"
-                        + "   org.x:shared:jar:1:compile\n"));
+                        + "   org.x:shared:jar:1:compile\n   com.squareup:okhttp:jar:5:runtime\n"));
         Path clientLib = jar("client-lib-1.jar", Map.of(pom("org.x", "client-lib"), ""));
         Path shared = jar("shared-1.jar", Map.of(pom("org.x", "shared"), ""));
         Path userLib = jar("user-lib-2.jar", Map.of(pom("org.y", "user-lib"), ""));
         Path noPom = jar("no-pom.jar", Map.of("a/B.class", "x"));
+        Path gradleBuilt = jar("okhttp-5.jar", Map.of("okhttp3/A.class", "x"));
         Path localStore = jar("store-local.jar", Map.of("META-INF/services/dev.valence.spi.ArtifactStoreFactory", "l.F\n"));
         Path s3Store = jar("store-s3.jar", Map.of("META-INF/services/dev.valence.spi.ArtifactStoreFactory", "s.F\n",
                 TaskClassPath.DEPENDENCIES, "   software.amazon.awssdk:s3:jar:2:compile\n"));
@@ -44,7 +45,7 @@ class TaskClassPathTest {
         Path examples = jar("examples.jar", Map.of(pom("dev.valence", "examples"), "",
                 TaskClassPath.DEPENDENCIES, "   dev.valence:executor-api:jar:1:compile\n"));
 
-        List<Path> kept = TaskClassPath.keep(List.of(classes, core, fabric8, clientLib, shared, userLib, noPom, localStore,
+        List<Path> kept = TaskClassPath.keep(List.of(classes, core, fabric8, clientLib, shared, userLib, noPom, gradleBuilt, localStore,
                 s3Store, awsSdk, cli, guice, examples), Optional.of(localStore));
 
         assertEquals(List.of(classes, core, shared, userLib, noPom, localStore, examples), kept);
@@ -60,7 +61,8 @@ class TaskClassPathTest {
     void readsGroupAndArtifactFromDependencyListLines() throws IOException {
         String list = "\nThe following files have been resolved:\n   io.fabric8:kubernetes-client:jar:8.0.0:compile -- module x\n"
                 + "   org.z:native:jar:linux-x86_64:1.0:runtime\n";
-        assertEquals(Set.of("io.fabric8:kubernetes-client", "org.z:native"),
+        assertEquals(Set.of("io.fabric8:kubernetes-client", "file:kubernetes-client-8.0.0.jar", "org.z:native",
+                "file:native-1.0-linux-x86_64.jar"),
                 TaskClassPath.readTree(new ByteArrayInputStream(list.getBytes(StandardCharsets.UTF_8))));
     }
 
