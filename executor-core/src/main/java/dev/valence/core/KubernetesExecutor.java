@@ -360,6 +360,19 @@ public final class KubernetesExecutor implements Executor {
     }
 
     /**
+     * Starts making sure the task image is in the registry (hash, cache, one registry check, a build
+     * and push when needed) in the background, so that it overlaps the caller's other start-up work
+     * (the CLI's cluster check); the first submit then waits for this one instead of starting its own.
+     */
+    public CompletableFuture<Void> prepareImage() {
+        return CompletableFuture.runAsync(this::image, r -> {
+            Thread t = new Thread(r, "valence-image-prepare");
+            t.setDaemon(true); // a CLI that falls back to local execution does not wait for it at exit
+            t.start();
+        });
+    }
+
+    /**
      * The image, ensured once for all the submits that ask while it is being ensured: the first
      * asks in its own thread, the others wait for its answer (not in a task of {@code pool}, which
      * the waiting starts could fill). A later submit checks again (one cheap registry request), so
