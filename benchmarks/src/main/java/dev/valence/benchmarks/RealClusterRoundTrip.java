@@ -156,6 +156,9 @@ public final class RealClusterRoundTrip {
     /** {@code bin/valence} of the assembled distribution: {@code --valence-bin}, else looked for from here. */
     private static Optional<Path> valenceBin(Options o) {
         String given = o.string("valence-bin", "");
+        if (given.equals("none")) {
+            return Optional.empty();
+        }
         if (!given.isEmpty()) {
             return Optional.of(Path.of(given).toAbsolutePath());
         }
