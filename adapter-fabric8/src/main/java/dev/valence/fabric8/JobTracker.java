@@ -74,6 +74,10 @@ final class JobTracker implements AutoCloseable {
         void tell(PodStarted pod) {
             listeners.forEach(l -> l.podStarted(pod));
         }
+
+        void tellSucceeded(String podName) {
+            listeners.forEach(l -> l.podSucceeded(podName));
+        }
     }
 
     JobTracker(KubernetesClient client, String namespace, Duration resync, Duration grace,
@@ -423,6 +427,7 @@ final class JobTracker implements AutoCloseable {
         }
         List<Pod> jobPods = ofThisJob(job, namedPods);
         jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
+        jobPods.forEach(p -> JobVerdict.succeeded(p).ifPresent(t::tellSucceeded));
         Instant now = Instant.now();
         JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
                 key -> t.firstSeen.computeIfAbsent(key, k -> now));

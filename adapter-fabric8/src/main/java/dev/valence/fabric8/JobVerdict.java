@@ -156,6 +156,23 @@ sealed interface JobVerdict {
                 pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), when));
     }
 
+    /**
+     * The pod's name when it ran to exit code 0: every container terminated with exit code 0 (the
+     * earliest sure sign of success, seconds before the Job controller writes {@code Complete}).
+     */
+    static Optional<String> succeeded(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses().isEmpty()) {
+            return Optional.empty();
+        }
+        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+            ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
+            if (t == null || t.getExitCode() == null || t.getExitCode() != 0) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(pod.getMetadata().getName());
+    }
+
     private static int failedPods(Job job) {
         return job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
     }

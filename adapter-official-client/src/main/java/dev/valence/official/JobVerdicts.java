@@ -147,6 +147,24 @@ final class JobVerdicts {
         return Optional.of(new PodStarted(name(pod), pod.getSpec() == null ? "" : pod.getSpec().getNodeName(), when));
     }
 
+    /**
+     * The pod's name when it ran to exit code 0: every container terminated with exit code 0 (the
+     * earliest sure sign of success, seconds before the Job controller writes {@code Complete}).
+     */
+    static Optional<String> succeeded(V1Pod pod) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null || s.getContainerStatuses() == null || s.getContainerStatuses().isEmpty()) {
+            return Optional.empty();
+        }
+        for (V1ContainerStatus c : s.getContainerStatuses()) {
+            var t = c.getState() == null ? null : c.getState().getTerminated();
+            if (t == null || t.getExitCode() == null || t.getExitCode() != 0) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(name(pod));
+    }
+
     private static int backoffLimit(V1Job job) {
         return job.getSpec() == null || job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT
                 : job.getSpec().getBackoffLimit();

@@ -105,6 +105,10 @@ final class JobWatch {
         void tell(PodStarted pod) {
             listeners.forEach(l -> l.podStarted(pod));
         }
+
+        void tellSucceeded(String podName) {
+            listeners.forEach(l -> l.podSucceeded(podName));
+        }
     }
 
     /** The state of the watch of one kind (Jobs or pods). */
@@ -503,6 +507,7 @@ final class JobWatch {
                 }
             }
             mine.forEach(p -> JobVerdicts.started(p).ifPresent(f::tell));
+            mine.forEach(p -> JobVerdicts.succeeded(p).ifPresent(f::tellSucceeded));
             verdict.filter(v -> v.succeeded() && !v.podName().isEmpty())
                     .ifPresent(v -> f.tell(new PodStarted(v.podName(), "", now))); // it ran, unseen running
             verdict.ifPresent(v -> complete(name, v.succeeded() ? JobOutcome.succeeded(v.podName())

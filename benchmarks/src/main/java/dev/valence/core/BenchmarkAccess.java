@@ -28,6 +28,11 @@ public final class BenchmarkAccess {
         return JobNames.jobName(dispatchId, nodeId);
     }
 
+    /** The class-path entries a task image takes from {@code classpath}, with {@code storeJar} the store in use. */
+    public static List<Path> taskClassPath(List<Path> classpath, java.util.Optional<Path> storeJar) {
+        return TaskClassPath.keep(classpath, storeJar);
+    }
+
     /** The task-image cache of a Kubernetes executor, for a given class path. */
     public static Images images(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials,
                                 List<Path> classpath) {

@@ -80,4 +80,19 @@ class HarnessSmokeTest {
         // faults were injected whatever the timing: at least every 10th of the executor's requests
         assertTrue(r.matches("(?s).*soak verdict: .*, faults injected [1-9][0-9]*\\R.*"), r);
     }
+
+    @Test
+    void realClusterRoundTripReportsATaskAndAFanOutAgainstRawJobsOnTheRealPodBed() throws Exception {
+        String r = report(out -> RealClusterRoundTrip.run(Options.parse("--runs=1", "--warmup=1", "--fanout=2"), out));
+        assertTrue(r.contains("| raw Job (java -version): create → Complete ") && r.contains("| Valence task: submit → result "), r);
+        assertTrue(r.contains("Valence task ÷ raw Job = ") && r.contains("2-way fan-out ÷ 2 raw Jobs = "), r);
+        assertTrue(r.contains("valence run ÷ raw Job = ") || r.contains("valence run: not measured"), r);
+    }
+
+    @Test
+    void taskImageSizeReportsTheClassPathBeforeAndAfter() throws Exception {
+        java.nio.file.Path lib = java.nio.file.Files.createTempDirectory("lib");
+        String r = report(out -> TaskImageSize.run(Options.parse("--lib=" + lib), out));
+        assertTrue(r.contains("| whole lib/ (before) ") && r.contains("task image over the base: "), r);
+    }
 }

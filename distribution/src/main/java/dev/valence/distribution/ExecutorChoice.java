@@ -71,6 +71,9 @@ final class ExecutorChoice {
             return notUsable(mode, e, "the cluster client cannot start: " + Failures.message(e));
         }
         String where = target + ", namespace '" + g.namespace() + "'";
+        // the image check (or build) runs while the cluster is checked: the first Job does not wait for both in turn
+        CompletableFuture.runAsync(() -> Failures.unwrapped(kubernetes::get).prepareImage(), Daemons.EXECUTOR)
+                .exceptionally(e -> null); // an executor that cannot start says so below, where it is used
         try {
             CompletableFuture.runAsync(g::check, Daemons.EXECUTOR).get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -210,7 +210,11 @@ abstract class ClusterReliabilityTest extends ReliabilityBed {
     void readsOfJobsForbiddenFromNowOnEndTheFollowWithAPermissionError() {
         KubernetesExecutor k8s = executor(Map.of());
         podDoes("held", Pod::holdThenLaunch);
-        TaskRun<String> run = k8s.submit(call("held", args -> "never seen"));
+        // a task that throws: its pod exits 1, so only the Job's outcome (which cannot be read) can end it (a pod that
+        // exits 0 with its output in the store ends the task with its value, whatever the Job reads say)
+        TaskRun<String> run = k8s.submit(call("held", args -> {
+            throw new IllegalStateException("never seen");
+        }));
         awaitPod(run);
         awaitExecutorFollows();
         // someone took the Role's list/watch of Jobs away while the task runs

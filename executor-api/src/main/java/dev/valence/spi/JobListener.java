@@ -15,8 +15,16 @@ public interface JobListener {
     void podStarted(PodStarted pod);
 
     /**
-     * For gateways: {@code listener} told at most once per pod name, whatever the number of times
-     * the pod is seen started, and with its exceptions logged at DEBUG instead of thrown. Thread-safe.
+     * A pod of the Job exited with code 0 (all its containers terminated with exit code 0), as soon
+     * as the gateway sees it and usually before the Job's {@code Complete} condition, which the Job
+     * controller writes later. A sign, not the outcome: the outcome still comes through the follow.
+     */
+    default void podSucceeded(String podName) {
+    }
+
+    /**
+     * For gateways: {@code listener} told at most once per pod name and event, whatever the number of
+     * times the pod is seen started or succeeded, and with its exceptions logged at DEBUG instead of thrown. Thread-safe.
      */
     static JobListener oncePerPod(JobListener listener) {
         return new OncePerPod(listener);

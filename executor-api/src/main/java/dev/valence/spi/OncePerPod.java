@@ -12,6 +12,7 @@ final class OncePerPod implements JobListener {
 
     private final JobListener listener;
     private final Set<String> told = ConcurrentHashMap.newKeySet();
+    private final Set<String> toldSucceeded = ConcurrentHashMap.newKeySet();
 
     OncePerPod(JobListener listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -26,6 +27,18 @@ final class OncePerPod implements JobListener {
             listener.podStarted(pod);
         } catch (RuntimeException e) {
             LOG.debug("a Job listener failed on pod {}; ignored", pod.podName(), e);
+        }
+    }
+
+    @Override
+    public void podSucceeded(String podName) {
+        if (!toldSucceeded.add(podName)) {
+            return;
+        }
+        try {
+            listener.podSucceeded(podName);
+        } catch (RuntimeException e) {
+            LOG.debug("a Job listener failed on pod {} succeeded; ignored", podName, e);
         }
     }
 }

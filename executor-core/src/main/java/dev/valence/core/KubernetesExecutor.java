@@ -14,9 +14,11 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.CredentialProvider;
 import dev.valence.spi.ImageRef;
 import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import dev.valence.spi.Plugins;
+import dev.valence.spi.PodStarted;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,10 +68,12 @@ public final class KubernetesExecutor implements Executor {
 
     private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
         this.settings = settings;
-        this.store = plugins.artifactStore(settings.dataStore()).create(settings);
+        var storeFactory = plugins.artifactStore(settings.dataStore());
+        this.store = storeFactory.create(settings);
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
-        this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds, classpath);
+        this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds,
+                TaskClassPath.keep(classpath, jarOf(storeFactory.getClass())));
         // a named executor is called by its name (progress lines, records); else k8s[:context]
         this.name = settings.executorName()
                 .orElseGet(() -> "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse(""));
@@ -78,6 +82,17 @@ public final class KubernetesExecutor implements Executor {
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
+    }
+
+    /** The jar a class was loaded from, when it was loaded from a jar. */
+    private static Optional<Path> jarOf(Class<?> type) {
+        try {
+            var source = type.getProtectionDomain().getCodeSource();
+            Path p = source == null ? null : Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+            return p != null && java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** An executor for settings already built, with the given adapters; the class path of this JVM. */
@@ -209,8 +224,18 @@ public final class KubernetesExecutor implements Executor {
             CompletableFuture.delayedExecutor(after.toMillis(), TimeUnit.MILLISECONDS, cancels.executor())
                     .execute(() -> timedOut(run, job, timeout, after));
         });
-        gateway.follow(job, pod -> LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
-                pod.node().map(n -> " on node " + n).orElse(""), job.name())).whenCompleteAsync((outcome, error) -> {
+        gateway.follow(job, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+                LOG.info("task '{}': pod {} started{} ({})", call.taskName(), pod.podName(),
+                        pod.node().map(n -> " on node " + n).orElse(""), job.name());
+            }
+
+            @Override
+            public void podSucceeded(String podName) {
+                pool.execute(() -> finishEarly(run, job, podName));
+            }
+        }).whenCompleteAsync((outcome, error) -> {
             if (error != null) {
                 Throwable cause = Causes.unwrap(error);
                 // a PERMISSION error stays one: the fix is a Role, not a retry
@@ -222,12 +247,45 @@ public final class KubernetesExecutor implements Executor {
         }, pool);
     }
 
-    /** Hands over the output (the value or the task's own exception), or the Job's failure; then cleans up. */
-    @SuppressWarnings("unchecked")
-    private <R> void finish(RunHandle<R> run, JobRef job, JobOutcome outcome) {
+    /**
+     * The earliest sure sign of success: the pod exited 0 and its output is in the store (the launcher
+     * writes it whole before it exits). The result is handed over without waiting for the Job's
+     * {@code Complete}, which the Job controller writes seconds later; without the output (a pod that
+     * exited 0 but wrote nothing) the Job's own outcome decides, as before.
+     */
+    private <R> void finishEarly(RunHandle<R> run, JobRef job, String podName) {
         if (run.isDone()) {
             return;
         }
+        String key = TaskJobs.prefix(run.call()) + "output";
+        try {
+            if (!store.exists(key)) {
+                LOG.debug("pod {} of Job {} exited 0 but {} is not in the store; waiting for the Job's outcome", podName,
+                        job.name(), key);
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot check {} after pod {} exited 0; waiting for the Job's outcome", key, podName, e);
+            return;
+        }
+        LOG.debug("pod {} of Job {} exited 0 and its output is in the store: finishing before the Job's Complete",
+                podName, job.name());
+        finish(run, job, JobOutcome.succeeded(podName));
+    }
+
+    /** Hands over the output (the value or the task's own exception), or the Job's failure; then cleans up. */
+    private <R> void finish(RunHandle<R> run, JobRef job, JobOutcome outcome) {
+        // the early sign and the Job's outcome may both arrive: the first one finishes the run
+        synchronized (run) {
+            if (run.isDone()) {
+                return;
+            }
+            finishNow(run, job, outcome);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> void finishNow(RunHandle<R> run, JobRef job, JobOutcome outcome) {
         TaskCall call = run.call();
         String key = TaskJobs.prefix(call) + "output";
         String where = store.describe(key);
@@ -302,6 +360,19 @@ public final class KubernetesExecutor implements Executor {
                 + ") had not ended " + after.toMillis() / 1000.0 + " s after it was submitted, so Valence deleted it "
                 + "(the control plane did not enforce activeDeadlineSeconds in time); raise timeout if the task needs longer"));
         cleanUps.later(job, call, TaskCleanUps.What.JOB);
+    }
+
+    /**
+     * Starts making sure the task image is in the registry (hash, cache, one registry check, a build
+     * and push when needed) in the background, so that it overlaps the caller's other start-up work
+     * (the CLI's cluster check); the first submit then waits for this one instead of starting its own.
+     */
+    public CompletableFuture<Void> prepareImage() {
+        return CompletableFuture.runAsync(this::image, r -> {
+            Thread t = new Thread(r, "valence-image-prepare");
+            t.setDaemon(true); // a CLI that falls back to local execution does not wait for it at exit
+            t.start();
+        });
     }
 
     /**

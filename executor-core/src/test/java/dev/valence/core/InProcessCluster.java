@@ -35,6 +35,7 @@ public final class InProcessCluster implements ClusterGateway {
     /** How long a delete takes, as a slow API server's would; interruptible, like a real client's wait. */
     public volatile java.time.Duration deleteTakes = java.time.Duration.ZERO;
     private final Map<String, CompletableFuture<JobOutcome>> followers = new ConcurrentHashMap<>();
+    private final Map<String, List<JobListener>> listeners = new ConcurrentHashMap<>();
     /** When set, each submit waits for it before the Job is made, as a slow create would. */
     public volatile java.util.concurrent.CountDownLatch holdSubmits;
     /** Released once per submit that started (before any hold). */
@@ -43,6 +44,17 @@ public final class InProcessCluster implements ClusterGateway {
     /** Leaves Jobs running until cancelled or {@link #finish} is called. */
     public static JobOutcome hang(JobSpec spec) {
         return null;
+    }
+
+    /**
+     * A pod of a hanging Job exits 0 (after running the launcher when {@code runLauncher}): its
+     * followers are told, the Job stays without an outcome (its {@code Complete} not written yet).
+     */
+    public void podExitedZero(String jobName, String podName, boolean runLauncher) {
+        if (runLauncher) {
+            runLauncher(jobs.get(jobName));
+        }
+        listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podSucceeded(podName));
     }
 
     /** Completes a hanging Job by running the launcher now. */
@@ -84,6 +96,7 @@ public final class InProcessCluster implements ClusterGateway {
 
     @Override
     public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
+        listeners.computeIfAbsent(job.name(), n -> new CopyOnWriteArrayList<>()).add(JobListener.oncePerPod(listener));
         return followers.get(job.name()).copy();
     }
 

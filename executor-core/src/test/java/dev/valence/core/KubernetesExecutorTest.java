@@ -180,6 +180,33 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void aPodThatExitedZeroWithItsOutputInTheStoreGivesTheResultBeforeTheJobIsComplete() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("shout", (String a) -> a + "!", k8s).submit("hi");
+            JobSpec spec = awaitJob(run);
+            cluster.podExitedZero(spec.name(), spec.name() + "-pod", true);
+            // the Job never gets an outcome here: only the early sign can finish the run
+            assertEquals("hi!", run.result().get(10, TimeUnit.SECONDS));
+            waitUntil(() -> cluster.deleted.contains(spec.name()));
+        }
+    }
+
+    @Test
+    void aPodThatExitedZeroWithoutAnOutputLeavesTheResultToTheJobsOutcome() throws Exception {
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor(Map.of())) {
+            TaskRun<String> run = Task.of("shout", (String a) -> a + "!", k8s).submit("hi");
+            JobSpec spec = awaitJob(run);
+            cluster.podExitedZero(spec.name(), spec.name() + "-pod", false);
+            sleepQuietly(300); // room for a wrong early finish to happen
+            assertFalse(run.result().isDone(), "a pod that exited 0 without an output must not finish the task");
+            cluster.finish(spec.name()); // a retried pod runs the launcher; the Job completes
+            assertEquals("hi!", run.await());
+        }
+    }
+
+    @Test
     void aNewExecutorReattachesToTheRunningJobInsteadOfStartingAnother() throws Exception {
         cluster.behaviour = InProcessCluster::hang;
         TaskCall call;
@@ -219,6 +246,21 @@ class KubernetesExecutorTest {
             Task.of("e", () -> 5, k8s).submit().await();
         }
         assertEquals(3, images.builds.size());
+    }
+
+    @Test
+    void executorsPushingTheSameClassPathToTwoRepositoriesKeepOneCacheEntryEach() throws Exception {
+        for (int round = 0; round < 2; round++) {
+            for (String repo : List.of("team-a/tasks", "team-b/tasks")) {
+                try (KubernetesExecutor k8s = executor(Map.of("image_repo", repo))) {
+                    Task.of("a", () -> 1, k8s).submit().await();
+                }
+            }
+        }
+        // one build per repository; the second round finds both in the shared cache_dir
+        assertEquals(2, images.builds.size());
+        assertEquals(List.of("127.0.0.1:5000/team-a/tasks", "127.0.0.1:5000/team-b/tasks"),
+                images.builds.stream().map(b -> b.target().substring(0, b.target().lastIndexOf(':'))).toList());
     }
 
     @Test
