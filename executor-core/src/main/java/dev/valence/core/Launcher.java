@@ -66,7 +66,8 @@ public final class Launcher {
             try (InputStream in = store.get(prefix + "input")) {
                 input = PayloadCodec.decodeInput(in, store.describe(prefix + "input"), loader);
             }
-            log.println("[valence] running task '" + input.taskName() + "' (" + dispatch + "/" + node + ")");
+            log.println("[valence] running task '" + input.taskName() + "' (" + dispatch + "/" + node + "), "
+                    + sinceStart() + " after the JVM started");
             PayloadCodec.Output output;
             int code;
             try {
@@ -89,6 +90,12 @@ public final class Launcher {
             log.println("[valence] " + e.getMessage());
             return LAUNCHER_FAILED;
         }
+    }
+
+    /** How long ago this process started (JVM start, class loading, store open, input read): "812 ms". */
+    private static String sinceStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms").orElse("?");
     }
 
     /** Serializes to a temp file (bounded), then puts it whole: the store never holds half an output. */
