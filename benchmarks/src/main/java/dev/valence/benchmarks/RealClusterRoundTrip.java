@@ -85,7 +85,7 @@ public final class RealClusterRoundTrip {
 
     static void run(Options o, PrintStream out) throws Exception {
         o.only("runs", "warmup", "fanout", "context", "kubeconfig", "registry", "base-image", "data-store",
-                "completion-delay-ms", "parallel-pods", "vcpu", "vcpu-limit", "memory", "valence-bin");
+                "completion-delay-ms", "parallel-pods", "vcpu", "vcpu-limit", "memory", "valence-bin", "show-cli");
         int runs = o.integer("runs", 10);
         int warmup = o.integer("warmup", 1);
         int fanout = o.integer("fanout", 20);
@@ -102,7 +102,7 @@ public final class RealClusterRoundTrip {
                 Samples valence = new Samples();
                 Samples cli = new Samples();
                 if (bin.isPresent() && warmup > 0) {
-                    valenceRun(cluster, bin.get()); // the CLI's image is built here, once
+                    valenceRun(cluster, bin.get(), false); // the CLI's image is built here, once
                 }
                 for (int i = 0; i < runs; i++) {
                     raw.add(rawJob(cluster, o));
@@ -113,7 +113,7 @@ public final class RealClusterRoundTrip {
                         throw new IllegalStateException("task returned " + v + " for " + i);
                     }
                     if (bin.isPresent()) {
-                        cli.add(valenceRun(cluster, bin.get()));
+                        cli.add(valenceRun(cluster, bin.get(), o.string("show-cli", "false").equals("true") && i == runs - 1));
                     }
                 }
                 long rawFan = 0;
@@ -183,9 +183,13 @@ public final class RealClusterRoundTrip {
     }
 
     /** {@code valence run --executor kubernetes} of {@link OneTaskWorkflow}: the whole command, start to exit. */
-    private static long valenceRun(Cluster cluster, Path bin) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(bin.toString(), "run", "--executor", "kubernetes",
-                OneTaskWorkflow.class.getName(), "x").redirectErrorStream(true);
+    private static long valenceRun(Cluster cluster, Path bin, boolean show) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(bin.toString(), "run", "--executor", "kubernetes"));
+        if (show) {
+            command.add("-v");
+        }
+        command.addAll(List.of(OneTaskWorkflow.class.getName(), "x"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         try {
             env.put("VALENCE_CLASSPATH", Path.of(OneTaskWorkflow.class.getProtectionDomain().getCodeSource().getLocation()
@@ -200,7 +204,12 @@ public final class RealClusterRoundTrip {
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("valence run failed: " + new String(output, java.nio.charset.StandardCharsets.UTF_8));
         }
-        return System.nanoTime() - t0;
+        long took = System.nanoTime() - t0;
+        if (show) {
+            System.out.println("valence run took " + took / 1_000_000 + " ms, its output:\n"
+                    + new String(output, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return took;
     }
 
     /** The launcher's "running task" line: {@code ... running task 'x' (d/n), 812 ms after the JVM started}. */
