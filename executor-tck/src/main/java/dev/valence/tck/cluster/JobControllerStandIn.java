@@ -853,12 +853,20 @@ public final class JobControllerStandIn implements AutoCloseable {
         return job;
     }
 
+    /** Writes the Job's status; a Job deleted meanwhile (its result taken, cancelled) is left alone, as a controller does. */
     private void writeJobStatus(String namespace, String jobName, JobStatus status) {
-        asKubeletWrites("status of Job " + jobName, () -> client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
-                .editStatus(j -> {
-                    j.setStatus(status);
-                    return j;
-                }));
+        try {
+            asKubeletWrites("status of Job " + jobName, () -> client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
+                    .editStatus(j -> {
+                        j.setStatus(status);
+                        return j;
+                    }));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+            LOG.debug("stand-in: Job {}/{} is gone; its status is not written", namespace, jobName);
+        }
     }
 
     private void writePodStatus(String namespace, String pod, PodStatus status) {
