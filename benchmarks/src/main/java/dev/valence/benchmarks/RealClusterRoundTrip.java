@@ -349,22 +349,7 @@ public final class RealClusterRoundTrip {
             RuncPodRunner runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
             JobControllerStandIn standIn = new JobControllerStandIn(api, JobControllerStandIn.Options.builder()
                     .completionDelay(delay).parallelPods(o.integer("parallel-pods", 4)).build());
-            standIn.runJobsWith(new JobControllerStandIn.PodRunner() {
-                @Override
-                public JobControllerStandIn.Result run(JobControllerStandIn.PodRun pod) throws Exception {
-                    return runner.run(pod);
-                }
-
-                @Override
-                public boolean reportsStart() {
-                    return true;
-                }
-
-                @Override
-                public void kill(String namespace, String podName) {
-                    runner.kill(namespace, podName);
-                }
-            });
+            standIn.runJobsWith(runner);
             return new Bed(api, runner, standIn, work, store, jre, delay, o);
         }
 
