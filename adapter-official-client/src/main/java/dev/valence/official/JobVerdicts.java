@@ -90,7 +90,7 @@ final class JobVerdicts {
         List<V1JobCondition> conditions = status == null || status.getConditions() == null ? List.of() : status.getConditions();
         Optional<V1Pod> newest = pods.stream().findFirst();
         if (isTrue(conditions, "Complete") || isTrue(conditions, "SuccessCriteriaMet")
-                || (status != null && status.getSucceeded() != null && status.getSucceeded() > 0)) {
+                || (status != null && status.getSucceeded() != null && status.getSucceeded() >= completions(job))) {
             String pod = pods.stream().filter(p -> "Succeeded".equals(phase(p))).findFirst().or(() -> newest)
                     .map(JobVerdicts::name).orElse("");
             return Optional.of(new Verdict(true, "Complete", "", pod));
@@ -115,6 +115,12 @@ final class JobVerdicts {
             return Optional.of(new Verdict(false, reason, join(message, detail), pod.map(JobVerdicts::name).orElse("")));
         }
         return podVerdict;
+    }
+
+    /** How many pods must succeed: an Indexed Job's completions, else one. */
+    private static int completions(V1Job job) {
+        return job.getSpec() == null || job.getSpec().getCompletions() == null ? 1
+                : Math.max(1, job.getSpec().getCompletions());
     }
 
     /**
