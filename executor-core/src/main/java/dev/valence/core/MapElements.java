@@ -14,8 +14,8 @@ import java.util.List;
  * all elements ({@code minSuccessRatio}): the {@link MapResult}, or the error naming the failed elements.
  */
 final class MapElements {
-    /** How many failed elements an error names one by one; the others are counted. */
-    static final int NAMED_FAILURES = 5;
+    /** How many failed elements an error names by index; the others are counted. */
+    static final int NAMED_FAILURES = 20;
 
     private MapElements() {
     }
@@ -57,20 +57,20 @@ final class MapElements {
             return result;
         }
         List<ElementResult<R>> failed = result.failures();
-        StringBuilder names = new StringBuilder();
+        StringBuilder indexes = new StringBuilder();
         for (int i = 0; i < Math.min(NAMED_FAILURES, failed.size()); i++) {
-            ElementResult<R> e = failed.get(i);
-            names.append(i == 0 ? "" : "; ").append("[").append(e.index()).append("] ")
-                    .append(e.error().map(Throwable::toString).orElse("?"));
+            indexes.append(i == 0 ? "" : ", ").append(failed.get(i).index());
         }
         if (failed.size() > NAMED_FAILURES) {
-            names.append("; and ").append(failed.size() - NAMED_FAILURES).append(" more");
+            indexes.append(" and ").append(failed.size() - NAMED_FAILURES).append(" more");
         }
+        ElementResult<R> first = failed.get(0);
         String ratio = needed >= 1.0 ? "every element must succeed"
                 : "minSuccessRatio " + needed + " needs " + (int) Math.ceil(needed * n);
         throw new ValenceException(ErrorKind.TASK_FAILED, "map of task '" + call.taskName() + "' (" + call.dispatchId()
                 + "/" + call.nodeId() + where + "): " + (n - ok) + " of " + n + " elements failed (" + ratio
-                + "; lower minSuccessRatio to accept partial results): " + names,
+                + "; lower minSuccessRatio to accept partial results): elements " + indexes + "; element "
+                + first.index() + ": " + first.error().map(Throwable::toString).orElse("?"),
                 failed.get(0).error().orElse(null));
     }
 }

@@ -88,7 +88,7 @@ class MapLocalTest {
 
         ValenceException all = assertThrows(ValenceException.class, () -> picky.map(range(10)).await());
         assertEquals(ErrorKind.TASK_FAILED, all.kind());
-        assertTrue(all.getMessage().contains("1 of 10 elements failed") && all.getMessage().contains("[3]"),
+        assertTrue(all.getMessage().contains("1 of 10 elements failed") && all.getMessage().contains("elements 3; element 3: java.lang.IllegalStateException: no threes"),
                 all.getMessage());
         assertInstanceOf(IllegalStateException.class, all.getCause());
 

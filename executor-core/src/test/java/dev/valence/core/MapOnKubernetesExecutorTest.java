@@ -129,8 +129,8 @@ class MapOnKubernetesExecutorTest {
             assertEquals(16, partial.get(4));
 
             ValenceException all = assertThrows(ValenceException.class, () -> square.map(range(5)).await());
-            assertTrue(all.getMessage().contains("2 of 5 elements failed") && all.getMessage().contains("[1]")
-                    && all.getMessage().contains("[3]"), all.getMessage());
+            assertTrue(all.getMessage().contains("2 of 5 elements failed") && all.getMessage().contains("elements 1, 3;"),
+                    all.getMessage());
         } finally {
             cluster.podsDieAt.clear();
             Shared.failing.clear();
