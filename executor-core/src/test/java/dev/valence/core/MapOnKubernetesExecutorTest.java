@@ -59,6 +59,18 @@ class MapOnKubernetesExecutorTest {
         }
     }
 
+    /** Waits (within the test's timeout) until the condition holds. */
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        while (!condition.getAsBoolean()) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     static List<Integer> range(int n) {
         return IntStream.range(0, n).boxed().toList();
     }
@@ -134,6 +146,39 @@ class MapOnKubernetesExecutorTest {
         } finally {
             cluster.podsDieAt.clear();
             Shared.failing.clear();
+        }
+    }
+
+    @Test
+    void cancellingAMapDeletesItsOneJob() {
+        cluster.behaviour = InProcessCluster::hang;
+        try (KubernetesExecutor k8s = executor()) {
+            TaskRun<MapResult<Integer>> run = Task.of("square", (Integer x) -> x * x, k8s).map(range(4));
+            waitFor(() -> !cluster.created.isEmpty());
+            String job = run.jobName().orElseThrow();
+            assertEquals(List.of(job), cluster.created);
+            assertTrue(run.cancel());
+            assertEquals(List.of(job), cluster.deleted);
+        }
+    }
+
+    @Test
+    void aRestartedExecutorReattachesToTheMapsJobWithoutASecondOne() {
+        cluster.behaviour = InProcessCluster::hang;
+        TaskCall call = TaskCall.builder().dispatchId("d2").nodeId("square").taskName("square")
+                .body(args -> (Integer) args[0] + 1).args(List.of(new ArrayList<>(range(3)))).map(true).build();
+        KubernetesExecutor first = executor();
+        TaskRun<MapResult<Integer>> before = first.submit(call);
+        waitFor(() -> !cluster.created.isEmpty());
+        first.close(); // the executor's process ends; the Job goes on
+        ValenceException closed = assertThrows(ValenceException.class, before::await);
+        assertEquals(ErrorKind.CANCELLED, closed.kind());
+        try (KubernetesExecutor second = executor()) {
+            TaskRun<MapResult<Integer>> again = second.submit(call);
+            waitFor(() -> again.status() == dev.valence.api.TaskStatus.RUNNING);
+            assertEquals(1, cluster.created.size(), "re-attached, not submitted again");
+            cluster.finish(cluster.created.get(0));
+            assertEquals(List.of(1, 2, 3), again.await());
         }
     }
 
