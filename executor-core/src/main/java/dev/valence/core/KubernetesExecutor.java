@@ -279,8 +279,23 @@ public final class KubernetesExecutor implements Executor {
             CompletableFuture.delayedExecutor(after.toMillis(), TimeUnit.MILLISECONDS, cancels.executor())
                     .execute(() -> timedOut(run, job, timeout, after));
         });
-        gateway.follow(job, pod -> LOG.debug("map of task '{}': pod {} started ({})", call.taskName(), pod.podName(),
-                job.name())).whenCompleteAsync((outcome, error) -> {
+        int pods = someIndexes ? todo.size() : n;
+        java.util.concurrent.atomic.AtomicInteger exitedZero = new java.util.concurrent.atomic.AtomicInteger();
+        gateway.follow(job, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+                LOG.debug("map of task '{}': pod {} started ({})", call.taskName(), pod.podName(), job.name());
+            }
+
+            @Override
+            public void podSucceeded(String podName) {
+                // every pod exited 0: each wrote its element's value or exception, so the results are all there
+                // seconds before the Job controller writes Complete (a pod that died is replaced, and counts then)
+                if (exitedZero.incrementAndGet() >= pods) {
+                    pool.execute(() -> finishMapEarly(run, job, n));
+                }
+            }
+        }).whenCompleteAsync((outcome, error) -> {
                     if (error != null) {
                         Throwable cause = Causes.unwrap(error);
                         ErrorKind kind = cause instanceof ValenceException v ? v.kind() : ErrorKind.CLUSTER;
@@ -289,6 +304,25 @@ public final class KubernetesExecutor implements Executor {
                         finishMap(run, job, outcome);
                     }
                 }, pool);
+    }
+
+    /** Finishes a map before its Job's {@code Complete} when every element's value or exception is in the store. */
+    private <R> void finishMapEarly(RunHandle<MapResult<R>> run, JobRef job, int n) {
+        if (run.isDone()) {
+            return;
+        }
+        String prefix = TaskJobs.prefix(run.call());
+        try {
+            if (maps.written(prefix, n) < n) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot count the outputs of map {}; waiting for the Job's outcome", job.name(), e);
+            return;
+        }
+        LOG.debug("every pod of Indexed Job {} exited 0 and every element's output is in the store: finishing before "
+                + "the Job's Complete", job.name());
+        finishMap(run, job, JobOutcome.succeeded(""));
     }
 
     /**

@@ -78,6 +78,18 @@ final class MapJobs {
         return done;
     }
 
+    /** How many elements have a value or an exception in the store (two listings). */
+    int written(String prefix, int n) {
+        BitSet any = succeeded(prefix, n);
+        for (String key : store.list(prefix + "err/")) {
+            int i = index(key);
+            if (i >= 0 && i < n) {
+                any.set(i);
+            }
+        }
+        return any.cardinality();
+    }
+
     /** Writes {@code indexes}: completion index {@code k} runs element {@code elements.get(k)}. */
     void writeIndexes(String prefix, List<Integer> elements) {
         StringBuilder text = new StringBuilder();

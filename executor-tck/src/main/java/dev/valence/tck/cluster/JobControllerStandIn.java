@@ -589,7 +589,12 @@ public final class JobControllerStandIn implements AutoCloseable {
         boolean jobFailed;
         /** Pods left waiting for ever (an image never pulled, unschedulable): the Job never ends. */
         boolean stuck;
+        /** The counts changed since the status was last written. */
+        boolean dirty;
     }
+
+    /** How often an Indexed Job's status is written while its pods run: the controller batches pod events into one sync. */
+    static final Duration INDEXED_STATUS_EVERY = Duration.ofMillis(100);
 
     /**
      * Plays the Job controller for {@code completionMode: Indexed}: one pod per index, at most
@@ -618,6 +623,21 @@ public final class JobControllerStandIn implements AutoCloseable {
         IndexedState state = new IndexedState();
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         writeJobStatus(ns, jobName, indexedStatus(state, startTime));
+        java.util.concurrent.ScheduledFuture<?> flusher = timers.scheduleWithFixedDelay(() -> {
+            JobStatus status;
+            synchronized (state) {
+                if (!state.dirty || gone.contains(key) || deadlineHit.contains(key)) {
+                    return;
+                }
+                state.dirty = false;
+                status = indexedStatus(state, startTime);
+            }
+            try {
+                writeJobStatus(ns, jobName, status);
+            } catch (RuntimeException e) {
+                LOG.debug("stand-in: job {}/{} is gone", ns, jobName);
+            }
+        }, INDEXED_STATUS_EVERY.toMillis(), INDEXED_STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < Math.min(parallelism, n); w++) {
             workers.add(indexedPods.submit(() -> {
@@ -635,12 +655,16 @@ public final class JobControllerStandIn implements AutoCloseable {
                 return null;
             }));
         }
-        for (java.util.concurrent.Future<?> f : workers) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                LOG.warn("stand-in: an index of job {}/{} failed to run", ns, jobName, e.getCause());
+        try {
+            for (java.util.concurrent.Future<?> f : workers) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    LOG.warn("stand-in: an index of job {}/{} failed to run", ns, jobName, e.getCause());
+                }
             }
+        } finally {
+            flusher.cancel(false);
         }
         if (gone.contains(key) || deadlineHit.contains(key) || state.stuck) {
             return;
@@ -694,7 +718,7 @@ public final class JobControllerStandIn implements AutoCloseable {
             String podName = pod.getMetadata().getName();
             synchronized (state) {
                 state.active++;
-                writeJobStatus(ns, jobName, indexedStatus(state, startTime));
+                state.dirty = true;
             }
             Optional<String> unschedulable = Admission.unschedulable(pod, node());
             if (unschedulable.isPresent()) {
@@ -737,7 +761,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                         state.jobFailed = true;
                     }
                 }
-                writeJobStatus(ns, jobName, indexedStatus(state, startTime));
+                state.dirty = true;
                 if (ok || state.jobFailed || state.failedIndexes.contains(index)) {
                     return;
                 }
