@@ -280,11 +280,27 @@ public final class KubernetesExecutor implements Executor {
                     .execute(() -> timedOut(run, job, timeout, after));
         });
         int pods = someIndexes ? todo.size() : n;
+        int retries = jobs.settingsFor(call).retries();
+        Map<Integer, Integer> failuresOf = new ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicInteger exitedZero = new java.util.concurrent.atomic.AtomicInteger();
         gateway.follow(job, new JobListener() {
             @Override
             public void podStarted(PodStarted pod) {
                 LOG.debug("map of task '{}': pod {} started ({})", call.taskName(), pod.podName(), job.name());
+            }
+
+            @Override
+            public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+                if (perIndex || completionIndex.isEmpty()) {
+                    return;
+                }
+                int index = completionIndex.getAsInt();
+                int failures = failuresOf.merge(index, 1, Integer::sum);
+                LOG.debug("map of task '{}': pod {} of completion index {} failed ({} of {} allowed)", call.taskName(),
+                        podName, index, failures, retries + 1);
+                if (failures > retries) {
+                    pool.execute(() -> stopMap(run, job, podName, index, failures, retries));
+                }
             }
 
             @Override
@@ -304,6 +320,36 @@ public final class KubernetesExecutor implements Executor {
                         finishMap(run, job, outcome);
                     }
                 }, pool);
+    }
+
+    /**
+     * Before 1.33 (no {@code backoffLimitPerIndex}): one index's pods failed more than {@code retries} times, so the
+     * map ends as the server would end that index — its elements without an output fail with this reason and the
+     * pod's log tail — and the Job is deleted (its other pods too: the server would not stop them one by one).
+     */
+    private <R> void stopMap(RunHandle<MapResult<R>> run, JobRef job, String podName, int index, int failures,
+            int retries) {
+        if (run.isDone()) {
+            return;
+        }
+        String tail;
+        try {
+            tail = gateway.logs(job, 20);
+        } catch (RuntimeException e) {
+            tail = "";
+        }
+        LOG.info("map of task '{}': the pods of completion index {} failed {} times, more than retries ({}): "
+                + "stopping Indexed Job {}", run.call().taskName(), index, failures, retries, job.name());
+        finishMap(run, job, JobOutcome.failed("BackoffLimitPerIndexExceeded", "the pods of completion index " + index
+                + " failed " + failures + " times, more than retries (" + retries + "), last pod " + podName
+                + "; Valence stopped the Job (this server has no backoffLimitPerIndex, Kubernetes 1.33+)", podName, tail));
+        cancels.executor().execute(() -> {
+            try {
+                gateway.cancel(job);
+            } catch (RuntimeException e) {
+                LOG.warn("could not delete Indexed Job {} after an index ran out of retries: {}", job.name(), e.getMessage());
+            }
+        });
     }
 
     /** Finishes a map before its Job's {@code Complete} when every element's value or exception is in the store. */

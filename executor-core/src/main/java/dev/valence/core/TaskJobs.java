@@ -73,8 +73,9 @@ final class TaskJobs {
     /**
      * The Indexed Job of a map call: {@code completions} pods (all elements, or the ones a resumed map still
      * needs, listed in {@code indexes} when {@code someIndexes}), {@code parallelism} from the task's option,
-     * and per-element retries: {@code backoffLimitPerIndex} where the server has it, else a Job-wide
-     * {@code backoffLimit} of {@code retries}; a thrown exception is retried by the launcher in the pod.
+     * and per-element retries: {@code backoffLimitPerIndex} where the server has it, else counted by the
+     * executor (the Job-wide {@code backoffLimit} then only bounds an unfollowed Job); a thrown exception is
+     * retried by the launcher in the pod.
      */
     JobSpec mapSpec(TaskCall call, String jobName, String imageReference, int completions, boolean someIndexes,
             boolean perIndexRetries) {
@@ -93,6 +94,10 @@ final class TaskJobs {
                 .parallelism(parallelism);
         if (perIndexRetries) {
             b.backoffLimitPerIndex(settings.retries());
+        } else {
+            // before 1.33 the executor counts each index's pod failures and stops the Job when one is over
+            // retries; the Job-wide limit only bounds a Job nobody follows any more
+            b.backoffLimit((int) Math.min(Integer.MAX_VALUE, (long) (settings.retries() + 1) * completions));
         }
         return b.build();
     }

@@ -57,6 +57,12 @@ public final class InProcessCluster implements ClusterGateway {
         listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podSucceeded(podName));
     }
 
+    /** A pod of a hanging Indexed Job failed: its followers are told, with its completion index. */
+    public void podFailed(String jobName, String podName, int completionIndex) {
+        listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podFailed(podName,
+                java.util.OptionalInt.of(completionIndex)));
+    }
+
     /** Completes a hanging Job by running the launcher now. */
     public void finish(String jobName) {
         followers.get(jobName).complete(runLauncher(jobs.get(jobName)));

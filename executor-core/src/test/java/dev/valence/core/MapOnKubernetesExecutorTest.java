@@ -109,7 +109,7 @@ class MapOnKubernetesExecutorTest {
             assertEquals(Optional.of(7), old.completions());
             assertEquals(Optional.of(3), old.parallelism());
             assertEquals(Optional.empty(), old.backoffLimitPerIndex());
-            assertEquals(2, old.backoffLimit());
+            assertEquals(3 * 7, old.backoffLimit(), "Job-wide, only a bound: the executor counts per index");
             assertEquals("7", old.env().get(MapJobs.SIZE_ENV));
             assertEquals("2", old.env().get(MapJobs.RETRIES_ENV));
         }
@@ -179,6 +179,25 @@ class MapOnKubernetesExecutorTest {
             assertEquals(1, cluster.created.size(), "re-attached, not submitted again");
             cluster.finish(cluster.created.get(0));
             assertEquals(List.of(1, 2, 3), again.await());
+        }
+    }
+
+    @Test
+    void beforeKubernetes133TheExecutorStopsTheJobWhenOneIndexFailedMoreThanItsRetries() {
+        cluster.behaviour = InProcessCluster::hang;
+        cluster.version = ClusterVersion.parse("1", "31");
+        try (KubernetesExecutor k8s = executor()) {
+            TaskRun<MapResult<Integer>> run = Task.of("square", (Integer x) -> x * x, k8s).with(o -> o.retries(1))
+                    .map(range(4));
+            waitFor(() -> run.status() == dev.valence.api.TaskStatus.RUNNING);
+            String job = run.jobName().orElseThrow();
+            cluster.podFailed(job, job + "-3-a", 3);
+            cluster.podFailed(job, job + "-2-a", 2); // two failures in the Job, one per index: within retries
+            cluster.podFailed(job, job + "-2-b", 2); // index 2's second: over retries 1
+            ValenceException e = assertThrows(ValenceException.class, run::await);
+            assertTrue(e.getMessage().contains("BackoffLimitPerIndexExceeded") && e.getMessage().contains(
+                    "the pods of completion index 2 failed 2 times, more than retries (1)"), e.getMessage());
+            waitFor(() -> cluster.deleted.contains(job));
         }
     }
 

@@ -15,6 +15,7 @@ import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.ClusterVersion;
 import dev.valence.spi.ClusterGatewayFactory;
 import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
@@ -918,6 +919,34 @@ public abstract class ClusterGatewayContract {
         JobOutcome o = outcome(f);
         assertFalse(o.succeeded());
         assertEquals("FailedIndexes", o.reason());
+    }
+
+    @Test
+    void followTellsEachFailedPodOfAnIndexedJobWithItsCompletionIndex() throws Exception {
+        JobRef ref = gateway.submit(indexedSpec("dindexpods", 3));
+        Map<String, java.util.OptionalInt> failed = new java.util.concurrent.ConcurrentHashMap<>();
+        CompletableFuture<Void> both = new CompletableFuture<>();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+            }
+
+            @Override
+            public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+                failed.put(podName, completionIndex);
+                if (failed.size() == 2) {
+                    both.complete(null);
+                }
+            }
+        });
+        String ok = controller.indexedPodExited(ns(), ref.name(), 0, 0);
+        String two = controller.indexedPodExited(ns(), ref.name(), 2, 1);
+        String twoAgain = controller.indexedPodExited(ns(), ref.name(), 2, 137);
+        both.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(Map.of(two, java.util.OptionalInt.of(2), twoAgain, java.util.OptionalInt.of(2)), failed);
+        assertFalse(failed.containsKey(ok));
+        controller.indexedEnded(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1, 2)), new java.util.TreeSet<>());
+        assertTrue(outcome(f).succeeded());
     }
 
     @Test

@@ -330,6 +330,16 @@ public final class JobControllerStandIn implements AutoCloseable {
         writeJobStatus(namespace, jobName, indexedStatus(state, now()));
     }
 
+    /** A pod of completion index {@code index} of an Indexed Job ran and exited with {@code exitCode} (non-zero: failed); returns its name. */
+    public String indexedPodExited(String namespace, String jobName, int index, int exitCode) {
+        Pod pod = newPod(job(namespace, jobName), index);
+        client.pods().inNamespace(namespace).resource(pod).create();
+        String name = pod.getMetadata().getName();
+        writePodStatus(namespace, name, terminated(exitCode == 0 ? "Succeeded" : "Failed", null, null, exitCode,
+                exitCode == 0 ? "Completed" : "Error"));
+        return name;
+    }
+
     /**
      * An Indexed Job that ended: {@code Complete} when {@code failedIndexes} is empty, else {@code Failed} with
      * reason {@code FailedIndexes} (backoffLimitPerIndex spent for those indexes).
