@@ -175,17 +175,40 @@ final class JobTracker implements AutoCloseable {
     }
 
     /**
-     * Whether an informer that failed to list or watch tries again. Until it has started, no: the
-     * first follow reports the error. Then yes, with the client's backoff (5xx, 429, a lost
-     * connection, a watch closed with an error: fabric8 alone would stop its informer on the last),
-     * except for a 401 or 403, which does not heal by itself: every follow then ends with a
-     * {@code PERMISSION} error, and the next follow starts the informers afresh.
+     * Whether an informer that failed to list or watch tries again. Until it has started, only after a
+     * 410 Gone (its first watch came after the listed version was compacted, or the connection was cut
+     * and the server no longer has it: the next list heals it); anything else is for the first follow
+     * to report. Once started, yes, with the client's backoff (5xx, 429, a lost connection, a watch
+     * closed with an error: fabric8 alone would stop its informer on the last), except for a 401 or
+     * 403, which does not heal by itself: every follow then ends with a {@code PERMISSION} error, and
+     * the next follow starts the informers afresh.
      */
     private boolean retryAfter(boolean isStarted, Throwable t, String resource) {
-        if (closed || !isStarted) {
+        if (closed) {
             return false;
         }
+        if (!isStarted) {
+            return code(t) == 410;
+        }
         return !endedByPermission(t, "watch", resource);
+    }
+
+    /** The client's exception in {@code t} or its causes (a watch's or a request's), or null. */
+    private static KubernetesClientException clientException(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof WatcherException w) {
+                return w.asClientException();
+            }
+            if (c instanceof KubernetesClientException k) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private static int code(Throwable t) {
+        KubernetesClientException k = clientException(t);
+        return k == null ? 0 : k.getCode();
     }
 
     /**
@@ -193,11 +216,9 @@ final class JobTracker implements AutoCloseable {
      * {@code PERMISSION} error (true); anything else is logged once and tried again (false).
      */
     private boolean endedByPermission(Throwable t, String verb, String resource) {
-        KubernetesClientException k = t instanceof WatcherException w ? w.asClientException()
-                : t instanceof KubernetesClientException c ? c : null;
-        int code = k == null ? 0 : k.getCode();
+        int code = code(t);
         if (code == 401 || code == 403) {
-            ValenceException error = errors.map(k, verb, resource, "");
+            ValenceException error = errors.map(clientException(t), verb, resource, "");
             LOG.warn("following Jobs in namespace {} stopped: {}", namespace, error.getMessage());
             scheduler.execute(() -> failAll(error)); // not on an informer's own thread: it stops the informers
             return true;

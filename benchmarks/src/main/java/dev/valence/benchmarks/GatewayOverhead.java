@@ -49,14 +49,14 @@ public final class GatewayOverhead {
     private GatewayOverhead() {
     }
 
-    /** Options: {@code --clients=fabric8,official --warmup=5 --runs=20 --jobs=1000 --poll-freq=1}. */
+    /** Options: {@code --clients=fabric8,official --warmup=5 --runs=20 --jobs=1000 --poll-freq=1 --burst=20 --bursts=5}. */
     public static void main(String[] args) throws Exception {
         Logging.quiet();
         run(Options.parse(args), System.out);
     }
 
     static void run(Options o, PrintStream out) throws Exception {
-        o.only("clients", "warmup", "runs", "jobs", "poll-freq");
+        o.only("clients", "warmup", "runs", "jobs", "poll-freq", "burst", "bursts");
         List<String> clients = o.list("clients", "fabric8,official");
         int warmup = o.integer("warmup", 5);
         int runs = o.integer("runs", 20);
@@ -91,6 +91,22 @@ public final class GatewayOverhead {
                 }
             }
             cost.print(out);
+
+            int burst = o.integer("burst", 20);
+            int bursts = o.integer("bursts", 5);
+            if (burst > 0) {
+                out.printf("%nBurst of creates (issue 21): %d Jobs created at once through the gateway (%d threads, as the "
+                        + "executor starts up to 32 tasks at once), against raw fabric8 creating the same Jobs one after "
+                        + "the other (what kubectl in a loop does) and all at once; median of %d bursts, interleaved; "
+                        + "nothing completes them.%n", burst, burst, bursts);
+                Table t = new Table("cluster client", "way", "median ms", "min ms", "max ms", "× raw one by one");
+                for (String client : clients) {
+                    try (Bed bed = new Bed(home, client, pollFreq)) {
+                        bed.bursts(burst, bursts, t);
+                    }
+                }
+                t.print(out);
+            }
         } finally {
             Files2.deleteTree(home);
         }
@@ -176,6 +192,58 @@ public final class GatewayOverhead {
             long t1 = seen.orTimeout(60, TimeUnit.SECONDS).join();
             jobs.withName(name).delete();
             return t1 - t0;
+        }
+
+        void bursts(int n, int times, Table t) throws Exception {
+            Samples viaGateway = new Samples();
+            Samples rawSerial = new Samples();
+            Samples rawParallel = new Samples();
+            ExecutorService pool = Executors.newFixedThreadPool(n);
+            try {
+                burst(n, pool, s -> gateway.submit(s)); // warm-up of both clients
+                burst(n, pool, this::rawCreate);
+                for (int i = 0; i < times; i++) {
+                    viaGateway.add(burst(n, pool, s -> gateway.submit(s)));
+                    long t0 = System.nanoTime();
+                    for (int j = 0; j < n; j++) {
+                        rawCreate(spec("serial"));
+                    }
+                    rawSerial.add(System.nanoTime() - t0);
+                    rawParallel.add(burst(n, pool, this::rawCreate));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            long base = rawSerial.median();
+            t.row(client, n + " submits at once through the gateway", Samples.ms(viaGateway.median()),
+                    Samples.ms(viaGateway.min()), Samples.ms(viaGateway.max()), (double) viaGateway.median() / base);
+            t.row(client, n + " raw fabric8 creates one by one", Samples.ms(base), Samples.ms(rawSerial.min()),
+                    Samples.ms(rawSerial.max()), 1.0);
+            t.row(client, n + " raw fabric8 creates at once", Samples.ms(rawParallel.median()),
+                    Samples.ms(rawParallel.min()), Samples.ms(rawParallel.max()), (double) rawParallel.median() / base);
+        }
+
+        /** Creates {@code n} Jobs at once with {@code create}; how long until the last create returned. */
+        private long burst(int n, ExecutorService pool, java.util.function.Consumer<JobSpec> create) throws Exception {
+            List<JobSpec> specs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                specs.add(spec("burst"));
+            }
+            long t0 = System.nanoTime();
+            List<Future<?>> all = new ArrayList<>();
+            for (JobSpec s : specs) {
+                all.add(pool.submit(() -> create.accept(s)));
+            }
+            for (Future<?> f : all) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            return System.nanoTime() - t0;
+        }
+
+        private void rawCreate(JobSpec spec) {
+            Job job = raw.batch().v1().jobs().load(new ByteArrayInputStream(
+                    gateway.render(spec).getBytes(StandardCharsets.UTF_8))).item();
+            raw.batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE).resource(job).create();
         }
 
         void inFlight(int count, Table cost) throws Exception {

@@ -71,13 +71,21 @@ public final class RealClusterRoundTrip {
         /** The settings {@code valence run} gets by environment ({@code VALENCE_K8S_<KEY>}). */
         Map<String, String> cliSettings();
 
+        /**
+         * How long each task pod's JVM took from its start to "running task" (the launcher's own line), in
+         * ms, for the pods whose logs this cluster kept; empty where logs go with the pods.
+         */
+        default List<Long> launcherStartsMs() {
+            return List.of();
+        }
+
         @Override
         void close();
     }
 
     static void run(Options o, PrintStream out) throws Exception {
         o.only("runs", "warmup", "fanout", "context", "kubeconfig", "registry", "base-image", "data-store",
-                "completion-delay-ms", "parallel-pods", "vcpu", "memory", "valence-bin");
+                "completion-delay-ms", "parallel-pods", "vcpu", "vcpu-limit", "memory", "valence-bin", "show-cli");
         int runs = o.integer("runs", 10);
         int warmup = o.integer("warmup", 1);
         int fanout = o.integer("fanout", 20);
@@ -94,7 +102,7 @@ public final class RealClusterRoundTrip {
                 Samples valence = new Samples();
                 Samples cli = new Samples();
                 if (bin.isPresent() && warmup > 0) {
-                    valenceRun(cluster, bin.get()); // the CLI's image is built here, once
+                    valenceRun(cluster, bin.get(), false); // the CLI's image is built here, once
                 }
                 for (int i = 0; i < runs; i++) {
                     raw.add(rawJob(cluster, o));
@@ -105,7 +113,7 @@ public final class RealClusterRoundTrip {
                         throw new IllegalStateException("task returned " + v + " for " + i);
                     }
                     if (bin.isPresent()) {
-                        cli.add(valenceRun(cluster, bin.get()));
+                        cli.add(valenceRun(cluster, bin.get(), o.string("show-cli", "false").equals("true") && i == runs - 1));
                     }
                 }
                 long rawFan = 0;
@@ -138,6 +146,14 @@ public final class RealClusterRoundTrip {
                             Samples.ms(valenceFan), Samples.ms(valenceFan), ratio(valenceFan, rawFan));
                 }
                 t.print(out);
+                Samples launcher = new Samples();
+                cluster.launcherStartsMs().forEach(ms -> launcher.add(ms * 1_000_000));
+                if (launcher.count() > 0) {
+                    out.printf("launcher in the pod, JVM start → \"running task\": median %s ms, min %s, max %s (%d pods, "
+                            + "CPU request %s, limit %s)%n", Samples.ms(launcher.median()), Samples.ms(launcher.min()),
+                            Samples.ms(launcher.max()), launcher.count(), o.string("vcpu", "500m"),
+                            o.string("vcpu-limit", "none"));
+                }
                 out.printf("Valence task ÷ raw Job = %.2f× (goal <= 1.0×)%n", ratio(valence.median(), raw.median()));
                 if (fanout > 0) {
                     out.printf("%d-way fan-out ÷ %d raw Jobs = %.2f× (goal <= 1.1×)%n", fanout, fanout,
@@ -167,9 +183,13 @@ public final class RealClusterRoundTrip {
     }
 
     /** {@code valence run --executor kubernetes} of {@link OneTaskWorkflow}: the whole command, start to exit. */
-    private static long valenceRun(Cluster cluster, Path bin) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(bin.toString(), "run", "--executor", "kubernetes",
-                OneTaskWorkflow.class.getName(), "x").redirectErrorStream(true);
+    private static long valenceRun(Cluster cluster, Path bin, boolean show) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(bin.toString(), "run", "--executor", "kubernetes"));
+        if (show) {
+            command.add("-v");
+        }
+        command.addAll(List.of(OneTaskWorkflow.class.getName(), "x"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         try {
             env.put("VALENCE_CLASSPATH", Path.of(OneTaskWorkflow.class.getProtectionDomain().getCodeSource().getLocation()
@@ -184,7 +204,38 @@ public final class RealClusterRoundTrip {
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("valence run failed: " + new String(output, java.nio.charset.StandardCharsets.UTF_8));
         }
-        return System.nanoTime() - t0;
+        long took = System.nanoTime() - t0;
+        if (show) {
+            System.out.println("valence run took " + took / 1_000_000 + " ms, its output:\n"
+                    + new String(output, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return took;
+    }
+
+    /** The launcher's "running task" line: {@code ... running task 'x' (d/n), 812 ms after the JVM started}. */
+    private static final java.util.regex.Pattern RUNNING_TASK =
+            java.util.regex.Pattern.compile("running task '[^']*' \\([^)]*\\), (\\d+) ms after the JVM started");
+
+    /** The pod resources both ways of running get: {@code vcpu}, {@code memory}, {@code vcpu_limit} when given. */
+    private static Map<String, String> resources(Options o) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("vcpu", o.string("vcpu", "500m"));
+        m.put("memory", o.string("memory", "1G"));
+        if (!o.string("vcpu-limit", "").isEmpty()) {
+            m.put("vcpu_limit", o.string("vcpu-limit", ""));
+        }
+        return m;
+    }
+
+    /** Memory limited to the request, as Valence does; CPU limited only with {@code --vcpu-limit}. */
+    private static Map<String, Quantity> limits(Options o, Map<String, Quantity> requests) {
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        limits.put("memory", requests.get("memory"));
+        String cpu = o.string("vcpu-limit", "");
+        if (!cpu.isEmpty()) {
+            limits.put("cpu", new Quantity(cpu));
+        }
+        return limits;
     }
 
     private static double ratio(long a, long b) {
@@ -232,7 +283,7 @@ public final class RealClusterRoundTrip {
                 .endMetadata()
                 .withNewSpec().withBackoffLimit(0).withNewTemplate().withNewSpec().withRestartPolicy("Never")
                 .addNewContainer().withName("java").withImage(cluster.baseImage()).withCommand("java", "-version")
-                .withNewResources().withRequests(requests).withLimits(Map.of("memory", requests.get("memory")))
+                .withNewResources().withRequests(requests).withLimits(limits(o, requests))
                 .endResources().endContainer().endSpec().endTemplate().endSpec().build();
         cluster.client().batch().v1().jobs().inNamespace(cluster.namespace()).resource(job).create();
     }
@@ -275,9 +326,11 @@ public final class RealClusterRoundTrip {
         private final Path store;
         private final String jre;
         private final Duration completionDelay;
+        private final Options o;
 
         private Bed(ApiServerBed api, RuncPodRunner runner, JobControllerStandIn standIn, Path work, Path store, String jre,
-                    Duration completionDelay) {
+                    Duration completionDelay, Options o) {
+            this.o = o;
             this.api = api;
             this.runner = runner;
             this.standIn = standIn;
@@ -312,7 +365,7 @@ public final class RealClusterRoundTrip {
                     runner.kill(namespace, podName);
                 }
             });
-            return new Bed(api, runner, standIn, work, store, jre, delay);
+            return new Bed(api, runner, standIn, work, store, jre, delay, o);
         }
 
         @Override
@@ -343,17 +396,28 @@ public final class RealClusterRoundTrip {
 
         @Override
         public Map<String, String> cliSettings() {
-            return Map.of("k8s_config_file", api.kubeconfig().toString(), "k8s_context", ApiServerBed.CONTEXT,
-                    "registry", SharedBeds.registry().host(), "base_image", jre, "data_store", store.toString(),
-                    "data_store_mount", "/data", "cache_dir", work.resolve("cli-cache").toString());
+            Map<String, String> m = new LinkedHashMap<>(Map.of("k8s_config_file", api.kubeconfig().toString(),
+                    "k8s_context", ApiServerBed.CONTEXT, "registry", SharedBeds.registry().host(), "base_image", jre,
+                    "data_store", store.toString(), "data_store_mount", "/data",
+                    "cache_dir", work.resolve("cli-cache").toString()));
+            m.putAll(resources(o));
+            return m;
+        }
+
+        @Override
+        public List<Long> launcherStartsMs() {
+            return api.podLogs().values().stream().map(RUNNING_TASK::matcher).filter(java.util.regex.Matcher::find)
+                    .map(m -> Long.parseLong(m.group(1))).toList();
         }
 
         @Override
         public KubernetesExecutor.Builder executor() {
-            return KubernetesExecutor.builder().environment(Map.of()).userHome(work).k8sConfigFile(api.kubeconfig())
-                    .k8sContext(ApiServerBed.CONTEXT).registry(SharedBeds.registry().host()).baseImage(jre)
-                    .dataStore(store.toString()).set("data_store_mount", "/data").cacheDir(work.resolve("cache"))
-                    .pollFreq(Duration.ofSeconds(10)).clusterClient("fabric8");
+            KubernetesExecutor.Builder b = KubernetesExecutor.builder().environment(Map.of()).userHome(work)
+                    .k8sConfigFile(api.kubeconfig()).k8sContext(ApiServerBed.CONTEXT).registry(SharedBeds.registry().host())
+                    .baseImage(jre).dataStore(store.toString()).set("data_store_mount", "/data")
+                    .cacheDir(work.resolve("cache")).pollFreq(Duration.ofSeconds(10)).clusterClient("fabric8");
+            resources(o).forEach(b::set);
+            return b;
         }
 
         @Override
@@ -418,8 +482,8 @@ public final class RealClusterRoundTrip {
         public Map<String, String> cliSettings() {
             Map<String, String> m = new LinkedHashMap<>(Map.of("k8s_context", o.string("context", ""),
                     "namespace", namespace, "registry", o.string("registry", ""), "base_image", baseImage(),
-                    "data_store", o.string("data-store", ""), "vcpu", o.string("vcpu", "500m"),
-                    "memory", o.string("memory", "1G")));
+                    "data_store", o.string("data-store", "")));
+            m.putAll(resources(o));
             Optional.ofNullable(o.string("kubeconfig", System.getenv("KUBECONFIG"))).filter(s -> !s.isBlank())
                     .ifPresent(k -> m.put("k8s_config_file", k));
             return m;
@@ -429,9 +493,10 @@ public final class RealClusterRoundTrip {
         public KubernetesExecutor.Builder executor() {
             KubernetesExecutor.Builder b = KubernetesExecutor.builder().k8sContext(o.string("context", ""))
                     .namespace(namespace).registry(o.string("registry", "")).baseImage(baseImage())
-                    .dataStore(o.string("data-store", "")).vcpu(o.string("vcpu", "500m")).memory(o.string("memory", "1G"));
+                    .dataStore(o.string("data-store", ""));
             Optional.ofNullable(o.string("kubeconfig", System.getenv("KUBECONFIG"))).filter(s -> !s.isBlank())
                     .map(Path::of).ifPresent(b::k8sConfigFile);
+            resources(o).forEach(b::set);
             return b;
         }
 

@@ -71,9 +71,11 @@ final class ExecutorChoice {
             return notUsable(mode, e, "the cluster client cannot start: " + Failures.message(e));
         }
         String where = target + ", namespace '" + g.namespace() + "'";
-        // the image check (or build) runs while the cluster is checked: the first Job does not wait for both in turn
-        CompletableFuture.runAsync(() -> Failures.unwrapped(kubernetes::get).prepareImage(), Daemons.EXECUTOR)
-                .exceptionally(e -> null); // an executor that cannot start says so below, where it is used
+        // with --executor kubernetes the image check (or build) runs while the cluster is checked, so the first Job
+        // does not wait for both in turn; with auto it starts once the cluster answered (no build for a local run)
+        if (mode == Mode.kubernetes) {
+            prepareImage();
+        }
         try {
             CompletableFuture.runAsync(g::check, Daemons.EXECUTOR).get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -91,8 +93,16 @@ final class ExecutorChoice {
             return notUsable(mode, e, "the cluster answered but the Kubernetes executor cannot start: "
                     + Failures.message(e));
         }
+        if (mode != Mode.kubernetes) {
+            prepareImage();
+        }
         return new Chosen(k8s, local.get(), true, "executor: kubernetes, " + where + " (the cluster answered); tasks "
                 + "run as Jobs there");
+    }
+
+    private void prepareImage() {
+        CompletableFuture.runAsync(() -> Failures.unwrapped(kubernetes::get).prepareImage(), Daemons.EXECUTOR)
+                .exceptionally(e -> null); // an executor that cannot start says so where it is used
     }
 
     private Chosen notUsable(Mode mode, Exception e, String why) {

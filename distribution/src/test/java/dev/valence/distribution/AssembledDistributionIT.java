@@ -151,6 +151,30 @@ class AssembledDistributionIT {
                 r.toString());
     }
 
+    @Test
+    void aRunWithTheUsersClassDirectoryStartsFromTheClassDataArchiveTheFirstRunMade() throws Exception {
+        Path classes = Files.createDirectories(work.resolve("classes"));
+        Files.writeString(classes.resolve("marker.txt"), "a class directory the JVM cannot archive"); // non-empty
+        Map<String, String> env = Map.of("VALENCE_CLASSPATH", classes.toString());
+        Run first = valence(dist, env, "--help");
+        assertEquals(0, first.code(), first.toString());
+        Path cds = home.resolve(".cache/valence/cds");
+        List<String> archives;
+        try (var files = Files.list(cds)) {
+            archives = files.map(p -> p.getFileName().toString()).toList();
+        }
+        assertEquals(1, archives.size(), "one archive, no leftovers of making it: " + archives);
+        assertTrue(archives.get(0).startsWith("cli-") && archives.get(0).endsWith(".jsa"), archives.toString());
+
+        Path loaded = work.resolve("class-load.log");
+        Run second = valence(dist, Map.of("VALENCE_CLASSPATH", classes.toString(),
+                "JAVA_OPTS", "-Duser.home=" + home + " -Xlog:class+load:file=" + loaded), "--help");
+        assertEquals(0, second.code(), second.toString());
+        String log = Files.readString(loaded, StandardCharsets.UTF_8);
+        assertTrue(log.contains("dev.valence.distribution.Main source: shared objects file"),
+                "the CLI's classes come from the archive: " + log.lines().filter(l -> l.contains("dev.valence")).limit(5).toList());
+    }
+
     /** What one process printed and returned. */
     record Run(int code, String out, String err) {
         @Override

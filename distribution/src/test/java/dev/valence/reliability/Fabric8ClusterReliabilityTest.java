@@ -73,4 +73,16 @@ class Fabric8ClusterReliabilityTest extends ClusterReliabilityTest {
         assertOneJob(run, ledger);
         assertEquals(1, launches("held"));
     }
+
+    @Test
+    void goneOnTheFirstWatchMakesTheInformersListAgainAndTheResultArrives() {
+        apiProxy.answerNext("GET", JOBS + "\\?.*watch=true.*", 1, 410);
+        apiProxy.answerNext("GET", PODS + "\\?.*watch=true.*", 1, 410);
+        KubernetesExecutor k8s = executor(Map.of());
+        TaskRun<String> run = k8s.submit(call("gone-first", args -> "after a 410 at start"));
+        assertEquals("after a 410 at start", value(run));
+        assertEquals(0, apiProxy.pendingFaults(), "both first watches met 410 Gone");
+        assertOneJob(run, ledger);
+        assertEquals(1, launches("gone-first"));
+    }
 }

@@ -76,7 +76,8 @@ public final class Launcher {
             try (InputStream in = store.get(prefix + "input")) {
                 input = PayloadCodec.decodeInput(in, store.describe(prefix + "input"), loader);
             }
-            log.println("[valence] running task '" + input.taskName() + "' (" + dispatch + "/" + node + ")");
+            log.println("[valence] running task '" + input.taskName() + "' (" + dispatch + "/" + node + "), "
+                    + sinceStart() + " after the JVM started");
             PayloadCodec.Output output;
             int code;
             try {
@@ -143,6 +144,12 @@ public final class Launcher {
         log.println("[valence] element " + index + (output.ok() && asIs ? " returned" : " failed") + "; written to "
                 + store.describe(output.ok() && asIs ? ok : failed));
         return OK;
+    }
+
+    /** How long ago this process started (JVM start, class loading, store open, input read): "812 ms". */
+    private static String sinceStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms").orElse("?");
     }
 
     /**

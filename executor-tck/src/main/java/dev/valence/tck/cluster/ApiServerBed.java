@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -212,6 +213,11 @@ public final class ApiServerBed implements AutoCloseable {
         logs.put(namespace + "/" + pod, text);
     }
 
+    /** Every pod log served so far, by {@code <namespace>/<pod>}, the deleted pods' too (a copy). */
+    public Map<String, String> podLogs() {
+        return Map.copyOf(logs);
+    }
+
     /**
      * The next {@code times} requests with this method whose path (without query) matches the
      * regular expression get {@code code} and a Kubernetes {@code Status} body with {@code message}.
@@ -325,13 +331,18 @@ public final class ApiServerBed implements AutoCloseable {
     /**
      * The mock's watch listener waits (up to a minute) for its sender thread when a client closes
      * a watch, and does so on the server's only event loop, stalling every other request; this
-     * runs that close on a thread of its own.
+     * runs that close on a thread of its own. It also takes the listener out of the dispatcher's
+     * watchers first: the mock removes it only after its sender has stopped, and a write to a watched
+     * kind in between fails on the stopped sender, never answers and leaves the watchers after it
+     * without the event (fabric8io/kubernetes-client#7858).
      */
     private static final class CloseOffTheEventLoop extends WebSocketListener {
         private final WebSocketListener delegate;
+        private final Set<?> watchers;
 
-        CloseOffTheEventLoop(WebSocketListener delegate) {
+        CloseOffTheEventLoop(WebSocketListener delegate, Set<?> watchers) {
             this.delegate = delegate;
+            this.watchers = watchers;
         }
 
         @Override
@@ -366,16 +377,19 @@ public final class ApiServerBed implements AutoCloseable {
 
         @Override
         public void onClosing(WebSocket ws, int code, String reason) {
+            watchers.remove(delegate);
             offLoop(() -> delegate.onClosing(ws, code, reason)); // a client's close frame: the same wait
         }
 
         @Override
         public void onClosed(WebSocket ws, int code, String reason) {
+            watchers.remove(delegate);
             offLoop(() -> delegate.onClosed(ws, code, reason));
         }
 
         @Override
         public void onFailure(WebSocket ws, Throwable t, Response response) {
+            watchers.remove(delegate);
             offLoop(() -> delegate.onFailure(ws, t, response));
         }
 
@@ -400,9 +414,26 @@ public final class ApiServerBed implements AutoCloseable {
     /** Logs, /version and faults; everything else goes to the CRUD dispatcher. */
     private final class BedDispatcher extends Dispatcher {
         private final Dispatcher crud;
+        private final Set<?> watchers;
 
         BedDispatcher(Dispatcher crud) {
             this.crud = crud;
+            this.watchers = watchers(crud);
+        }
+
+        /** The CRUD dispatcher's open watches (private in the mock 8.0.0; see {@link CloseOffTheEventLoop}). */
+        private static Set<?> watchers(Dispatcher mixed) {
+            try {
+                java.lang.reflect.Field f = KubernetesMixedDispatcher.class.getDeclaredField("kubernetesCrudDispatcher");
+                f.setAccessible(true);
+                Object crud = f.get(mixed);
+                java.lang.reflect.Field w = crud.getClass().getDeclaredField("watchEventListeners");
+                w.setAccessible(true);
+                return (Set<?>) w.get(crud);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("the bed needs kubernetes-server-mock 8.0.0's CRUD dispatcher fields "
+                        + "(kubernetesCrudDispatcher, watchEventListeners); another version is on the class path", e);
+            }
         }
 
         @Override
@@ -447,7 +478,7 @@ public final class ApiServerBed implements AutoCloseable {
             }
             MockResponse response = crud.dispatch(request);
             if (response != null && response.getWebSocketListener() != null) {
-                response.withWebSocketUpgrade(new CloseOffTheEventLoop(response.getWebSocketListener()));
+                response.withWebSocketUpgrade(new CloseOffTheEventLoop(response.getWebSocketListener(), watchers));
             }
             return response;
         }

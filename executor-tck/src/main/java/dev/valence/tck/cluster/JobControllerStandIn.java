@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Instant;
@@ -44,6 +45,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +64,9 @@ public final class JobControllerStandIn implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobControllerStandIn.class);
 
     private final ApiServerBed bed;
+    /** How often a control-plane write is sent before its failure counts (see {@code asKubeletWrites}). */
+    private static final int WRITE_ATTEMPTS = 6;
+
     private final KubernetesClient client;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final Options options;
@@ -211,7 +217,7 @@ public final class JobControllerStandIn implements AutoCloseable {
         }
         Pod pod = newPod(job);
         String name = pod.getMetadata().getName();
-        client.pods().inNamespace(namespace).resource(pod).create();
+        createPod(namespace, pod);
         writePodStatus(namespace, name, new PodStatusBuilder().withPhase("Pending").build());
         writeJobStatus(namespace, jobName, new JobStatusBuilder().withActive(1).withStartTime(now()).build());
         LOG.debug("stand-in: pod {} created for job {}", name, jobName);
@@ -333,7 +339,7 @@ public final class JobControllerStandIn implements AutoCloseable {
     /** A pod of completion index {@code index} of an Indexed Job ran and exited with {@code exitCode} (non-zero: failed); returns its name. */
     public String indexedPodExited(String namespace, String jobName, int index, int exitCode) {
         Pod pod = newPod(job(namespace, jobName), index);
-        client.pods().inNamespace(namespace).resource(pod).create();
+        createPod(namespace, pod);
         String name = pod.getMetadata().getName();
         writePodStatus(namespace, name, terminated(exitCode == 0 ? "Succeeded" : "Failed", null, null, exitCode,
                 exitCode == 0 ? "Completed" : "Error"));
@@ -563,7 +569,14 @@ public final class JobControllerStandIn implements AutoCloseable {
                             runner.kill(ns, pod);
                         }
                         killIndexed(runner, ns, name);
-                        collectGarbage(ns, name);
+                        try {
+                            collectGarbage(ns, name);
+                        } catch (KubernetesClientException e) {
+                            if (!(e.getCause() instanceof java.io.InterruptedIOException)) {
+                                throw e;
+                            }
+                            LOG.debug("stand-in: closed while collecting the pods of {}", name);
+                        }
                     }
                 });
         indexedPods = Executors.newFixedThreadPool(options.parallelPods, r -> {
@@ -724,7 +737,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                 failedCreate(job, refused.get(), key);
                 return;
             }
-            client.pods().inNamespace(ns).resource(pod).create();
+            createPod(ns, pod);
             String podName = pod.getMetadata().getName();
             synchronized (state) {
                 state.active++;
@@ -841,7 +854,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                     failedCreate(job, refused.get(), key);
                     return;
                 }
-                client.pods().inNamespace(ns).resource(pod).create();
+                createPod(ns, pod);
                 String podName = pod.getMetadata().getName();
                 writeJobStatus(ns, jobName, new JobStatusBuilder().withActive(1).withFailed(failed == 0 ? null : failed)
                         .withStartTime(startTime).build());
@@ -1179,18 +1192,69 @@ public final class JobControllerStandIn implements AutoCloseable {
         return job;
     }
 
+    /** Writes the Job's status; a Job deleted meanwhile (its result taken, cancelled) is left alone, as a controller does. */
     private void writeJobStatus(String namespace, String jobName, JobStatus status) {
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
-            j.setStatus(status);
-            return j;
-        });
+        try {
+            asKubeletWrites("status of Job " + jobName, () -> client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
+                    .editStatus(j -> {
+                        j.setStatus(status);
+                        return j;
+                    }));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+            LOG.debug("stand-in: Job {}/{} is gone; its status is not written", namespace, jobName);
+        }
     }
 
     private void writePodStatus(String namespace, String pod, PodStatus status) {
-        client.pods().inNamespace(namespace).withName(pod).editStatus(p -> {
+        asKubeletWrites("status of pod " + pod, () -> client.pods().inNamespace(namespace).withName(pod).editStatus(p -> {
             p.setStatus(status);
             return p;
+        }));
+    }
+
+    /** Creates the pod; when a create that got no answer is sent again, a pod already made counts as done. */
+    private void createPod(String namespace, Pod pod) {
+        String name = pod.getMetadata().getName();
+        AtomicBoolean sent = new AtomicBoolean();
+        asKubeletWrites("create of pod " + name, () -> {
+            if (sent.getAndSet(true) && client.pods().inNamespace(namespace).withName(name).get() != null) {
+                return pod;
+            }
+            return client.pods().inNamespace(namespace).resource(pod).create();
         });
+    }
+
+    /**
+     * Runs one of the control plane's writes as the kubelet and the Job controller do: a write that got
+     * no answer (a timeout, a lost connection) or a 5xx is sent again with backoff, because the loop
+     * that owns the object is the only writer. The mock API server needs it too: a write that lands
+     * while a closed watch's listener is being torn down fails there and never answers
+     * (fabric8io/kubernetes-client#7858); the same write a moment later goes through and reaches
+     * every watcher.
+     */
+    private static <T> T asKubeletWrites(String what, Supplier<T> write) {
+        long backoffMs = 200;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return write.get();
+            } catch (KubernetesClientException e) {
+                boolean unanswered = e.getCode() == 0 || e.getCode() >= 500;
+                if (!unanswered || attempt == WRITE_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debug("stand-in: {} got no answer ({}), sending it again in {} ms", what, e.getMessage(), backoffMs);
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMs = Math.min(backoffMs * 2, 2_000);
+            }
+        }
     }
 
     private static PodStatus terminated(String phase, String reason, String message, int exitCode, String containerReason) {

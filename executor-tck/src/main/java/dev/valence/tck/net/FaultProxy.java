@@ -45,8 +45,8 @@ public final class FaultProxy implements AutoCloseable {
             this(method, path, kind, code, bytes, remaining, 0, new AtomicInteger());
         }
 
-        boolean take(String m, String p) {
-            if (!("*".equals(method) || method.equals(m)) || !path.matcher(p).matches()) {
+        boolean take(String m, String p, String query) {
+            if (!("*".equals(method) || method.equals(m)) || !(path.matcher(p).matches() || path.matcher(p + query).matches())) {
                 return false;
             }
             if (every > 0) {
@@ -93,7 +93,11 @@ public final class FaultProxy implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** The next {@code times} matching requests get {@code code} with a Kubernetes Status body, and are not forwarded. */
+    /**
+     * The next {@code times} matching requests get {@code code} with a Kubernetes Status body, and are not
+     * forwarded. A rule's regular expression matches the path, or the path with its query
+     * ({@code "/api/v1/namespaces/ns/pods\\?.*watch=true.*"} for watches only); so do the other rules'.
+     */
     public void answerNext(String method, String pathRegex, int times, int code) {
         rules.add(new Rule(method, Pattern.compile(pathRegex), Kind.ANSWER, code, 0, new AtomicInteger(times)));
     }
@@ -257,7 +261,8 @@ public final class FaultProxy implements AutoCloseable {
                         String method = m.group(1);
                         String path = m.group(2);
                         seen.add(method + " " + path + (m.group(3) == null ? "" : m.group(3)));
-                        Rule rule = rules.stream().filter(r -> r.take(method, path)).findFirst().orElse(null);
+                        String query = m.group(3) == null ? "" : m.group(3);
+                        Rule rule = rules.stream().filter(r -> r.take(method, path, query)).findFirst().orElse(null);
                         if (rule != null) {
                             switch (rule.kind()) {
                                 case ANSWER -> {
