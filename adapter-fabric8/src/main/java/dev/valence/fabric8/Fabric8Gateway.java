@@ -227,7 +227,29 @@ final class Fabric8Gateway implements ClusterGateway {
         String created = j.getMetadata().getCreationTimestamp();
         return new JobInfo(j.getMetadata().getName(), namespace(),
                 j.getMetadata().getLabels() == null ? Map.of() : j.getMetadata().getLabels(), phase(j.getStatus()),
-                created == null ? Instant.EPOCH : Instant.parse(created));
+                created == null ? Instant.EPOCH : Instant.parse(created), progress(j));
+    }
+
+    /** An Indexed Job's progress from its status counts. */
+    private static java.util.Optional<JobInfo.Progress> progress(Job j) {
+        if (j.getSpec() == null || !"Indexed".equals(j.getSpec().getCompletionMode()) || j.getSpec().getCompletions() == null) {
+            return java.util.Optional.empty();
+        }
+        JobStatus s = j.getStatus();
+        return java.util.Optional.of(new JobInfo.Progress(j.getSpec().getCompletions(),
+                s == null || s.getSucceeded() == null ? 0 : s.getSucceeded(),
+                s == null || s.getFailed() == null ? 0 : s.getFailed(),
+                s == null || s.getActive() == null ? 0 : s.getActive()));
+    }
+
+    @Override
+    public java.util.Optional<dev.valence.spi.ClusterVersion> serverVersion() {
+        try {
+            var v = client.getKubernetesVersion();
+            return v == null ? java.util.Optional.empty() : dev.valence.spi.ClusterVersion.parse(v.getMajor(), v.getMinor());
+        } catch (RuntimeException e) {
+            throw errors.map(e, "get", "the server version", "");
+        }
     }
 
     private static JobInfo.Phase phase(JobStatus s) {

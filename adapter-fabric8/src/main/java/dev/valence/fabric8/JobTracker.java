@@ -78,6 +78,10 @@ final class JobTracker implements AutoCloseable {
         void tellSucceeded(String podName) {
             listeners.forEach(l -> l.podSucceeded(podName));
         }
+
+        void tellFailed(Pod pod) {
+            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdict.completionIndex(pod)));
+        }
     }
 
     JobTracker(KubernetesClient client, String namespace, Duration resync, Duration grace,
@@ -449,6 +453,7 @@ final class JobTracker implements AutoCloseable {
         List<Pod> jobPods = ofThisJob(job, namedPods);
         jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
         jobPods.forEach(p -> JobVerdict.succeeded(p).ifPresent(t::tellSucceeded));
+        jobPods.stream().filter(JobVerdict::failed).forEach(t::tellFailed);
         Instant now = Instant.now();
         JobVerdict verdict = JobVerdict.of(job, jobPods, now, grace,
                 key -> t.firstSeen.computeIfAbsent(key, k -> now));

@@ -173,6 +173,28 @@ sealed interface JobVerdict {
         return Optional.of(pod.getMetadata().getName());
     }
 
+    /** Whether the pod failed: phase {@code Failed}, or a container that terminated with a non-zero exit code. */
+    static boolean failed(Pod pod) {
+        if (pod.getStatus() == null) {
+            return false;
+        }
+        return "Failed".equals(pod.getStatus().getPhase()) || pod.getStatus().getContainerStatuses().stream()
+                .anyMatch(cs -> cs.getState() != null && cs.getState().getTerminated() != null
+                        && cs.getState().getTerminated().getExitCode() != null
+                        && cs.getState().getTerminated().getExitCode() != 0);
+    }
+
+    /** An Indexed Job pod's completion index, from its {@code batch.kubernetes.io/job-completion-index} annotation. */
+    static java.util.OptionalInt completionIndex(Pod pod) {
+        var annotations = pod.getMetadata().getAnnotations();
+        String v = annotations == null ? null : annotations.get("batch.kubernetes.io/job-completion-index");
+        try {
+            return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(v.trim()));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     private static int failedPods(Job job) {
         return job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
     }

@@ -93,11 +93,14 @@ final class JobManifest {
         pod.nodeSelector(spec.nodeSelector().isEmpty() ? null : new TreeMap<>(spec.nodeSelector())).overhead(null);
         spec.serviceAccount().ifPresent(pod::serviceAccountName);
         V1JobSpec jobSpec = new V1JobSpec()
-                .backoffLimit(spec.backoffLimit())
+                .backoffLimit(spec.backoffLimitPerIndex().isPresent() ? Integer.MAX_VALUE : spec.backoffLimit())
                 .template(new V1PodTemplateSpec()
                         .metadata(new V1ObjectMeta().labels(labels(spec)).annotations(null))
                         .spec(pod));
         spec.activeDeadline().map(Duration::toSeconds).ifPresent(jobSpec::activeDeadlineSeconds);
+        spec.completions().ifPresent(n -> jobSpec.completionMode("Indexed").completions(n));
+        spec.parallelism().ifPresent(jobSpec::parallelism);
+        spec.backoffLimitPerIndex().ifPresent(jobSpec::backoffLimitPerIndex);
         spec.ttlAfterFinished().map(d -> (int) d.toSeconds()).ifPresent(jobSpec::ttlSecondsAfterFinished);
         return new V1Job()
                 .apiVersion("batch/v1")

@@ -90,7 +90,7 @@ final class JobVerdicts {
         List<V1JobCondition> conditions = status == null || status.getConditions() == null ? List.of() : status.getConditions();
         Optional<V1Pod> newest = pods.stream().findFirst();
         if (isTrue(conditions, "Complete") || isTrue(conditions, "SuccessCriteriaMet")
-                || (status != null && status.getSucceeded() != null && status.getSucceeded() > 0)) {
+                || (status != null && status.getSucceeded() != null && status.getSucceeded() >= completions(job))) {
             String pod = pods.stream().filter(p -> "Succeeded".equals(phase(p))).findFirst().or(() -> newest)
                     .map(JobVerdicts::name).orElse("");
             return Optional.of(new Verdict(true, "Complete", "", pod));
@@ -115,6 +115,35 @@ final class JobVerdicts {
             return Optional.of(new Verdict(false, reason, join(message, detail), pod.map(JobVerdicts::name).orElse("")));
         }
         return podVerdict;
+    }
+
+    /** Whether the pod failed: phase {@code Failed}, or a container that terminated with a non-zero exit code. */
+    static boolean failed(V1Pod pod) {
+        var s = pod.getStatus();
+        if (s == null) {
+            return false;
+        }
+        return "Failed".equals(s.getPhase()) || (s.getContainerStatuses() != null && s.getContainerStatuses().stream()
+                .anyMatch(cs -> cs.getState() != null && cs.getState().getTerminated() != null
+                        && cs.getState().getTerminated().getExitCode() != null
+                        && cs.getState().getTerminated().getExitCode() != 0));
+    }
+
+    /** An Indexed Job pod's completion index, from its {@code batch.kubernetes.io/job-completion-index} annotation. */
+    static java.util.OptionalInt completionIndex(V1Pod pod) {
+        var annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
+        String v = annotations == null ? null : annotations.get("batch.kubernetes.io/job-completion-index");
+        try {
+            return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(v.trim()));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
+    /** How many pods must succeed: an Indexed Job's completions, else one. */
+    private static int completions(V1Job job) {
+        return job.getSpec() == null || job.getSpec().getCompletions() == null ? 1
+                : Math.max(1, job.getSpec().getCompletions());
     }
 
     /**

@@ -109,6 +109,10 @@ final class JobWatch {
         void tellSucceeded(String podName) {
             listeners.forEach(l -> l.podSucceeded(podName));
         }
+
+        void tellFailed(V1Pod pod) {
+            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdicts.completionIndex(pod)));
+        }
     }
 
     /** The state of the watch of one kind (Jobs or pods). */
@@ -508,6 +512,7 @@ final class JobWatch {
             }
             mine.forEach(p -> JobVerdicts.started(p).ifPresent(f::tell));
             mine.forEach(p -> JobVerdicts.succeeded(p).ifPresent(f::tellSucceeded));
+            mine.stream().filter(JobVerdicts::failed).forEach(f::tellFailed);
             verdict.filter(v -> v.succeeded() && !v.podName().isEmpty())
                     .ifPresent(v -> f.tell(new PodStarted(v.podName(), "", now))); // it ran, unseen running
             verdict.ifPresent(v -> complete(name, v.succeeded() ? JobOutcome.succeeded(v.podName())

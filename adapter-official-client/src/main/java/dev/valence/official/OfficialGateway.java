@@ -5,6 +5,7 @@ import dev.valence.api.ErrorKind;
 import dev.valence.api.ValenceException;
 import dev.valence.official.ApiCalls.Op;
 import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.ClusterVersion;
 import dev.valence.spi.JobInfo;
 import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
@@ -249,17 +250,46 @@ final class OfficialGateway implements ClusterGateway {
         var meta = job.getMetadata();
         Instant created = meta.getCreationTimestamp() == null ? Instant.EPOCH : meta.getCreationTimestamp().toInstant();
         return new JobInfo(meta.getName(), meta.getNamespace(), meta.getLabels() == null ? Map.of() : meta.getLabels(),
-                phase(job.getStatus()), created);
+                phase(job), created, progress(job));
     }
 
-    private static JobInfo.Phase phase(V1JobStatus status) {
+    /** An Indexed Job's progress from its status counts. */
+    private static Optional<JobInfo.Progress> progress(V1Job job) {
+        if (job.getSpec() == null || !"Indexed".equals(job.getSpec().getCompletionMode())
+                || job.getSpec().getCompletions() == null) {
+            return Optional.empty();
+        }
+        V1JobStatus s = job.getStatus();
+        return Optional.of(new JobInfo.Progress(job.getSpec().getCompletions(),
+                s == null || s.getSucceeded() == null ? 0 : s.getSucceeded(),
+                s == null || s.getFailed() == null ? 0 : s.getFailed(),
+                s == null || s.getActive() == null ? 0 : s.getActive()));
+    }
+
+    @Override
+    public Optional<ClusterVersion> serverVersion() {
+        ensureOpen();
+        ApiClient client = connection.client();
+        JsonObject version = calls.run(Op.of("get", "/version", ""), () -> LenientJson.send(client.buildCall(
+                client.getBasePath(), "/version", "GET", List.of(), List.of(), null,
+                new HashMap<>(Map.of("Accept", "application/json")), new HashMap<>(), new HashMap<>(),
+                new String[] {"BearerToken"}, null), JsonObject.class));
+        return ClusterVersion.parse(version.has("major") ? version.get("major").getAsString() : "",
+                version.has("minor") ? version.get("minor").getAsString() : "");
+    }
+
+    private static JobInfo.Phase phase(V1Job job) {
+        V1JobStatus status = job.getStatus();
+        // one pod's success is the Job's only when it has one completion (an Indexed Job has N)
+        int completions = job.getSpec() == null || job.getSpec().getCompletions() == null ? 1
+                : job.getSpec().getCompletions();
         if (status == null) {
             return JobInfo.Phase.PENDING;
         }
         List<V1JobCondition> conditions = status.getConditions() == null ? List.of() : status.getConditions();
         if (conditions.stream().anyMatch(c -> "True".equals(c.getStatus())
                 && ("Complete".equals(c.getType()) || "SuccessCriteriaMet".equals(c.getType())))
-                || (status.getSucceeded() != null && status.getSucceeded() > 0)) {
+                || (status.getSucceeded() != null && status.getSucceeded() >= completions)) {
             return JobInfo.Phase.SUCCEEDED;
         }
         if (conditions.stream().anyMatch(c -> "True".equals(c.getStatus())

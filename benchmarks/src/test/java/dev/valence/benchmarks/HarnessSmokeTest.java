@@ -71,6 +71,15 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void mapFanOutReportsTheIndexedJobAgainstNTaskCalls() throws Exception {
+        String r = report(out -> MapFanOut.run(Options.parse("--sizes=3", "--parallel-pods=2", "--completion-delay-ms=0",
+                "--timeout=120"), out));
+        assertTrue(r.contains("N task calls (N Jobs)") && r.contains("one map (Indexed Job)"), r);
+        // whatever the timing: 3 Jobs and 6 writes (create + delete each) against 1 Job and 2 writes
+        assertTrue(r.contains("N=3: map makes 3.0× fewer API writes (2 vs 6), 1 Job(s) instead of 3"), r);
+    }
+
+    @Test
     void soakReportsLostDuplicatesAndHeapPerTaskUnderInjectedFaults() throws Exception {
         String r = report(out -> Soak.run(Options.parse("--tasks=20", "--fail-every=10", "--reset-every=25",
                 "--hold-timeout=60", "--timeout=120"), out));

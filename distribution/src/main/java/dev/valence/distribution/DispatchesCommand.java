@@ -108,6 +108,13 @@ final class DispatchesCommand implements Callable<Integer> {
                         + a.finishedAt().map(DispatchesCommand::time).orElse("-")
                         + a.error().map(e -> "  " + e.lines().findFirst().orElse("")).orElse("")));
             });
+            r.nodes().forEach(n -> mapResult(n).filter(m -> !m.allSucceeded()).ifPresent(m -> {
+                out.println();
+                out.println("node " + n.nodeId() + " map: " + m.succeededCount() + " of " + m.size()
+                        + " elements succeeded; failed elements:");
+                m.failures().forEach(e -> out.println("  [" + e.index() + "] " + e.error().map(x -> String.valueOf(x)
+                        .lines().findFirst().orElse("")).orElse("")));
+            }));
             r.failures().forEach((node, e) -> {
                 out.println();
                 out.println("node " + node + " threw:");
@@ -138,7 +145,14 @@ final class DispatchesCommand implements Callable<Integer> {
                 executor, n.jobName().orElse("-"), n.attempts().isEmpty() ? "-" : Integer.toString(n.attempts().size()),
                 n.startedAt().map(DispatchesCommand::time).orElse("-"),
                 n.finishedAt().map(DispatchesCommand::time).orElse("-"),
-                n.error().map(e -> e.lines().findFirst().orElse("")).orElse(""));
+                n.error().map(e -> e.lines().findFirst().orElse(""))
+                        .orElseGet(() -> mapResult(n).filter(m -> !m.allSucceeded()).map(m -> m.succeededCount() + " of "
+                                + m.size() + " elements succeeded").orElse("")));
+    }
+
+    /** The per-element result of a map node, when its value is at hand. */
+    static java.util.Optional<dev.valence.api.MapResult<?>> mapResult(NodeResult n) {
+        return n.value().filter(v -> v instanceof dev.valence.api.MapResult<?>).map(v -> (dev.valence.api.MapResult<?>) v);
     }
 
     /** An instant to the second, for tables. */
@@ -184,6 +198,18 @@ final class DispatchesCommand implements Callable<Integer> {
         m.put("parent", n.parent());
         m.put("workflow", n.workflow());
         m.put("reused_from", n.reusedFrom());
+        mapResult(n).ifPresent(r -> {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("elements", r.size());
+            map.put("succeeded", r.succeededCount());
+            map.put("failed", r.failures().stream().map(e -> {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("index", e.index());
+                f.put("error", e.error().map(String::valueOf).orElse(""));
+                return f;
+            }).toList());
+            m.put("map", map);
+        });
         m.put("attempts", n.attempts().stream().map(a -> {
             Map<String, Object> am = new LinkedHashMap<>();
             am.put("number", a.number());

@@ -49,7 +49,14 @@ final class JobsCommand implements Runnable {
         m.put("node", j.labels().getOrDefault(ClusterGateway.NODE_LABEL, ""));
         m.put("task", j.labels().getOrDefault("valence.dev/task", ""));
         m.put("created", j.created().toString());
+        j.progress().ifPresent(p -> m.put("progress", Map.of("completions", p.completions(), "succeeded", p.succeeded(),
+                "failed", p.failed(), "active", p.active())));
         return m;
+    }
+
+    /** The phase, and for an Indexed Job (a map) its progress: {@code RUNNING [4 succeeded, 1 failed, 3 active of 10]}. */
+    static String status(JobInfo j) {
+        return j.phase() + j.progress().map(p -> " [" + p + "]").orElse("");
     }
 
     static String age(Instant created) {
@@ -95,7 +102,7 @@ final class JobsCommand implements Runnable {
                         + (dispatch == null ? "" : " for dispatch " + dispatch));
             } else {
                 Table t = Table.of("NAME", "STATUS", "DISPATCH", "NODE", "AGE");
-                list.forEach(j -> t.row(j.name(), j.phase(), row(j).get("dispatch"), row(j).get("node"), age(j.created())));
+                list.forEach(j -> t.row(j.name(), status(j), row(j).get("dispatch"), row(j).get("node"), age(j.created())));
                 t.print(out);
             }
             out.flush();

@@ -72,6 +72,8 @@ final class Progress {
                 sb.append(String.format(Locale.ROOT, " (%.1f s)", Duration.between(start, end).toMillis() / 1000.0));
             }
         });
+        DispatchesCommand.mapResult(n).ifPresent(m -> sb.append(", ").append(m.succeededCount()).append(" of ")
+                .append(m.size()).append(" elements succeeded"));
         n.error().filter(e -> n.status() != TaskStatus.COMPLETED)
                 .ifPresent(e -> sb.append(": ").append(e.lines().findFirst().orElse("")));
         return sb.toString();

@@ -120,9 +120,14 @@ final class RenderCommand implements Callable<Integer> {
             executor = own;
             s = own.settings();
         }
+        // a map's list is known here only when it is a constant: else its Indexed Job is shown for one element
+        List<?> mapped = !step.map() ? List.of() : step.inputs().get(0) instanceof WorkflowGraph.Constant c
+                && c.value() instanceof List<?> l && !l.isEmpty() ? l : Arrays.asList(new Object[1]);
+        boolean mapOfUnknownLength = step.map() && !(step.inputs().get(0) instanceof WorkflowGraph.Constant);
         TaskCall call = TaskCall.builder().dispatchId(dispatchId).nodeId(step.nodeId()).taskName(stepTask.name())
-                .body(stepTask.body()).options(stepTask.options())
-                .args(Arrays.asList(new Object[step.inputs().size()])).build();
+                .body(stepTask.body()).options(stepTask.options()).map(step.map())
+                .args(step.map() ? List.of(new ArrayList<>(mapped)) : Arrays.asList(new Object[step.inputs().size()]))
+                .build();
         Optional<String> built = executor.builtImage();
         Settings effective = s;
         String image = built.orElseGet(() -> placeholder(effective));
@@ -135,6 +140,11 @@ final class RenderCommand implements Callable<Integer> {
         out.println("# Job for task '" + step.name() + "' (node " + step.nodeId() + ") of workflow '"
                 + workflow.name() + "', as " + executor.name() + " would submit it; dispatch id '" + dispatchId + "'");
         out.println(imageNote);
+        if (step.map()) {
+            out.println("# map: one Indexed Job, a pod per element (JOB_COMPLETION_INDEX); "
+                    + (mapOfUnknownLength ? "completions and parallelism are shown for 1 element: a run sets them from "
+                            + "the length of the list" : "completions = the " + mapped.size() + " elements of its list"));
+        }
         out.println("# secrets: values of env variables with secret-looking names are shown as " + Secrets.MASK);
         out.print(yaml.endsWith("\n") ? yaml : yaml + "\n");
         out.flush();

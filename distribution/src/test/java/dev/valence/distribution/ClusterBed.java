@@ -46,6 +46,19 @@ final class ClusterBed implements AutoCloseable {
         }
     }
 
+    /** Creates a Valence Indexed Job (a map's) of {@code completions} indexes in the namespace; returns its name. */
+    String submitIndexed(Path home, String namespace, String dispatch, String node, int completions) {
+        Settings settings = Plugins.load(getClass().getClassLoader()).declareKeys(Settings.builder())
+                .environment(Map.of()).userHome(home).k8sConfigFile(bed.kubeconfig()).namespace(namespace).build();
+        String name = dev.valence.core.JobNames.jobName(dispatch, node);
+        try (ClusterGateway g = Plugins.load(getClass().getClassLoader()).clusterGateway("fabric8").create(settings)) {
+            return g.submit(JobSpec.builder().name(name).image("example.test/valence-task@sha256:" + "a".repeat(64))
+                    .label(ClusterGateway.MANAGED_BY, "valence").label(ClusterGateway.DISPATCH_LABEL, dispatch)
+                    .label(ClusterGateway.NODE_LABEL, node).label("valence.dev/task", node).completions(completions)
+                    .build()).name();
+        }
+    }
+
     @Override
     public void close() {
         controller.close();

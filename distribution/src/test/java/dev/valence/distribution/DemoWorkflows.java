@@ -120,6 +120,24 @@ final class DemoWorkflows {
     }
 
     /** A class without the factory method. */
+    /** {@code length.map(split(words))}: a map on the Kubernetes executor where the word "boom" fails, half may. */
+    public static final class WordLengths {
+        private WordLengths() {
+        }
+
+        public static Workflow<?> workflow(Executor kubernetes, Executor local) {
+            Task1<String, java.util.List<String>> split = Task.of("split",
+                    (String s) -> new java.util.ArrayList<>(java.util.List.of(s.split(" "))), local);
+            Task1<String, Integer> length = Task.of("length", (String w) -> {
+                if (w.equals("boom")) {
+                    throw new IllegalArgumentException("boom is not a word");
+                }
+                return w.length();
+            }, kubernetes).with(o -> o.minSuccessRatio(0.5).parallelism(2));
+            return Workflow.of("word_lengths", (Node<String> s) -> length.map(split.call(s)));
+        }
+    }
+
     public static final class NoFactory {
         private NoFactory() {
         }

@@ -74,6 +74,21 @@ class JobsCommandTest {
     }
 
     @Test
+    void listShowsAMapsIndexedJobWithItsProgress() throws Exception {
+        String map = cluster.submitIndexed(home, ns, "d4dddddddddd", "square", 10);
+        cluster.controller.indexedProgress(ns, map, new java.util.TreeSet<>(List.of(0, 1, 2, 7)), 1, 3);
+        CliFixture.Result r = cli.run("jobs", "list", "--dispatch", "d4dddddddddd");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(line(r, map).matches(map + "\\s+RUNNING \\[4 succeeded, 1 failed, 3 active of 10\\]\\s+d4dddddddddd"
+                + "\\s+square\\s+\\d+[smhd]"), r.out());
+        JsonNode doc = new ObjectMapper().readTree(cli.run("jobs", "list", "--dispatch", "d4dddddddddd", "-o", "json").out());
+        assertEquals(10, doc.get(0).get("progress").get("completions").asInt());
+        assertEquals(4, doc.get(0).get("progress").get("succeeded").asInt());
+        assertTrue(cli.run("jobs", "list", "--dispatch", "d1aaaaaaaaaa", "-o", "json").out().indexOf("progress") < 0,
+                "a plain Job has no progress");
+    }
+
+    @Test
     void listSaysWhenThereAreNone() {
         cluster.use(cli, cluster.newNamespace());
         CliFixture.Result r = cli.run("jobs", "list");

@@ -99,6 +99,18 @@ class RenderCommandTest {
     }
 
     @Test
+    void rendersAMapAsAnIndexedJob() {
+        CliFixture.Result r = cli.run("render", "length", "--workflow", DemoWorkflows.WordLengths.class.getName());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("# map: one Indexed Job, a pod per element (JOB_COMPLETION_INDEX); completions and "
+                + "parallelism are shown for 1 element"), r.out());
+        Map<String, Object> job = StoredManifests.fromYaml(r.out());
+        assertEquals("Indexed", at(job, "spec", "completionMode"));
+        assertEquals(1, ((Number) at(job, "spec", "completions")).intValue());
+        assertEquals("1", env(container(job)).get("VALENCE_MAP_SIZE"));
+    }
+
+    @Test
     void anUnknownTaskIsAUsageErrorListingTheTasks() {
         CliFixture.Result r = cli.run("render", "nope");
         assertEquals(2, r.code(), r.toString());

@@ -130,6 +130,22 @@ class RunCommandTest {
     }
 
     @Test
+    void aMapShowsHowManyElementsSucceededAndWhichFailed() {
+        CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.WordLengths.class.getName(),
+                "a bb boom ccc");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("3 of 4 succeeded; failed: [[2] failed: java.lang.IllegalArgumentException: boom is not a word]\n",
+                r.out());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("  length\\s+COMPLETED on local \\(\\d+\\.\\d s\\), 3 of 4 elements succeeded")),
+                r.err());
+        CliFixture.Result show = cli.run("dispatches", dispatchId(r));
+        assertTrue(show.out().contains("node length map: 3 of 4 elements succeeded; failed elements:\n"
+                + "  [2] java.lang.IllegalArgumentException: boom is not a word"), show.out());
+        assertTrue(show.out().lines().anyMatch(l -> l.matches("length\\s+length\\s+COMPLETED.*3 of 4 elements succeeded")),
+                show.out());
+    }
+
+    @Test
     void aFailingTaskExitsWithOneAndItsError() {
         CliFixture.Result r = cli.run("run", "--executor", "local", DemoWorkflows.Failing.class.getName(), "cake");
         assertEquals(1, r.code(), r.toString());

@@ -271,6 +271,51 @@ abstract class EndToEndTest {
         }
     }
 
+    /** Element 3 of the map test throws; the others give their square. */
+    static Integer squareButNotThree(Integer x) {
+        if (x == 3) {
+            throw new IllegalStateException("three is not welcome");
+        }
+        return x * x;
+    }
+
+    @Test
+    void aMapInAWorkflowRunsAsOneIndexedJobOfRealPodsWithResultsInOrderAndItsFailedElement() {
+        KubernetesExecutor k8s = executor(Map.of());
+        dev.valence.core.LocalExecutor local = new dev.valence.core.LocalExecutor();
+        Map<String, JobControllerStandIn.PodRun> pods = new java.util.concurrent.ConcurrentHashMap<>();
+        podHook = pod -> {
+            pods.put(pod.podName(), pod);
+            return java.util.Optional.empty();
+        };
+        Task1<Integer, List<Integer>> upTo = Task.of("up_to", (Integer n) -> new ArrayList<>(
+                java.util.stream.IntStream.range(0, n).boxed().toList()), local);
+        Task1<Integer, Integer> square = Task.of("square", EndToEndTest::squareButNotThree, k8s)
+                .with(o -> o.parallelism(3).minSuccessRatio(0.8));
+        Workflow1<Integer, List<Integer>> wf = Workflow.of("squares_map", (Node<Integer> n) -> square.map(upTo.call(n)));
+        try (dev.valence.core.LocalExecutor local2 = local;
+             Dispatcher dispatcher = new Dispatcher(work.resolve("dispatches-map-" + clusterClient()))) {
+            WorkflowResult<List<Integer>> r = dispatcher.result(dispatcher.dispatch(wf, List.of(5)), true);
+            dev.valence.api.MapResult<Integer> mapped = dev.valence.api.MapResult.from(r.valueOrThrow());
+            assertEquals(Arrays.asList(0, 1, 4, null, 16), mapped);
+            assertEquals(List.of(3), mapped.failures().stream().map(dev.valence.api.ElementResult::index).toList());
+            Throwable three = mapped.elements().get(3).error().orElseThrow();
+            assertInstanceOf(IllegalStateException.class, three);
+            assertEquals("three is not welcome", three.getMessage());
+
+            String job = r.node("square").orElseThrow().jobName().orElseThrow();
+            assertEquals(5, pods.size(), "one pod per element: " + pods.keySet());
+            for (JobControllerStandIn.PodRun pod : pods.values()) {
+                assertEquals(job, pod.jobName(), "every pod is of the one Indexed Job");
+                String index = pod.env().get("JOB_COMPLETION_INDEX");
+                assertTrue(pod.podName().startsWith(job + "-" + index + "-"), pod.podName());
+                assertEquals(index, pod.pod().getMetadata().getAnnotations().get(JobControllerStandIn.COMPLETION_INDEX));
+            }
+            assertEquals(java.util.Set.of("0", "1", "2", "3", "4"),
+                    pods.values().stream().map(p -> p.env().get("JOB_COMPLETION_INDEX")).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
     @Test
     void theSeedsWorkflowRunsOnTheClusterAndLocally() {
         KubernetesExecutor k8s = executor(Map.of());

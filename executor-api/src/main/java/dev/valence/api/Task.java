@@ -148,6 +148,21 @@ public class Task<R> {
         return executor.submit(TaskCall.builder().taskName(name).body(body).args(list).options(options).build());
     }
 
+    <E> TaskRun<MapResult<R>> submitMap(List<E> elements) {
+        if (elements == null) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "task '" + name + "' was mapped over null; pass a list");
+        }
+        return executor.submit(TaskCall.builder().taskName(name).body(body).args(List.of(new ArrayList<>(elements)))
+                .options(options).map(true).build());
+    }
+
+    <T> Node<T> mapNode(Node<?> elements) {
+        WorkflowGraph.Recorder recorder = WorkflowGraph.Recorder.current().orElseThrow(() -> new ValenceException(
+                ErrorKind.WORKFLOW, "task '" + name + "' was mapped over a workflow node outside a workflow definition: "
+                + "map it inside Workflow.of(...), or map it directly over a List of values"));
+        return recorder.addMap(this, elements);
+    }
+
     Node<R> callNodes(Node<?>[] args) {
         WorkflowGraph.Recorder recorder = WorkflowGraph.Recorder.current().orElseThrow(() -> new ValenceException(
                 ErrorKind.WORKFLOW, "task '" + name + "' was called with workflow nodes outside a workflow definition: "

@@ -27,6 +27,23 @@ public final class Task1<A, R> extends Task<R> {
     }
 
     /**
+     * Runs the task once per element of {@code elements}, outside a workflow, and returns at once: on
+     * Kubernetes one Indexed Job for all of them. The result holds each element's value (or error) in
+     * input order; options: {@code with(o -> o.parallelism(..).minSuccessRatio(..).retries(..))}.
+     */
+    public TaskRun<MapResult<R>> map(List<? extends A> elements) {
+        return submitMap(elements);
+    }
+
+    /**
+     * Inside a workflow definition: records a map of this task over a list-valued node (one node, one
+     * Indexed Job on Kubernetes); its value is the list of results in input order, a {@link MapResult}.
+     */
+    public Node<List<R>> map(Node<? extends List<? extends A>> elements) {
+        return mapNode(elements);
+    }
+
+    /**
      * This task with some of its executor's settings overridden for its calls
      * ({@code task.with(o -> o.vcpu("2").memory("4Gi"))}); values are checked here, naming the task.
      */

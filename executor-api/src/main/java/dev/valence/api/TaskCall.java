@@ -19,6 +19,10 @@ public final class TaskCall {
     private final boolean rerun;
     private final TaskOptions options;
     private final int attempt;
+    private final boolean map;
+
+    /** The most elements one map call takes: the Indexed Job's {@code completions} limit with per-index retries. */
+    public static final int MAX_MAP_ELEMENTS = 100_000;
 
     private TaskCall(Builder b) {
         this.dispatchId = b.dispatchId != null ? b.dispatchId : newDispatchId();
@@ -32,6 +36,34 @@ public final class TaskCall {
             throw new ValenceException(ErrorKind.WORKFLOW, "TaskCall.attempt must be 1 or more, was " + b.attempt);
         }
         this.attempt = b.attempt;
+        this.map = b.map;
+        if (map) {
+            if (args.size() != 1 || !(args.get(0) instanceof List<?> elements)) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "task '" + taskName + "' was mapped over "
+                        + (args.size() == 1 ? describe(args.get(0)) : args.size() + " arguments")
+                        + ", not a list: map takes one List of the task's argument");
+            }
+            if (elements.size() > MAX_MAP_ELEMENTS) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "task '" + taskName + "' was mapped over "
+                        + elements.size() + " elements, more than the limit of " + MAX_MAP_ELEMENTS
+                        + " per map (an Indexed Job's completions with per-index retries); split the list into "
+                        + "several maps of at most " + MAX_MAP_ELEMENTS);
+            }
+        }
+    }
+
+    private static String describe(Object value) {
+        return value == null ? "null" : "a " + value.getClass().getName();
+    }
+
+    /** True for a map call: {@code args} is one list, and the function runs once per element of it. */
+    public boolean map() {
+        return map;
+    }
+
+    /** The elements of a map call, in order (each is the function's one argument); empty for a plain call. */
+    public List<?> elements() {
+        return map ? (List<?>) args.get(0) : List.of();
     }
 
     /** A fresh, random dispatch id (12 lowercase hex characters). */
@@ -99,7 +131,7 @@ public final class TaskCall {
     @Override
     public String toString() {
         return "TaskCall[" + taskName + " " + dispatchId + "/" + nodeId + ", " + args.size() + " args"
-                + (rerun ? ", rerun" : "") + (attempt > 1 ? ", attempt " + attempt : "")
+                + (map ? ", map of " + elements().size() : "") + (rerun ? ", rerun" : "") + (attempt > 1 ? ", attempt " + attempt : "")
                 + (options.isEmpty() ? "" : ", overrides " + options.settings().keySet()) + "]";
     }
 
@@ -113,6 +145,7 @@ public final class TaskCall {
         private boolean rerun;
         private TaskOptions options = TaskOptions.NONE;
         private int attempt = 1;
+        private boolean map;
 
         private Builder() {
         }
@@ -163,6 +196,12 @@ public final class TaskCall {
         /** Which try this is (1 when not set). */
         public Builder attempt(int attempt) {
             this.attempt = attempt;
+            return this;
+        }
+
+        /** Makes it a map call: {@code args} is then one list, whose elements the function runs on one by one. */
+        public Builder map(boolean map) {
+            this.map = map;
             return this;
         }
 

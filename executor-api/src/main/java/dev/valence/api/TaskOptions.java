@@ -17,7 +17,7 @@ public final class TaskOptions {
     private static final Duration DEFAULT_BACKOFF = Duration.ofSeconds(1);
 
     /** No override, the default retry policy. */
-    public static final TaskOptions NONE = new TaskOptions(Map.of(), DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
+    public static final TaskOptions NONE = new TaskOptions(Map.of(), DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, 0, 1.0);
 
     /** The settings a task may override. */
     public static final java.util.List<String> OVERRIDABLE = java.util.List.of("vcpu", "memory", "gpus", "timeout",
@@ -26,11 +26,35 @@ public final class TaskOptions {
     private final Map<String, Object> settings;
     private final int attempts;
     private final Duration backoff;
+    private final int parallelism;
+    private final double minSuccessRatio;
 
-    private TaskOptions(Map<String, Object> settings, int attempts, Duration backoff) {
+    private TaskOptions(Map<String, Object> settings, int attempts, Duration backoff, int parallelism,
+            double minSuccessRatio) {
         this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         this.attempts = attempts;
         this.backoff = backoff;
+        this.parallelism = parallelism;
+        this.minSuccessRatio = minSuccessRatio;
+    }
+
+    /** For a map: how many elements run at once (the Indexed Job's {@code parallelism}); 0 = all of them. */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /**
+     * For a map: the share of elements that must succeed for the map to succeed (0 to 1, default 1); below
+     * 1, a failed element gives a {@code null} value and its error in the {@link MapResult} instead of
+     * failing the map.
+     */
+    public double minSuccessRatio() {
+        return minSuccessRatio;
+    }
+
+    /** For a map: how many times a failed element is run again ({@code retries} of the task or executor); 0 when not set. */
+    public int elementRetries() {
+        return settings.get("retries") instanceof Number n ? n.intValue() : 0;
     }
 
     /** The overridden settings, by setting key, as given (an executor applies them over its own settings). */
@@ -68,24 +92,28 @@ public final class TaskOptions {
         b.settings.putAll(settings);
         b.attempts = attempts;
         b.backoff = backoff;
+        b.parallelism = parallelism;
+        b.minSuccessRatio = minSuccessRatio;
         return b;
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof TaskOptions t && t.settings.equals(settings) && t.attempts == attempts
-                && t.backoff.equals(backoff);
+                && t.backoff.equals(backoff) && t.parallelism == parallelism && t.minSuccessRatio == minSuccessRatio;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(settings, attempts, backoff);
+        return Objects.hash(settings, attempts, backoff, parallelism, minSuccessRatio);
     }
 
     @Override
     public String toString() {
         return settings + (attempts != DEFAULT_ATTEMPTS ? " attempts=" + attempts : "")
-                + (!backoff.equals(DEFAULT_BACKOFF) ? " backoff=" + backoff : "");
+                + (!backoff.equals(DEFAULT_BACKOFF) ? " backoff=" + backoff : "")
+                + (parallelism != 0 ? " parallelism=" + parallelism : "")
+                + (minSuccessRatio != 1.0 ? " minSuccessRatio=" + minSuccessRatio : "");
     }
 
     /** Builds {@link TaskOptions}; {@code build()} checks every value as a setting and names the task. */
@@ -94,6 +122,8 @@ public final class TaskOptions {
         private final Map<String, Object> settings = new LinkedHashMap<>();
         private int attempts;
         private Duration backoff;
+        private int parallelism;
+        private double minSuccessRatio = 1.0;
 
         private Builder(String taskName) {
             this.taskName = taskName;
@@ -119,7 +149,7 @@ public final class TaskOptions {
             return set("timeout", v);
         }
 
-        /** The Job's {@code backoffLimit}: how many times Kubernetes re-runs a failed pod. */
+        /** The Job's {@code backoffLimit}: how many times Kubernetes re-runs a failed pod; for a map, per element. */
         public Builder retries(int v) {
             return set("retries", v);
         }
@@ -169,6 +199,29 @@ public final class TaskOptions {
             return this;
         }
 
+        /** For a map: how many elements run at once (1 to 100,000; 0 = all of them, the default). */
+        public Builder parallelism(int v) {
+            if (v < 0 || v > 100_000) {
+                throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': parallelism '" + v
+                        + "' is not valid: expected 0 (all elements at once) to 100000");
+            }
+            parallelism = v;
+            return this;
+        }
+
+        /**
+         * For a map: the share of elements that must succeed (0.0 to 1.0; default 1.0, every element). Below
+         * 1, failed elements give a {@code null} value and their error instead of failing the map.
+         */
+        public Builder minSuccessRatio(double v) {
+            if (!(v >= 0.0 && v <= 1.0)) {
+                throw new ValenceException(ErrorKind.CONFIG, "task '" + taskName + "': minSuccessRatio '" + v
+                        + "' is not valid: expected 0.0 to 1.0 (the share of elements that must succeed)");
+            }
+            minSuccessRatio = v;
+            return this;
+        }
+
         /** Checks every overridden value as the setting of that key would be checked, naming the task. */
         public TaskOptions build() {
             if (!settings.isEmpty()) {
@@ -181,7 +234,7 @@ public final class TaskOptions {
                             + e.getMessage().replaceAll(" \\(from (the )?builder\\)", ""), e);
                 }
             }
-            return new TaskOptions(settings, attempts, backoff);
+            return new TaskOptions(settings, attempts, backoff, parallelism, minSuccessRatio);
         }
     }
 }

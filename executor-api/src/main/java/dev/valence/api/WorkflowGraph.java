@@ -46,7 +46,7 @@ public final class WorkflowGraph {
      * their values ({@code after}), and the sub-workflow it is nested in ({@code parent}).
      */
     public record Step(String nodeId, Optional<Task<?>> task, Optional<String> workflow, List<Input> inputs,
-                       List<String> after, Optional<String> parent) {
+                       List<String> after, Optional<String> parent, boolean map) {
         public Step {
             Objects.requireNonNull(nodeId, "nodeId");
             if (task.isPresent() == workflow.isPresent()) {
@@ -54,6 +54,15 @@ public final class WorkflowGraph {
             }
             inputs = List.copyOf(inputs);
             after = List.copyOf(after);
+            if (map && (task.isEmpty() || inputs.size() != 1)) {
+                throw new ValenceException(ErrorKind.INTERNAL, "map step '" + nodeId + "' must be a task of one input");
+            }
+        }
+
+        /** A task call or sub-workflow, not a map. */
+        public Step(String nodeId, Optional<Task<?>> task, Optional<String> workflow, List<Input> inputs,
+                List<String> after, Optional<String> parent) {
+            this(nodeId, task, workflow, inputs, after, parent, false);
         }
 
         /** A task call at the top level of the graph, without ordering-only dependencies. */
@@ -199,6 +208,30 @@ public final class WorkflowGraph {
             }
             String id = nextId(task.name());
             steps.add(new Step(id, Optional.of(task), Optional.empty(), inputs, after, parent()));
+            scopes.peek().children().add(id);
+            return Node.ofStep(id, this, workflowName);
+        }
+
+        <R> Node<R> addMap(Task<?> task, Node<?> elements) {
+            if (task.arity() != 1) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "task '" + task.name() + "' takes " + task.arity()
+                        + " arguments; map takes a task of one argument (pass a record for several)");
+            }
+            if (elements == null) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "task '" + task.name() + "' was mapped over null; "
+                        + "pass a list-valued node");
+            }
+            Input input = input(elements, "map of task '" + task.name() + "'");
+            if (input instanceof Constant c && !(c.value() instanceof List<?>)) {
+                throw new ValenceException(ErrorKind.WORKFLOW, "task '" + task.name() + "' was mapped over a constant "
+                        + "that is not a list (" + (c.value() == null ? "null" : c.value().getClass().getName()) + ")");
+            }
+            List<String> after = new ArrayList<>();
+            for (Node<?> n : task.afterNodes()) {
+                after.addAll(orderIds(n, task.name()));
+            }
+            String id = nextId(task.name());
+            steps.add(new Step(id, Optional.of(task), Optional.empty(), List.of(input), after, parent(), true));
             scopes.peek().children().add(id);
             return Node.ofStep(id, this, workflowName);
         }

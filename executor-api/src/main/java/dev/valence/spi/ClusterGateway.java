@@ -58,6 +58,14 @@ public interface ClusterGateway extends AutoCloseable {
         throw dev.valence.api.ValenceException.notBuiltYet("access review for this cluster client");
     }
 
+    /**
+     * The server's Kubernetes version ({@code GET /version}), to choose Job features by; empty when the
+     * server does not say (then the executor uses what every supported version has).
+     */
+    default java.util.Optional<ClusterVersion> serverVersion() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

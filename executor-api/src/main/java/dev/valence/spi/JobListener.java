@@ -23,6 +23,14 @@ public interface JobListener {
     }
 
     /**
+     * A pod of the Job failed (its phase is {@code Failed}, or its container exited non-zero), with its
+     * completion index when the Job is Indexed (the pod's {@code batch.kubernetes.io/job-completion-index}).
+     * Told once per pod; the Job may still replace it.
+     */
+    default void podFailed(String podName, java.util.OptionalInt completionIndex) {
+    }
+
+    /**
      * For gateways: {@code listener} told at most once per pod name and event, whatever the number of
      * times the pod is seen started or succeeded, and with its exceptions logged at DEBUG instead of thrown. Thread-safe.
      */

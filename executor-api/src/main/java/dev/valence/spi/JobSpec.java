@@ -33,6 +33,9 @@ public final class JobSpec {
     private final Optional<Duration> activeDeadline;
     private final Optional<Duration> ttlAfterFinished;
     private final StoreAccess storeAccess;
+    private final Optional<Integer> completions;
+    private final Optional<Integer> parallelism;
+    private final Optional<Integer> backoffLimitPerIndex;
 
     private JobSpec(Builder b) {
         this.name = Objects.requireNonNull(b.name, "name");
@@ -58,7 +61,30 @@ public final class JobSpec {
         this.activeDeadline = Optional.ofNullable(b.activeDeadline);
         this.ttlAfterFinished = Optional.ofNullable(b.ttlAfterFinished);
         this.storeAccess = Objects.requireNonNull(b.storeAccess, "storeAccess");
+        this.completions = Optional.ofNullable(b.completions);
+        this.parallelism = Optional.ofNullable(b.parallelism);
+        this.backoffLimitPerIndex = Optional.ofNullable(b.backoffLimitPerIndex);
+        if (completions.isPresent() && (completions.get() < 1 || completions.get() > MAX_INDEXED_COMPLETIONS)) {
+            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.INTERNAL, "JobSpec.completions must be 1 to "
+                    + MAX_INDEXED_COMPLETIONS + ", was " + completions.get());
+        }
+        if (completions.isEmpty() && (parallelism.isPresent() || backoffLimitPerIndex.isPresent())) {
+            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.INTERNAL,
+                    "JobSpec.parallelism and backoffLimitPerIndex need completions (an Indexed Job)");
+        }
     }
+
+    /** The most completions of an Indexed Job with per-index retries (Kubernetes' limit). */
+    public static final int MAX_INDEXED_COMPLETIONS = 100_000;
+
+    /** For an Indexed Job ({@code completionMode: Indexed}): how many indexes; empty for a one-pod Job. */
+    public Optional<Integer> completions() { return completions; }
+    /** For an Indexed Job: how many pods at once; empty for all of them. */
+    public Optional<Integer> parallelism() { return parallelism; }
+    /** For an Indexed Job on Kubernetes 1.33+: failed pods allowed per index ({@code backoffLimit} is then unlimited). */
+    public Optional<Integer> backoffLimitPerIndex() { return backoffLimitPerIndex; }
+    /** True for an Indexed Job. */
+    public boolean indexed() { return completions.isPresent(); }
 
     public static Builder builder() {
         return new Builder();
@@ -127,8 +153,18 @@ public final class JobSpec {
         private Duration activeDeadline;
         private Duration ttlAfterFinished;
         private StoreAccess storeAccess = new StoreAccess(Map.of(), List.of());
+        private Integer completions;
+        private Integer parallelism;
+        private Integer backoffLimitPerIndex;
 
         private Builder() {}
+
+        /** Makes it an Indexed Job of {@code v} completions (1 to {@link #MAX_INDEXED_COMPLETIONS}). */
+        public Builder completions(int v) { completions = v; return this; }
+        /** The Indexed Job's parallelism. */
+        public Builder parallelism(int v) { parallelism = v; return this; }
+        /** The Indexed Job's {@code backoffLimitPerIndex} (Kubernetes 1.33+). */
+        public Builder backoffLimitPerIndex(int v) { backoffLimitPerIndex = v; return this; }
 
         public Builder name(String v) { name = v; return this; }
         public Builder image(String v) { image = v; return this; }

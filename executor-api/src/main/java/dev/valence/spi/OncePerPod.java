@@ -13,6 +13,7 @@ final class OncePerPod implements JobListener {
     private final JobListener listener;
     private final Set<String> told = ConcurrentHashMap.newKeySet();
     private final Set<String> toldSucceeded = ConcurrentHashMap.newKeySet();
+    private final Set<String> toldFailed = ConcurrentHashMap.newKeySet();
 
     OncePerPod(JobListener listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -39,6 +40,18 @@ final class OncePerPod implements JobListener {
             listener.podSucceeded(podName);
         } catch (RuntimeException e) {
             LOG.debug("a Job listener failed on pod {} succeeded; ignored", podName, e);
+        }
+    }
+
+    @Override
+    public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+        if (!toldFailed.add(podName)) {
+            return;
+        }
+        try {
+            listener.podFailed(podName, completionIndex);
+        } catch (RuntimeException e) {
+            LOG.debug("a Job listener failed on pod {} failed; ignored", podName, e);
         }
     }
 }

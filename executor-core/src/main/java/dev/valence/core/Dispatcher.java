@@ -418,7 +418,7 @@ public final class Dispatcher implements AutoCloseable {
                     args.add(resolve(in));
                 }
                 TaskCall call = TaskCall.builder().dispatchId(id).nodeId(step.nodeId()).taskName(task.name())
-                        .body(task.body()).args(args).options(task.options()).attempt(attempt)
+                        .body(task.body()).args(args).options(task.options()).attempt(attempt).map(step.map())
                         .rerun(retry || rerun.contains(step.nodeId())).build();
                 TaskRun<Object> run = task.executor().submit(call);
                 runs.put(step.nodeId(), run);

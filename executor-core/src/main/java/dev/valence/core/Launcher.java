@@ -13,6 +13,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +63,14 @@ public final class Launcher {
             log.println("[valence] cannot open the data store: " + e.getMessage());
             return LAUNCHER_FAILED;
         }
+        if (env.containsKey(MapJobs.SIZE_ENV)) {
+            try (store) {
+                return runElement(env, store, prefix, settings, loader, log);
+            } catch (IOException | RuntimeException e) {
+                log.println("[valence] " + e.getMessage());
+                return LAUNCHER_FAILED;
+            }
+        }
         try (store) {
             PayloadCodec.Input input;
             try (InputStream in = store.get(prefix + "input")) {
@@ -80,7 +90,7 @@ public final class Launcher {
                 code = TASK_FAILED;
             }
             System.out.flush();
-            if (!write(store, prefix + "output", output, settings.maxOutputBytes(), input.taskName(), log)) {
+            if (!write(store, prefix + "output", prefix + "output", output, settings.maxOutputBytes(), input.taskName(), log)) {
                 code = TASK_FAILED;
             }
             log.println("[valence] task '" + input.taskName() + "' " + (code == OK ? "returned" : "threw")
@@ -92,15 +102,62 @@ public final class Launcher {
         }
     }
 
+    /**
+     * One element of a map (an Indexed Job's pod): the element of {@code JOB_COMPLETION_INDEX} (through
+     * {@code indexes} when only some run), run with its retries; its value goes to {@code out/<i>}, its
+     * exception to {@code err/<i>}. Exit 0 either way: the element's failure is in the store, so Kubernetes
+     * does not run the pod again for the task's own exception and the other elements go on; a pod that dies
+     * (memory, eviction) or cannot reach the store is retried per index (or per Job before 1.33).
+     */
+    private static int runElement(Map<String, String> env, ArtifactStore store, String prefix, Settings settings,
+            ClassLoader loader, PrintStream log) throws IOException {
+        String completion = env.get(MapJobs.COMPLETION_INDEX_ENV);
+        if (completion == null) {
+            log.println("[valence] " + MapJobs.COMPLETION_INDEX_ENV + " is not set: a map's pod runs in an Indexed Job");
+            return LAUNCHER_FAILED;
+        }
+        int index = Integer.parseInt(completion.trim());
+        if (env.containsKey(MapJobs.INDEXES_ENV)) {
+            List<String> lines = new String(store.getBytes(MapJobs.indexes(prefix)), StandardCharsets.UTF_8).lines().toList();
+            index = Integer.parseInt(lines.get(index).trim());
+        }
+        int retries = Integer.parseInt(env.getOrDefault(MapJobs.RETRIES_ENV, "0"));
+        PayloadCodec.Input input;
+        try (InputStream in = store.get(prefix + "input")) {
+            input = PayloadCodec.decodeInput(in, store.describe(prefix + "input"), loader);
+        }
+        Object element;
+        try (InputStream in = store.get(MapJobs.item(prefix, index))) {
+            element = PayloadCodec.decodeOutput(in, store.describe(MapJobs.item(prefix, index)), loader).value();
+        }
+        log.println("[valence] running element " + index + " of " + env.get(MapJobs.SIZE_ENV) + " of the map of task '"
+                + input.taskName() + "' (" + prefix + ")");
+        PayloadCodec.Output output = MapElements.run(input.body(), element, retries, index, log);
+        if (!output.ok()) {
+            output.error().printStackTrace(log);
+        }
+        System.out.flush();
+        String ok = MapJobs.out(prefix, index);
+        String failed = MapJobs.err(prefix, index);
+        boolean asIs = write(store, output.ok() ? ok : failed, failed, output, settings.maxOutputBytes(), input.taskName(),
+                log);
+        log.println("[valence] element " + index + (output.ok() && asIs ? " returned" : " failed") + "; written to "
+                + store.describe(output.ok() && asIs ? ok : failed));
+        return OK;
+    }
+
     /** How long ago this process started (JVM start, class loading, store open, input read): "812 ms". */
     private static String sinceStart() {
         return ProcessHandle.current().info().startInstant()
                 .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis() + " ms").orElse("?");
     }
 
-    /** Serializes to a temp file (bounded), then puts it whole: the store never holds half an output. */
-    private static boolean write(ArtifactStore store, String key, PayloadCodec.Output output, long limit, String task,
-                              PrintStream log) throws IOException {
+    /**
+     * Serializes to a temp file (bounded), then puts it whole under {@code key} (under {@code errorKey} when
+     * the output cannot be written as is): the store never holds half an output.
+     */
+    private static boolean write(ArtifactStore store, String key, String errorKey, PayloadCodec.Output output, long limit,
+            String task, PrintStream log) throws IOException {
         Path tmp = Files.createTempFile("valence-output", ".bin");
         boolean asIs = true;
         try {
@@ -122,7 +179,7 @@ public final class Launcher {
                 }
             }
             try (InputStream in = Files.newInputStream(tmp)) {
-                store.put(key, in);
+                store.put(asIs ? key : errorKey, in);
             }
             return asIs;
         } finally {

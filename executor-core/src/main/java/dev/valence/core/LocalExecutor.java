@@ -5,7 +5,13 @@ import dev.valence.api.Executor;
 import dev.valence.api.ValenceException;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
+import dev.valence.api.ElementResult;
+import dev.valence.api.MapResult;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,6 +46,9 @@ public final class LocalExecutor implements Executor {
         if (pool.isShutdown()) {
             throw new ValenceException(ErrorKind.CONFIG, "executor local is closed; tasks cannot be submitted to it");
         }
+        if (call.map()) {
+            return (TaskRun<R>) submitMap(call);
+        }
         RunHandle<R> run = new RunHandle<>(call);
         byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
         Future<?> work = pool.submit(() -> {
@@ -66,6 +75,71 @@ public final class LocalExecutor implements Executor {
             }
         });
         run.onCancel(() -> work.cancel(true));
+        return run;
+    }
+
+    /**
+     * A map in threads: the function and the list go through the codec once; at most {@code parallelism}
+     * elements (all when 0) run at once, each retried {@code retries} times when it throws; results in
+     * input order, judged by {@code minSuccessRatio}.
+     */
+    private <R> TaskRun<MapResult<R>> submitMap(TaskCall call) {
+        RunHandle<MapResult<R>> run = new RunHandle<>(call);
+        byte[] payload = PayloadCodec.encodeInput(call.taskName(), call.body(), call.args());
+        int n = call.elements().size();
+        int workers = call.options().parallelism() == 0 ? n : Math.min(n, call.options().parallelism());
+        int retries = call.options().elementRetries();
+        List<ElementResult<R>> results = new ArrayList<>(Collections.nCopies(n, null));
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> work = new ArrayList<>();
+        CompletableFuture<PayloadCodec.Input> input = new CompletableFuture<>();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try {
+            input.complete(PayloadCodec.decodeInput(new ByteArrayInputStream(payload), "input of task '"
+                    + call.taskName() + "'", loader));
+        } catch (RuntimeException e) {
+            run.fail(e);
+            return run;
+        }
+        List<?> elements = (List<?>) input.join().args().get(0);
+        run.running();
+        LOG.info("map of task '{}' over {} elements running locally, {} at once ({}/{})", call.taskName(), n, workers,
+                call.dispatchId(), call.nodeId());
+        AtomicInteger done = new AtomicInteger();
+        Runnable finish = () -> {
+            try {
+                run.complete(MapElements.verdict(call, results, ", local"));
+            } catch (Throwable t) {
+                run.fail(t);
+            }
+        };
+        if (n == 0) {
+            finish.run();
+            return run;
+        }
+        for (int w = 0; w < workers; w++) {
+            work.add(pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < n && !run.isDone(); i = next.getAndIncrement()) {
+                    PayloadCodec.Output received;
+                    try {
+                        received = PayloadCodec.roundTrip(call.taskName(),
+                                MapElements.run(input.join().body(), elements.get(i), retries, i, null), loader);
+                    } catch (Throwable t) {
+                        received = PayloadCodec.Output.error(t);
+                    }
+                    synchronized (results) {
+                        results.set(i, received.ok() ? ElementResult.succeeded(i, (R) received.value())
+                                : ElementResult.failed(i, received.error()));
+                    }
+                    if (done.incrementAndGet() == n) {
+                        synchronized (results) {
+                            finish.run();
+                        }
+                    }
+                }
+            }));
+        }
+        run.onCancel(() -> work.forEach(f -> f.cancel(true)));
         return run;
     }
 

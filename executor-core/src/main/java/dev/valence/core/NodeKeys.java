@@ -42,7 +42,7 @@ final class NodeKeys {
         Map<String, String> keys = new LinkedHashMap<>();
         for (WorkflowGraph.Step step : graph.steps()) {
             MessageDigest md = sha256();
-            update(md, step.isWorkflow() ? "workflow" : "task");
+            update(md, step.isWorkflow() ? "workflow" : step.map() ? "map" : "task");
             update(md, step.name());
             if (step.task().isPresent()) {
                 Optional<String> code = CODE.computeIfAbsent(step.task().get().body(), NodeKeys::codeHash);

@@ -63,6 +63,21 @@ final class PayloadCodec {
         return bytes.toByteArray();
     }
 
+    /** One element of a map, as its own payload (an output-shaped value), so a pod reads only its own. */
+    static byte[] encodeElement(String taskName, int index, Object element) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            write(bytes, Output.value(element));
+        } catch (NotSerializableException e) {
+            throw new ValenceException(ErrorKind.PAYLOAD, "element " + index + " of the map of task '" + taskName
+                    + "' cannot be sent: " + e.getMessage() + " is not Serializable (the elements of a map must be)", e);
+        } catch (IOException e) {
+            throw new ValenceException(ErrorKind.PAYLOAD, "element " + index + " of the map of task '" + taskName
+                    + "' cannot be sent: " + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
     /** Writes the header and the object; throws what serialization throws. */
     static void write(OutputStream out, Object payload) throws IOException {
         DataOutputStream header = new DataOutputStream(out);

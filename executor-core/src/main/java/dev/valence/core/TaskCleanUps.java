@@ -103,6 +103,12 @@ final class TaskCleanUps {
      * artifacts are removed, so that its output is not taken for the new run's.
      */
     void forgetEarlierRun(TaskCall call, String jobName) {
+        forgetEarlierJob(call, jobName);
+        store.deletePrefix(TaskJobs.prefix(call));
+    }
+
+    /** The Job part of {@link #forgetEarlierRun}: deletes the earlier run's Job and waits until it is gone; keeps the artifacts. */
+    void forgetEarlierJob(TaskCall call, String jobName) {
         JobRef earlier = new JobRef(jobName, gateway.namespace(), true);
         if (gateway.cancel(earlier)) {
             LOG.info("task '{}' ({}/{}) runs again: deleted Job {} of its earlier run", call.taskName(),
@@ -124,7 +130,6 @@ final class TaskCleanUps {
                 }
             }
         }
-        store.deletePrefix(TaskJobs.prefix(call));
     }
 
     /** Lets the promised clean-ups end (at most {@link #WAIT}), then stops the cleaner. */

@@ -70,6 +70,38 @@ final class TaskJobs {
         }
     }
 
+    /**
+     * The Indexed Job of a map call: {@code completions} pods (all elements, or the ones a resumed map still
+     * needs, listed in {@code indexes} when {@code someIndexes}), {@code parallelism} from the task's option,
+     * and per-element retries: {@code backoffLimitPerIndex} where the server has it, else counted by the
+     * executor (the Job-wide {@code backoffLimit} then only bounds an unfollowed Job); a thrown exception is
+     * retried by the launcher in the pod.
+     */
+    JobSpec mapSpec(TaskCall call, String jobName, String imageReference, int completions, boolean someIndexes,
+            boolean perIndexRetries) {
+        JobSpec base = spec(call, jobName, imageReference);
+        Settings settings = settingsFor(call);
+        Map<String, String> env = new LinkedHashMap<>(base.env());
+        env.put(MapJobs.SIZE_ENV, Integer.toString(call.elements().size()));
+        env.put(MapJobs.RETRIES_ENV, Integer.toString(settings.retries()));
+        if (someIndexes) {
+            env.put(MapJobs.INDEXES_ENV, "true");
+        }
+        int parallelism = call.options().parallelism() == 0 ? completions
+                : Math.min(completions, call.options().parallelism());
+        JobSpec.Builder b = builder(call, jobName, imageReference, settings, env)
+                .completions(completions)
+                .parallelism(parallelism);
+        if (perIndexRetries) {
+            b.backoffLimitPerIndex(settings.retries());
+        } else {
+            // before 1.33 the executor counts each index's pod failures and stops the Job when one is over
+            // retries; the Job-wide limit only bounds a Job nobody follows any more
+            b.backoffLimit((int) Math.min(Integer.MAX_VALUE, (long) (settings.retries() + 1) * completions));
+        }
+        return b.build();
+    }
+
     JobSpec spec(TaskCall call, String jobName, String imageReference) {
         Settings settings = settingsFor(call);
         StoreAccess access = store.podAccess(prefix(call));
@@ -78,6 +110,12 @@ final class TaskJobs {
         env.put(Launcher.DISPATCH_ENV, call.dispatchId());
         env.put(Launcher.NODE_ENV, runId(call));
         env.put(Settings.ENV_PREFIX + "MAX_OUTPUT_BYTES", Long.toString(settings.maxOutputBytes()));
+        return builder(call, jobName, imageReference, settings, env).build();
+    }
+
+    private JobSpec.Builder builder(TaskCall call, String jobName, String imageReference, Settings settings,
+            Map<String, String> env) {
+        StoreAccess access = store.podAccess(prefix(call));
         Map<String, String> labels = new LinkedHashMap<>(settings.labels());
         labels.put(ClusterGateway.MANAGED_BY, "valence");
         labels.putAll(nodeLabels(call));
@@ -105,6 +143,6 @@ final class TaskJobs {
         settings.serviceAccount().ifPresent(b::serviceAccount);
         settings.timeout().ifPresent(b::activeDeadline);
         settings.ttlAfterFinished().ifPresent(b::ttlAfterFinished);
-        return b.build();
+        return b;
     }
 }

@@ -57,6 +57,12 @@ public final class InProcessCluster implements ClusterGateway {
         listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podSucceeded(podName));
     }
 
+    /** A pod of a hanging Indexed Job failed: its followers are told, with its completion index. */
+    public void podFailed(String jobName, String podName, int completionIndex) {
+        listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podFailed(podName,
+                java.util.OptionalInt.of(completionIndex)));
+    }
+
     /** Completes a hanging Job by running the launcher now. */
     public void finish(String jobName) {
         followers.get(jobName).complete(runLauncher(jobs.get(jobName)));
@@ -145,14 +151,56 @@ public final class InProcessCluster implements ClusterGateway {
     public void close() {
     }
 
+    /** The version {@link #serverVersion()} reports; empty: the server does not say. */
+    public volatile java.util.Optional<dev.valence.spi.ClusterVersion> version = java.util.Optional.empty();
+    /** Completion indexes of Indexed Jobs whose pod dies (never runs the launcher), as an OOM-killed pod would. */
+    public final java.util.Set<Integer> podsDieAt = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Completion indexes run, per Job, in order. */
+    public final Map<String, List<Integer>> indexesRun = new ConcurrentHashMap<>();
+
+    @Override
+    public java.util.Optional<dev.valence.spi.ClusterVersion> serverVersion() {
+        return version;
+    }
+
     /** Runs the real launcher in this JVM, as the pod would, and reports the exit as a Job outcome. */
     public JobOutcome runLauncher(JobSpec spec) {
+        if (spec.indexed()) {
+            return runIndexed(spec);
+        }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         int code;
         code = Launcher.run(spec.env(), getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
         String pod = spec.name() + "-pod";
         return code == 0 ? JobOutcome.succeeded(pod)
                 : JobOutcome.failed("BackoffLimitExceeded", "exit code " + code, pod, log.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * An Indexed Job as the Job controller runs it, one index after the other: each pod gets
+     * {@code JOB_COMPLETION_INDEX}; a pod that dies ({@link #podsDieAt}) fails its index, and the Job fails
+     * ({@code FailedIndexes} with per-index retries, else {@code BackoffLimitExceeded}) once all indexes ran.
+     */
+    private JobOutcome runIndexed(JobSpec spec) {
+        List<Integer> ran = indexesRun.computeIfAbsent(spec.name(), n -> new CopyOnWriteArrayList<>());
+        String failedPod = "";
+        for (int k = 0; k < spec.completions().orElseThrow(); k++) {
+            ran.add(k);
+            String pod = spec.name() + "-" + k + "-pod";
+            if (podsDieAt.contains(k)) {
+                failedPod = pod;
+                continue;
+            }
+            Map<String, String> env = new java.util.HashMap<>(spec.env());
+            env.put("JOB_COMPLETION_INDEX", Integer.toString(k));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            if (Launcher.run(env, getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8)) != 0) {
+                failedPod = pod;
+            }
+        }
+        return failedPod.isEmpty() ? JobOutcome.succeeded("")
+                : JobOutcome.failed(spec.backoffLimitPerIndex().isPresent() ? "FailedIndexes" : "BackoffLimitExceeded",
+                        "Job has failed indexes", failedPod, "killed: out of memory");
     }
 
     /** Factory handing out this instance. */

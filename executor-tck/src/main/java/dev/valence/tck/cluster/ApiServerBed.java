@@ -400,6 +400,17 @@ public final class ApiServerBed implements AutoCloseable {
         }
     }
 
+    /** The minor version {@code /version} reports (Kubernetes 1.x); see {@link #serverMinorVersion}. */
+    private volatile String serverMinor = "31";
+
+    /**
+     * Makes {@code /version} report Kubernetes {@code 1.<minor>} (default 1.31): 33 and later have
+     * {@code backoffLimitPerIndex} for Indexed Jobs, which the stand-in then plays.
+     */
+    public void serverMinorVersion(int minor) {
+        this.serverMinor = Integer.toString(minor);
+    }
+
     /** Logs, /version and faults; everything else goes to the CRUD dispatcher. */
     private final class BedDispatcher extends Dispatcher {
         private final Dispatcher crud;
@@ -449,8 +460,9 @@ public final class ApiServerBed implements AutoCloseable {
                 }
             }
             if (request.getMethod().equals("GET") && bare.equals("/version")) {
-                return json(200, "{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":\"v1.31.0-valence-bed\","
-                        + "\"platform\":\"linux/amd64\"}");
+                String minor = serverMinor;
+                return json(200, "{\"major\":\"1\",\"minor\":\"" + minor + "\",\"gitVersion\":\"v1." + minor
+                        + ".0-valence-bed\",\"platform\":\"linux/amd64\"}");
             }
             Matcher m = LOG_PATH.matcher(path);
             if (request.getMethod().equals("GET") && m.matches()) {

@@ -12,8 +12,10 @@ import dev.valence.api.Settings;
 import dev.valence.api.Toleration;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.ClusterVersion;
 import dev.valence.spi.ClusterGatewayFactory;
 import dev.valence.spi.JobInfo;
+import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
@@ -873,6 +875,101 @@ public abstract class ClusterGatewayContract {
         JobOutcome o = outcome(f);
         assertFalse(o.succeeded());
         assertEquals("Deleted", o.reason());
+    }
+
+    // ---- Indexed Jobs (maps) ----
+
+    /** A spec of an Indexed Job of {@code completions} indexes. */
+    protected static JobSpec indexedSpec(String dispatch, int completions) {
+        JobSpec base = spec(dispatch);
+        return JobSpec.builder().name(base.name()).image(base.image()).command(base.command()).labels(base.labels())
+                .completions(completions).build();
+    }
+
+    @Test
+    void anIndexedJobIsSubmittedWithCompletionsParallelismAndPerIndexRetries() {
+        JobSpec s = indexedSpec("dindexed", 5);
+        JobSpec perIndex = JobSpec.builder().name(s.name()).image(s.image()).labels(s.labels()).completions(5)
+                .parallelism(2).backoffLimitPerIndex(1).backoffLimit(0).build();
+        gateway.submit(perIndex);
+        Job job = stored(perIndex.name());
+        assertEquals("Indexed", job.getSpec().getCompletionMode());
+        assertEquals(5, job.getSpec().getCompletions());
+        assertEquals(2, job.getSpec().getParallelism());
+        assertEquals(1, job.getSpec().getBackoffLimitPerIndex());
+        assertEquals(Integer.MAX_VALUE, job.getSpec().getBackoffLimit(), "the Job-wide limit is the server's default");
+
+        JobSpec jobWide = JobSpec.builder().name(s.name() + "-old").image(s.image()).labels(s.labels()).completions(3)
+                .parallelism(3).backoffLimit(2).build();
+        gateway.submit(jobWide);
+        Job old = stored(jobWide.name());
+        assertEquals("Indexed", old.getSpec().getCompletionMode());
+        assertEquals(2, old.getSpec().getBackoffLimit());
+        assertNull(old.getSpec().getBackoffLimitPerIndex());
+    }
+
+    @Test
+    void anIndexedJobWithFailedIndexesEndsFailedWithThatReasonThoughMostIndexesSucceeded() throws Exception {
+        JobRef ref = gateway.submit(indexedSpec("dindexfail", 4));
+        CompletableFuture<JobOutcome> f = gateway.follow(ref);
+        controller.indexedProgress(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1)), 0, 2);
+        assertEquals("0-1", stored(ref.name()).getStatus().getCompletedIndexes());
+        controller.indexedEnded(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1, 3)), new java.util.TreeSet<>(List.of(2)));
+        assertEquals("2", stored(ref.name()).getStatus().getFailedIndexes());
+        JobOutcome o = outcome(f);
+        assertFalse(o.succeeded());
+        assertEquals("FailedIndexes", o.reason());
+    }
+
+    @Test
+    void followTellsEachFailedPodOfAnIndexedJobWithItsCompletionIndex() throws Exception {
+        JobRef ref = gateway.submit(indexedSpec("dindexpods", 3));
+        Map<String, java.util.OptionalInt> failed = new java.util.concurrent.ConcurrentHashMap<>();
+        CompletableFuture<Void> both = new CompletableFuture<>();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+            }
+
+            @Override
+            public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+                failed.put(podName, completionIndex);
+                if (failed.size() == 2) {
+                    both.complete(null);
+                }
+            }
+        });
+        String ok = controller.indexedPodExited(ns(), ref.name(), 0, 0);
+        String two = controller.indexedPodExited(ns(), ref.name(), 2, 1);
+        String twoAgain = controller.indexedPodExited(ns(), ref.name(), 2, 137);
+        both.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(Map.of(two, java.util.OptionalInt.of(2), twoAgain, java.util.OptionalInt.of(2)), failed);
+        assertFalse(failed.containsKey(ok));
+        controller.indexedEnded(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1, 2)), new java.util.TreeSet<>());
+        assertTrue(outcome(f).succeeded());
+    }
+
+    @Test
+    void listShowsAnIndexedJobsProgressAndAPlainJobsNone() {
+        JobRef indexed = gateway.submit(indexedSpec("dindexlist", 10));
+        JobRef plain = gateway.submit(spec("dindexlist"));
+        controller.indexedProgress(ns(), indexed.name(), new java.util.TreeSet<>(List.of(0, 1, 2, 5)), 1, 3);
+        Map<String, JobInfo> found = gateway.list(Map.of(ClusterGateway.DISPATCH_LABEL, "dindexlist")).stream()
+                .collect(Collectors.toMap(JobInfo::name, i -> i));
+        assertEquals(Optional.of(new JobInfo.Progress(10, 4, 1, 3)), found.get(indexed.name()).progress());
+        assertEquals(JobInfo.Phase.RUNNING, found.get(indexed.name()).phase(), "4 of 10 succeeded is not the Job's success");
+        assertEquals(Optional.empty(), found.get(plain.name()).progress());
+    }
+
+    @Test
+    void serverVersionIsTheOneTheServerReports() {
+        assertEquals(Optional.of(new ClusterVersion(1, 31)), gateway.serverVersion());
+        bed.serverMinorVersion(33);
+        try {
+            assertTrue(gateway.serverVersion().orElseThrow().hasBackoffLimitPerIndex());
+        } finally {
+            bed.serverMinorVersion(31);
+        }
     }
 
     // ---- list and logs ----

@@ -76,6 +76,10 @@ public final class JobControllerStandIn implements AutoCloseable {
     private final Set<String> deadlineHit = ConcurrentHashMap.newKeySet();
     /** The pod running for each Job (namespace/name). */
     private final Map<String, String> activePods = new ConcurrentHashMap<>();
+    /** The pods running for each Indexed Job (namespace/name). */
+    private final Map<String, Set<String>> activeIndexedPods = new ConcurrentHashMap<>();
+    /** Runs the pods of Indexed Jobs, {@link Options.Builder#parallelPods} at once over all Jobs. */
+    private volatile ExecutorService indexedPods;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "job-controller-stand-in-timers");
         t.setDaemon(true);
@@ -319,6 +323,48 @@ public final class JobControllerStandIn implements AutoCloseable {
                 .build());
     }
 
+    /**
+     * An Indexed Job under way, as its controller writes it: these indexes succeeded
+     * ({@code completedIndexes} as ranges), {@code failedPods} pods failed, {@code active} run.
+     */
+    public void indexedProgress(String namespace, String jobName, java.util.SortedSet<Integer> succeeded, int failedPods,
+                                int active) {
+        IndexedState state = new IndexedState();
+        state.succeeded.addAll(succeeded);
+        state.failedPods = failedPods;
+        state.active = active;
+        writeJobStatus(namespace, jobName, indexedStatus(state, now()));
+    }
+
+    /** A pod of completion index {@code index} of an Indexed Job ran and exited with {@code exitCode} (non-zero: failed); returns its name. */
+    public String indexedPodExited(String namespace, String jobName, int index, int exitCode) {
+        Pod pod = newPod(job(namespace, jobName), index);
+        createPod(namespace, pod);
+        String name = pod.getMetadata().getName();
+        writePodStatus(namespace, name, terminated(exitCode == 0 ? "Succeeded" : "Failed", null, null, exitCode,
+                exitCode == 0 ? "Completed" : "Error"));
+        return name;
+    }
+
+    /**
+     * An Indexed Job that ended: {@code Complete} when {@code failedIndexes} is empty, else {@code Failed} with
+     * reason {@code FailedIndexes} (backoffLimitPerIndex spent for those indexes).
+     */
+    public void indexedEnded(String namespace, String jobName, java.util.SortedSet<Integer> succeeded,
+                             java.util.SortedSet<Integer> failedIndexes) {
+        IndexedState state = new IndexedState();
+        state.succeeded.addAll(succeeded);
+        state.failedIndexes.addAll(failedIndexes);
+        state.failedPods = failedIndexes.size();
+        JobStatus status = indexedStatus(state, now());
+        status.setConditions(failedIndexes.isEmpty()
+                ? List.of(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+                        jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"))
+                : List.of(jobCondition("FailureTarget", "FailedIndexes", "Job has failed indexes"),
+                        jobCondition("Failed", "FailedIndexes", "Job has failed indexes")));
+        writeJobStatus(namespace, jobName, status);
+    }
+
     /** Plays the garbage collector after a Job was deleted: removes the pods it owned. */
     public void collectGarbage(String namespace, String jobName) {
         client.pods().inNamespace(namespace).withLabel("job-name", jobName).delete();
@@ -522,6 +568,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                         if (pod != null) {
                             runner.kill(ns, pod);
                         }
+                        killIndexed(runner, ns, name);
                         try {
                             collectGarbage(ns, name);
                         } catch (KubernetesClientException e) {
@@ -532,15 +579,262 @@ public final class JobControllerStandIn implements AutoCloseable {
                         }
                     }
                 });
+        indexedPods = Executors.newFixedThreadPool(options.parallelPods, r -> {
+            Thread t = new Thread(r, "job-controller-stand-in-indexed");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorService podPool = indexedPods;
         running.add(() -> {
             informer.close();
             pool.shutdownNow();
+            podPool.shutdownNow();
             activePods.forEach((job, pod) -> runner.kill(job.substring(0, job.indexOf('/')), pod));
+            activeIndexedPods.forEach((job, pods) -> pods.forEach(p -> runner.kill(job.substring(0, job.indexOf('/')), p)));
             pool.awaitTermination(10, TimeUnit.SECONDS);
         });
     }
 
+    private void killIndexed(PodRunner runner, String ns, String jobName) {
+        Set<String> pods = activeIndexedPods.remove(ns + "/" + jobName);
+        if (pods != null) {
+            pods.forEach(p -> runner.kill(ns, p));
+        }
+    }
+
+    /** Where an Indexed Job stands, as its controller counts it. */
+    private static final class IndexedState {
+        final java.util.TreeSet<Integer> succeeded = new java.util.TreeSet<>();
+        final java.util.TreeSet<Integer> failedIndexes = new java.util.TreeSet<>();
+        final Map<Integer, Integer> failuresOf = new java.util.HashMap<>();
+        int failedPods;
+        int active;
+        boolean jobFailed;
+        /** Pods left waiting for ever (an image never pulled, unschedulable): the Job never ends. */
+        boolean stuck;
+        /** The counts changed since the status was last written. */
+        boolean dirty;
+    }
+
+    /** How often an Indexed Job's status is written while its pods run: the controller batches pod events into one sync. */
+    static final Duration INDEXED_STATUS_EVERY = Duration.ofMillis(100);
+
+    /**
+     * Plays the Job controller for {@code completionMode: Indexed}: one pod per index, at most
+     * {@code parallelism} at once, named {@code <job>-<index>-<suffix>} with the annotation and label
+     * {@code batch.kubernetes.io/job-completion-index} (the container's {@code JOB_COMPLETION_INDEX} comes from
+     * it by the downward API, as the real controller injects it); {@code status.completedIndexes} as
+     * compressed ranges, {@code succeeded}/{@code failed}/{@code active}; a failed pod replaced while
+     * {@code backoffLimitPerIndex} (per index, then the index is in {@code failedIndexes}) or
+     * {@code backoffLimit} (for the whole Job) allows; then {@code Complete}, or {@code Failed} with
+     * {@code FailedIndexes} or {@code BackoffLimitExceeded}.
+     */
+    private void controlIndexedJob(PodRunner runner, Job job) throws InterruptedException {
+        String ns = job.getMetadata().getNamespace();
+        String jobName = job.getMetadata().getName();
+        String key = ns + "/" + jobName + "/" + job.getMetadata().getUid();
+        int n = job.getSpec().getCompletions() == null ? 1 : job.getSpec().getCompletions();
+        int parallelism = job.getSpec().getParallelism() == null ? n : Math.max(1, job.getSpec().getParallelism());
+        Integer perIndex = job.getSpec().getBackoffLimitPerIndex();
+        int backoffLimit = Objects.requireNonNullElse(job.getSpec().getBackoffLimit(), perIndex != null ? Integer.MAX_VALUE : 6);
+        Long deadline = job.getSpec().getActiveDeadlineSeconds();
+        String startTime = now();
+        if (deadline != null) {
+            timers.schedule(() -> enforceDeadline(runner, job), TimeUnit.SECONDS.toMillis(deadline)
+                    + options.deadlineLateness.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        IndexedState state = new IndexedState();
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        writeJobStatus(ns, jobName, indexedStatus(state, startTime));
+        java.util.concurrent.ScheduledFuture<?> flusher = timers.scheduleWithFixedDelay(() -> {
+            JobStatus status;
+            synchronized (state) {
+                if (!state.dirty || gone.contains(key) || deadlineHit.contains(key)) {
+                    return;
+                }
+                state.dirty = false;
+                status = indexedStatus(state, startTime);
+            }
+            try {
+                writeJobStatus(ns, jobName, status);
+            } catch (RuntimeException e) {
+                LOG.debug("stand-in: job {}/{} is gone", ns, jobName);
+            }
+        }, INDEXED_STATUS_EVERY.toMillis(), INDEXED_STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < Math.min(parallelism, n); w++) {
+            workers.add(indexedPods.submit(() -> {
+                for (int index = next.getAndIncrement(); index < n; index = next.getAndIncrement()) {
+                    synchronized (state) {
+                        if (state.jobFailed || state.stuck) {
+                            return null;
+                        }
+                    }
+                    if (gone.contains(key) || deadlineHit.contains(key)) {
+                        return null;
+                    }
+                    runIndex(runner, job, index, state, perIndex, backoffLimit, startTime, key);
+                }
+                return null;
+            }));
+        }
+        try {
+            for (java.util.concurrent.Future<?> f : workers) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    LOG.warn("stand-in: an index of job {}/{} failed to run", ns, jobName, e.getCause());
+                }
+            }
+        } finally {
+            flusher.cancel(false);
+        }
+        if (gone.contains(key) || deadlineHit.contains(key) || state.stuck) {
+            return;
+        }
+        timers.schedule(() -> {
+            if (gone.contains(key) || deadlineHit.contains(key)) {
+                return;
+            }
+            try {
+                JobStatus status;
+                synchronized (state) {
+                    status = indexedStatus(state, startTime);
+                    if (state.jobFailed) {
+                        status.setConditions(List.of(jobCondition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                                jobCondition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")));
+                    } else if (!state.failedIndexes.isEmpty()) {
+                        status.setConditions(List.of(jobCondition("FailureTarget", "FailedIndexes", "Job has failed indexes"),
+                                jobCondition("Failed", "FailedIndexes", "Job has failed indexes")));
+                    } else {
+                        status.setCompletionTime(now());
+                        status.setConditions(List.of(jobCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+                                jobCondition("Complete", "CompletionsReached", "Reached expected number of succeeded pods")));
+                    }
+                }
+                writeJobStatus(ns, jobName, status);
+            } catch (RuntimeException e) {
+                LOG.debug("stand-in: job {}/{} is gone", ns, jobName);
+            }
+        }, options.completionDelay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs one index to success, or until its retries (or the Job's) are spent. */
+    private void runIndex(PodRunner runner, Job job, int index, IndexedState state, Integer perIndex, int backoffLimit,
+                          String startTime, String key) throws InterruptedException {
+        String ns = job.getMetadata().getNamespace();
+        String jobName = job.getMetadata().getName();
+        while (!gone.contains(key) && !deadlineHit.contains(key)) {
+            Pod pod = newPod(job, index);
+            Optional<String> refused = options.admission ? Admission.refusal(client, pod) : Optional.empty();
+            if (refused.isPresent()) {
+                synchronized (state) {
+                    if (state.stuck) {
+                        return;
+                    }
+                    state.stuck = true;
+                }
+                failedCreate(job, refused.get(), key);
+                return;
+            }
+            createPod(ns, pod);
+            String podName = pod.getMetadata().getName();
+            synchronized (state) {
+                state.active++;
+                state.dirty = true;
+            }
+            Optional<String> unschedulable = Admission.unschedulable(pod, node());
+            if (unschedulable.isPresent()) {
+                writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
+                        .withConditions(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+                                .withReason("Unschedulable").withMessage(unschedulable.get())
+                                .withLastTransitionTime(now()).build()).build());
+                synchronized (state) {
+                    state.stuck = true;
+                }
+                return;
+            }
+            Set<String> active = activeIndexedPods.computeIfAbsent(ns + "/" + jobName, k -> ConcurrentHashMap.newKeySet());
+            active.add(podName);
+            Result result = runPod(runner, job, pod);
+            active.remove(podName);
+            if (gone.contains(key) || deadlineHit.contains(key)) {
+                return;
+            }
+            if (result.waiting()) {
+                waitingForever(ns, podName, result, pod);
+                synchronized (state) {
+                    state.stuck = true;
+                }
+                return;
+            }
+            bed.scriptLog(ns, podName, result.log());
+            boolean ok = result.exitCode() == 0;
+            writePodStatus(ns, podName, terminated(ok ? "Succeeded" : "Failed", null, null, result.exitCode(), result.reason()));
+            synchronized (state) {
+                state.active--;
+                if (ok) {
+                    state.succeeded.add(index);
+                } else {
+                    state.failedPods++;
+                    int failures = state.failuresOf.merge(index, 1, Integer::sum);
+                    if (perIndex != null && failures > perIndex) {
+                        state.failedIndexes.add(index);
+                    } else if (perIndex == null && state.failedPods > backoffLimit) {
+                        state.jobFailed = true;
+                    }
+                }
+                state.dirty = true;
+                if (ok || state.jobFailed || state.failedIndexes.contains(index)) {
+                    return;
+                }
+            }
+            Thread.sleep(options.podRetryDelay.toMillis());
+        }
+    }
+
+    private static JobStatus indexedStatus(IndexedState state, String startTime) {
+        return new JobStatusBuilder().withStartTime(startTime).withActive(state.active)
+                .withSucceeded(state.succeeded.size()).withFailed(state.failedPods)
+                .withCompletedIndexes(ranges(state.succeeded)).withFailedIndexes(ranges(state.failedIndexes))
+                .build();
+    }
+
+    /** Indexes as the Job status writes them: {@code 0-3,5,7-8}; null when there are none. */
+    static String ranges(java.util.SortedSet<Integer> indexes) {
+        if (indexes.isEmpty()) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        Integer start = null;
+        Integer last = null;
+        for (int i : indexes) {
+            if (last != null && i == last + 1) {
+                last = i;
+                continue;
+            }
+            if (start != null) {
+                out.append(out.length() == 0 ? "" : ",").append(start.equals(last) ? "" + start : start + "-" + last);
+            }
+            start = i;
+            last = i;
+        }
+        out.append(out.length() == 0 ? "" : ",").append(start.equals(last) ? "" + start : start + "-" + last);
+        return out.toString();
+    }
+
     private void controlJob(PodRunner runner, Job job) {
+        if ("Indexed".equals(job.getSpec().getCompletionMode())) {
+            try {
+                controlIndexedJob(runner, job);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("stand-in: running indexed job {}/{} failed", job.getMetadata().getNamespace(),
+                        job.getMetadata().getName(), e);
+            }
+            return;
+        }
         String ns = job.getMetadata().getNamespace();
         String jobName = job.getMetadata().getName();
         String key = ns + "/" + jobName + "/" + job.getMetadata().getUid();
@@ -656,7 +950,8 @@ public final class JobControllerStandIn implements AutoCloseable {
         Container c = stored.getSpec().getContainers().get(0);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of())) {
-            env.put(e.getName(), Objects.requireNonNullElse(e.getValue(), ""));
+            env.put(e.getName(), e.getValue() == null && e.getValueFrom() != null ? downward(stored, e)
+                    : Objects.requireNonNullElse(e.getValue(), ""));
         }
         Map<String, String> mounts = new LinkedHashMap<>();
         for (VolumeMount m : Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of())) {
@@ -729,6 +1024,7 @@ public final class JobControllerStandIn implements AutoCloseable {
         if (pod != null) {
             runner.kill(ns, pod);
         }
+        killIndexed(runner, ns, jobName);
         try {
             deadlineExceeded(ns, jobName);
         } catch (RuntimeException e) {
@@ -782,6 +1078,49 @@ public final class JobControllerStandIn implements AutoCloseable {
         } else {
             client.v1().events().inNamespace(ns).resource(event).update();
         }
+    }
+
+    /** An env value from the downward API: {@code metadata.annotations['...']}, {@code metadata.name}; empty otherwise. */
+    private static String downward(Pod pod, EnvVar e) {
+        if (e.getValueFrom().getFieldRef() == null) {
+            return "";
+        }
+        String path = e.getValueFrom().getFieldRef().getFieldPath();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metadata\\.(annotations|labels)\\['(.+)'\\]").matcher(path);
+        if (m.matches()) {
+            Map<String, String> from = m.group(1).equals("annotations") ? pod.getMetadata().getAnnotations()
+                    : pod.getMetadata().getLabels();
+            return from == null ? "" : Objects.requireNonNullElse(from.get(m.group(2)), "");
+        }
+        return path.equals("metadata.name") ? pod.getMetadata().getName()
+                : path.equals("metadata.namespace") ? pod.getMetadata().getNamespace() : "";
+    }
+
+    /** The annotation (and label) naming an Indexed Job pod's completion index. */
+    public static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+
+    /**
+     * A pod of an Indexed Job as the controller makes it: {@code <job>-<index>-<suffix>}, the index as
+     * annotation and label, and {@code JOB_COMPLETION_INDEX} from the annotation in every container.
+     */
+    private Pod newPod(Job job, int index) {
+        Pod pod = newPod(job);
+        String jobName = job.getMetadata().getName();
+        pod.getMetadata().setName(jobName + "-" + index + "-" + suffix());
+        Map<String, String> annotations = new LinkedHashMap<>(Objects.requireNonNullElse(pod.getMetadata().getAnnotations(),
+                Map.of()));
+        annotations.put(COMPLETION_INDEX, Integer.toString(index));
+        pod.getMetadata().setAnnotations(annotations);
+        pod.getMetadata().getLabels().put(COMPLETION_INDEX, Integer.toString(index));
+        pod.getSpec().setHostname(jobName + "-" + index);
+        for (Container c : pod.getSpec().getContainers()) {
+            List<EnvVar> env = new ArrayList<>(Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()));
+            env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("JOB_COMPLETION_INDEX").withNewValueFrom()
+                    .withNewFieldRef().withFieldPath("metadata.annotations['" + COMPLETION_INDEX + "']").endFieldRef()
+                    .endValueFrom().build());
+            c.setEnv(env);
+        }
+        return pod;
     }
 
     private Pod newPod(Job job) {

@@ -521,6 +521,13 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
         }
         if (from.getFieldRef() != null) {
+            java.util.regex.Matcher byKey = java.util.regex.Pattern.compile("metadata\\.(annotations|labels)\\['(.+)'\\]")
+                    .matcher(from.getFieldRef().getFieldPath());
+            if (byKey.matches()) { // e.g. an Indexed Job pod's JOB_COMPLETION_INDEX from its completion-index annotation
+                Map<String, String> values = byKey.group(1).equals("annotations") ? pod.getMetadata().getAnnotations()
+                        : pod.getMetadata().getLabels();
+                return values == null ? "" : Objects.requireNonNullElse(values.get(byKey.group(2)), "");
+            }
             return switch (from.getFieldRef().getFieldPath()) {
                 case "metadata.name" -> run.podName();
                 case "metadata.namespace" -> run.namespace();

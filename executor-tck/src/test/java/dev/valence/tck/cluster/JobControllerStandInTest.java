@@ -41,6 +41,12 @@ class JobControllerStandInTest {
                 .completionDelay(Duration.ofSeconds(3)).podRetryDelay(Duration.ZERO).failedCreateRetry(Duration.ofMillis(200))
                 .nodeAllocatable("2", "8Gi").nodeLabel("pool", "cpu").build());
         standIn.runJobsWith(pod -> {
+            String index = pod.env().get("JOB_COMPLETION_INDEX");
+            if (index != null) { // an Indexed Job's pod: index 2 fails once ("indexed-flaky") or always ("indexed-bad")
+                int tries = runs.computeIfAbsent(pod.jobName() + "#" + index, k -> new AtomicInteger()).incrementAndGet();
+                boolean fails = index.equals("2") && (pod.jobName().contains("bad") || tries == 1);
+                return JobControllerStandIn.Result.exited(fails ? 1 : 0, "index " + index + "\n");
+            }
             int n = runs.computeIfAbsent(pod.jobName(), k -> new AtomicInteger()).incrementAndGet();
             boolean failFirst = pod.jobName().contains("flaky") && n == 1;
             return JobControllerStandIn.Result.exited(failFirst ? 3 : 0, "run " + n + "\n");
@@ -70,6 +76,62 @@ class JobControllerStandInTest {
         assertEquals(2, pods.size(), "the failed pod and its replacement");
         assertEquals(List.of("Failed", "Succeeded"), pods.stream().map(p -> p.getStatus().getPhase()).sorted().toList());
         assertEquals(1, job(job).getStatus().getFailed());
+    }
+
+    static Job submitIndexed(String name, int completions, int parallelism, Integer backoffLimitPerIndex) {
+        PodSpecBuilder spec = new PodSpecBuilder().withRestartPolicy("Never").addNewContainer().withName("task")
+                .withImage("example.test/task@sha256:" + "a".repeat(64)).endContainer();
+        return bed.client().batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE).resource(new JobBuilder()
+                .withNewMetadata().withName(name).withNamespace(ApiServerBed.NAMESPACE)
+                .addToLabels("app.kubernetes.io/managed-by", "valence").endMetadata()
+                .withNewSpec().withCompletionMode("Indexed").withCompletions(completions).withParallelism(parallelism)
+                .withBackoffLimitPerIndex(backoffLimitPerIndex).withBackoffLimit(backoffLimitPerIndex == null ? 0 : null)
+                .withNewTemplate().withSpec(spec.build()).endTemplate().endSpec().build()).create();
+    }
+
+    @Test
+    void anIndexedJobRunsAPodPerIndexNamedAndAnnotatedByItAndReplacesAFailedOneWithinItsPerIndexLimit() {
+        Job job = submitIndexed("indexed-flaky", 4, 2, 1);
+        await(() -> conditions(job).contains("Complete") ? Optional.of(true) : Optional.empty());
+        List<Pod> pods = pods(job);
+        assertEquals(5, pods.size(), "a pod per index, and the replacement of index 2's failed one");
+        for (Pod p : pods) {
+            String index = p.getMetadata().getAnnotations().get(JobControllerStandIn.COMPLETION_INDEX);
+            assertTrue(p.getMetadata().getName().matches("indexed-flaky-" + index + "-[a-z0-9]{5}"), p.getMetadata().getName());
+            assertEquals(index, p.getMetadata().getLabels().get(JobControllerStandIn.COMPLETION_INDEX));
+        }
+        var status = job(job).getStatus();
+        assertEquals("0-3", status.getCompletedIndexes());
+        assertEquals(4, status.getSucceeded());
+        assertEquals(1, status.getFailed());
+        assertEquals(0, status.getActive());
+    }
+
+    @Test
+    void anIndexOverItsPerIndexLimitIsAFailedIndexAndTheOthersStillRun() {
+        Job job = submitIndexed("indexed-bad", 5, 5, 0);
+        await(() -> conditions(job).contains("Failed") ? Optional.of(true) : Optional.empty());
+        var status = job(job).getStatus();
+        assertEquals("0-1,3-4", status.getCompletedIndexes());
+        assertEquals("2", status.getFailedIndexes());
+        assertEquals("FailedIndexes", status.getConditions().stream().filter(c -> c.getType().equals("Failed"))
+                .findFirst().orElseThrow().getReason());
+    }
+
+    @Test
+    void withoutPerIndexLimitsAFailedPodOverTheBackoffLimitFailsTheWholeIndexedJob() {
+        Job job = submitIndexed("indexed-bad-old", 3, 1, null);
+        await(() -> conditions(job).contains("Failed") ? Optional.of(true) : Optional.empty());
+        assertEquals("BackoffLimitExceeded", job(job).getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals("Failed")).findFirst().orElseThrow().getReason());
+        assertEquals("0-1", job(job).getStatus().getCompletedIndexes(), "index 2 failed, the Job with it");
+    }
+
+    @Test
+    void completedIndexesAreWrittenAsCompressedRanges() {
+        assertEquals("0-3,5,7-8", JobControllerStandIn.ranges(new java.util.TreeSet<>(List.of(0, 1, 2, 3, 5, 7, 8))));
+        assertEquals("4", JobControllerStandIn.ranges(new java.util.TreeSet<>(List.of(4))));
+        assertEquals(null, JobControllerStandIn.ranges(new java.util.TreeSet<>()));
     }
 
     @Test
