@@ -1,0 +1,288 @@
+package dev.valence.core;
+
+import dev.valence.api.ElementResult;
+import dev.valence.api.ErrorKind;
+import dev.valence.api.MapResult;
+import dev.valence.api.Settings;
+import dev.valence.api.TaskCall;
+import dev.valence.api.ValenceException;
+import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.ClusterGateway;
+import dev.valence.spi.ClusterVersion;
+import dev.valence.spi.JobListener;
+import dev.valence.spi.JobOutcome;
+import dev.valence.spi.JobRef;
+import dev.valence.spi.PodStarted;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The map calls of a {@link KubernetesExecutor}: each is one Indexed Job over the elements still without a
+ * value, followed per index (per-index retries on the server from 1.33, counted here before), finished
+ * when every element's value or exception is in the store.
+ */
+final class MapRuns {
+    private static final Logger LOG = LoggerFactory.getLogger(MapRuns.class);
+
+    private final Settings settings;
+    private final ClusterGateway gateway;
+    private final ArtifactStore store;
+    private final TaskJobs jobs;
+    private final MapJobs maps;
+    private final TaskCleanUps cleanUps;
+    private final TaskCancels cancels;
+    private final Executor pool;
+    /** The image reference the Job names, ensured (built and pushed when needed). */
+    private final Supplier<String> imageReference;
+    /** Arms the client-side backstop of a call's timeout for its submitted Job. */
+    private final BiConsumer<RunHandle<?>, JobRef> timeouts;
+    /** The server's version, asked once by the first map (per-index retries need 1.33). */
+    private volatile Optional<Optional<ClusterVersion>> serverVersion = Optional.empty();
+
+    MapRuns(Settings settings, ClusterGateway gateway, ArtifactStore store, TaskJobs jobs, MapJobs maps,
+            TaskCleanUps cleanUps, TaskCancels cancels, Executor pool, Supplier<String> imageReference,
+            BiConsumer<RunHandle<?>, JobRef> timeouts) {
+        this.settings = settings;
+        this.gateway = gateway;
+        this.store = store;
+        this.jobs = jobs;
+        this.maps = maps;
+        this.cleanUps = cleanUps;
+        this.cancels = cancels;
+        this.pool = pool;
+        this.imageReference = imageReference;
+        this.timeouts = timeouts;
+    }
+
+    /** Whether this server retries each index on its own ({@code backoffLimitPerIndex}, Kubernetes 1.33+). */
+    boolean perIndexRetries() {
+        return serverVersion().filter(ClusterVersion::hasBackoffLimitPerIndex).isPresent();
+    }
+
+    /** The server's version, asked once; empty when it does not say or cannot be asked. */
+    private Optional<ClusterVersion> serverVersion() {
+        Optional<Optional<ClusterVersion>> known = serverVersion;
+        if (known.isEmpty()) {
+            Optional<ClusterVersion> v;
+            try {
+                v = gateway.serverVersion();
+            } catch (RuntimeException e) {
+                LOG.debug("cannot read the server's version; maps use Job-wide retries: {}", e.getMessage());
+                v = Optional.empty();
+            }
+            LOG.debug("Kubernetes {}: maps use {} retries", v.map(Object::toString).orElse("(version unknown)"),
+                    v.filter(ClusterVersion::hasBackoffLimitPerIndex).isPresent() ? "per-index" : "Job-wide");
+            known = Optional.of(v);
+            serverVersion = known;
+        }
+        return known.get();
+    }
+
+    /** Writes the elements, ensures the image, submits the Indexed Job (or re-attaches) and follows it. */
+    <R> void start(RunHandle<MapResult<R>> run, String jobName) {
+        TaskCall call = run.call();
+        String prefix = TaskJobs.prefix(call);
+        int n = call.elements().size();
+        if (run.isDone()) {
+            if (run.result().isCancelled()) {
+                cancels.abandon(run, jobName, prefix);
+            }
+            return;
+        }
+        if (call.rerun()) {
+            // the failed elements run again, the ones with a value do not: the earlier Job goes, the values stay
+            cleanUps.forgetEarlierJob(call, jobName);
+            maps.forgetErrors(prefix);
+        }
+        BitSet done = maps.succeeded(prefix, n);
+        if (done.cardinality() == n) {
+            LOG.info("map of task '{}' ({}/{}): all {} elements have a value from an earlier run; using them",
+                    call.taskName(), call.dispatchId(), call.nodeId(), n);
+            finish(run, new JobRef(jobName, gateway.namespace(), true), JobOutcome.succeeded(""));
+            return;
+        }
+        boolean wroteInput = false;
+        if (!store.exists(prefix + "input")) {
+            maps.writeInputs(call, prefix);
+            wroteInput = true;
+        }
+        String image;
+        try {
+            image = imageReference.get();
+        } catch (RuntimeException e) {
+            if (wroteInput && !settings.keepArtifacts()) {
+                cleanUps.deleteQuietly(prefix, call);
+            }
+            throw e;
+        }
+        if (run.isDone()) {
+            if (run.result().isCancelled()) {
+                cancels.abandon(run, jobName, prefix);
+            }
+            return;
+        }
+        List<Integer> todo = new ArrayList<>(n - done.cardinality());
+        for (int i = done.nextClearBit(0); i < n; i = done.nextClearBit(i + 1)) {
+            todo.add(i);
+        }
+        // some elements have values and no Job of this node runs (a rerun, or its Job is gone): a Job for the rest
+        boolean someIndexes = !done.isEmpty() && (call.rerun()
+                || gateway.list(TaskJobs.nodeLabels(call)).stream().noneMatch(j -> j.name().equals(jobName)));
+        if (someIndexes) {
+            maps.writeIndexes(prefix, todo);
+        }
+        boolean perIndex = perIndexRetries();
+        JobRef job = gateway.submit(jobs.mapSpec(call, jobName, image, someIndexes ? todo.size() : n,
+                someIndexes, perIndex));
+        LOG.info(job.adopted() ? "map of task '{}': re-attached to Indexed Job {} ({} elements) in namespace {}"
+                : "map of task '{}': Indexed Job {} of {} elements submitted in namespace {}", call.taskName(), job.name(),
+                someIndexes ? todo.size() + " of " + n : n, job.namespace());
+        run.onCancel(() -> cancels.undo(run, job, prefix));
+        run.running();
+        timeouts.accept(run, job);
+        int pods = someIndexes ? todo.size() : n;
+        int retries = jobs.settingsFor(call).retries();
+        Map<Integer, Integer> failuresOf = new ConcurrentHashMap<>();
+        AtomicInteger exitedZero = new AtomicInteger();
+        gateway.follow(job, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+                LOG.debug("map of task '{}': pod {} started ({})", call.taskName(), pod.podName(), job.name());
+            }
+
+            @Override
+            public void podFailed(String podName, OptionalInt completionIndex) {
+                if (perIndex || completionIndex.isEmpty()) {
+                    return;
+                }
+                int index = completionIndex.getAsInt();
+                int failures = failuresOf.merge(index, 1, Integer::sum);
+                LOG.debug("map of task '{}': pod {} of completion index {} failed ({} of {} allowed)", call.taskName(),
+                        podName, index, failures, retries + 1);
+                if (failures > retries) {
+                    pool.execute(() -> stop(run, job, podName, index, failures, retries));
+                }
+            }
+
+            @Override
+            public void podSucceeded(String podName) {
+                // every pod exited 0: each wrote its element's value or exception, so the results are all there
+                // seconds before the Job controller writes Complete (a pod that died is replaced, and counts then)
+                if (exitedZero.incrementAndGet() >= pods) {
+                    pool.execute(() -> finishEarly(run, job, n));
+                }
+            }
+        }).whenCompleteAsync((outcome, error) -> {
+                    if (error != null) {
+                        Throwable cause = Causes.unwrap(error);
+                        ErrorKind kind = cause instanceof ValenceException v ? v.kind() : ErrorKind.CLUSTER;
+                        run.fail(new ValenceException(kind, "lost track of Job " + job + ": " + cause.getMessage(), cause));
+                    } else {
+                        finish(run, job, outcome);
+                    }
+                }, pool);
+    }
+
+    /**
+     * Before 1.33 (no {@code backoffLimitPerIndex}): one index's pods failed more than {@code retries} times, so the
+     * map ends as the server would end that index — its elements without an output fail with this reason and the
+     * pod's log tail — and the Job is deleted (its other pods too: the server would not stop them one by one).
+     */
+    private <R> void stop(RunHandle<MapResult<R>> run, JobRef job, String podName, int index, int failures,
+            int retries) {
+        if (run.isDone()) {
+            return;
+        }
+        String tail;
+        try {
+            tail = gateway.logs(job, 20);
+        } catch (RuntimeException e) {
+            tail = "";
+        }
+        LOG.info("map of task '{}': the pods of completion index {} failed {} times, more than retries ({}): "
+                + "stopping Indexed Job {}", run.call().taskName(), index, failures, retries, job.name());
+        finish(run, job, JobOutcome.failed("BackoffLimitPerIndexExceeded", "the pods of completion index " + index
+                + " failed " + failures + " times, more than retries (" + retries + "), last pod " + podName
+                + "; Valence stopped the Job (this server has no backoffLimitPerIndex, Kubernetes 1.33+)", podName, tail));
+        cancels.executor().execute(() -> {
+            try {
+                gateway.cancel(job);
+            } catch (RuntimeException e) {
+                LOG.warn("could not delete Indexed Job {} after an index ran out of retries: {}", job.name(), e.getMessage());
+            }
+        });
+    }
+
+    /** Finishes a map before its Job's {@code Complete} when every element's value or exception is in the store. */
+    private <R> void finishEarly(RunHandle<MapResult<R>> run, JobRef job, int n) {
+        if (run.isDone()) {
+            return;
+        }
+        String prefix = TaskJobs.prefix(run.call());
+        try {
+            if (maps.written(prefix, n) < n) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot count the outputs of map {}; waiting for the Job's outcome", job.name(), e);
+            return;
+        }
+        LOG.debug("every pod of Indexed Job {} exited 0 and every element's output is in the store: finishing before "
+                + "the Job's Complete", job.name());
+        finish(run, job, JobOutcome.succeeded(""));
+    }
+
+    /**
+     * Reads every element's value or exception (an element without either failed with the Job: its reason
+     * and log tail), then completes with the {@link MapResult}, or fails when fewer than {@code minSuccessRatio}
+     * succeeded. A failed map's Job and values stay, so a resume runs only the failed elements.
+     */
+    private <R> void finish(RunHandle<MapResult<R>> run, JobRef job, JobOutcome outcome) {
+        synchronized (run) {
+            if (run.isDone()) {
+                return;
+            }
+            TaskCall call = run.call();
+            String prefix = TaskJobs.prefix(call);
+            String place = "Indexed Job " + job.name() + " (namespace " + job.namespace() + ")";
+            int n = call.elements().size();
+            try {
+                ValenceException jobFailure = outcome.succeeded() ? null
+                        : TaskFailures.error(call, place + outcome.pod().map(p -> ", pod " + p).orElse(""), outcome, job,
+                                settings);
+                List<ElementResult<R>> elements = maps.read(call, prefix, n, i -> jobFailure != null
+                        ? new ValenceException(jobFailure.kind(), "element " + i + ": " + jobFailure.getMessage())
+                        : new ValenceException(ErrorKind.POD_FAILED, "element " + i + " of the map of task '"
+                                + call.taskName() + "' wrote no output although " + place + " completed"));
+                MapResult<R> result;
+                try {
+                    result = MapElements.verdict(call, elements, ", " + place);
+                } catch (ValenceException e) {
+                    LOG.info("map of task '{}' failed: {} of {} elements succeeded ({})", call.taskName(),
+                            MapResult.of(elements).succeededCount(), n, job.name());
+                    // neither Job nor values are deleted: a resume runs the failed elements only
+                    run.fail(e);
+                    return;
+                }
+                LOG.info("map of task '{}' finished: {} of {} elements succeeded ({})", call.taskName(),
+                        result.succeededCount(), n, job.name());
+                cleanUps.promise();
+                run.complete(result);
+                cleanUps.later(job, call, TaskCleanUps.What.SUCCEEDED);
+            } catch (RuntimeException e) {
+                run.fail(e);
+            }
+        }
+    }
+}
