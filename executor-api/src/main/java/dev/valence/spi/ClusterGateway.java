@@ -58,6 +58,15 @@ public interface ClusterGateway extends AutoCloseable {
         throw dev.valence.api.ValenceException.notBuiltYet("access review for this cluster client");
     }
 
+    /**
+     * Which of the named Secrets or ConfigMaps ({@code kind}) do not exist in this namespace: what a
+     * task's pod refers to ({@code env_from_secrets}, a store's {@link StoreAccess#objectVolumes()})
+     * and would wait for. Used by {@code valence doctor}; throws {@code PERMISSION} when they may not be read.
+     */
+    default java.util.Set<String> missing(dev.valence.api.ClusterFileRef.Kind kind, java.util.Collection<String> names) {
+        throw dev.valence.api.ValenceException.notBuiltYet("checking Secrets and ConfigMaps for this cluster client");
+    }
+
     @Override
     void close();
 }

@@ -7,6 +7,9 @@ import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ArtifactStoreFactory;
+import dev.valence.spi.CaBundleTrust;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;
@@ -68,7 +71,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(region))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .httpClientBuilder(Apache5HttpClient.builder());
+                .httpClientBuilder(http(settings));
         if (!endpoint.isEmpty()) {
             builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
         }
@@ -88,7 +91,18 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
             throw errors.translate("opening data_store '" + where + "'", e);
         }
         LOG.debug("S3 data store {} at {}", where, errors.endpoint());
-        return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint);
+        return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint, settings.caBundle());
+    }
+
+    /** The HTTP client; with {@code ca_bundle_file}, trusting its CAs besides the JRE's. */
+    private static Apache5HttpClient.Builder http(Settings settings) {
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder();
+        settings.caBundleFile().ifPresent(pem -> {
+            X509TrustManager trust = CaBundleTrust.trustManager(pem);
+            http.tlsTrustManagersProvider(() -> new TrustManager[] {trust});
+            LOG.debug("the S3 client trusts the CAs in {} and the JRE's", pem);
+        });
+        return http;
     }
 
     private static String endpoint(String key, String value) {
