@@ -488,7 +488,16 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         ArrayNode mounts = config.putArray("mounts");
         defaultMounts(mounts);
         etcFiles(run, bundle, mounts);
-        volumes(run, pod, c, bundle, fsGroup, mounts);
+        try {
+            volumes(run, pod, c, bundle, fsGroup, mounts);
+        } catch (CannotCreate | IOException | RuntimeException failed) {
+            // nothing will run: release the overlay root and the bundle made so far
+            if (overlay) {
+                exec(List.of("umount", root.toString()));
+            }
+            exec(List.of("rm", "-rf", "--one-file-system", bundle.toString()));
+            throw failed;
+        }
 
         ObjectNode linux = config.putObject("linux");
         linux.put("cgroupsPath", "/" + CGROUP_PARENT + "/" + id);
