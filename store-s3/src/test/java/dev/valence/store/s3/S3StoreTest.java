@@ -99,6 +99,18 @@ class S3StoreTest {
     }
 
     @Test
+    void inThePodAMissingBucketFailsTheFirstReadAsClearlyWithoutACheckAtOpen() {
+        Settings pod = settings("s3://no-such-bucket/runs").region(S3ProxyBed.REGION)
+                .set(S3StoreFactory.ENDPOINT_KEY, bed.endpoint()).build();
+        try (ArtifactStore store = new S3StoreFactory().openInPod(pod)) {
+            ValenceException e = assertThrows(ValenceException.class, () -> store.getBytes("d1/n1/input"));
+            assertEquals(ErrorKind.STORE, e.kind());
+            assertTrue(e.getMessage().contains("S3 bucket 'no-such-bucket' at " + bed.endpoint() + " does not exist"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void objectsLandUnderThePrefixOfDataStore() {
         try (ArtifactStore store = open("s3://" + BUCKET + "/team/valence/")) {
             assertEquals("s3://" + BUCKET + "/team/valence", store.location());
