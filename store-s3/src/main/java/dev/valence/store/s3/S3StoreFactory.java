@@ -7,9 +7,6 @@ import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ArtifactStoreFactory;
-import dev.valence.spi.CaBundleTrust;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +16,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -108,28 +106,27 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
 
     /**
      * The SDK client: HttpURLConnection (the lightest of the SDK's HTTP clients to start), the region
-     * given (never the region chain), path-style with an {@code s3_endpoint}.
+     * given (never the region chain), path-style with an {@code s3_endpoint} and its endpoints resolved
+     * by {@link PathStyleEndpoints}.
      */
     private static S3Client client(Settings settings, String region, String endpoint, AwsCredentialsProvider credentials) {
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(region))
                 .credentialsProvider(credentials)
-                .httpClientBuilder(http(settings));
+                .httpClient(http(settings));
         if (!endpoint.isEmpty()) {
-            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
+            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true).endpointProvider(new PathStyleEndpoints());
         }
         return builder.build();
     }
 
-    /** The HTTP client; with {@code ca_bundle_file}, trusting its CAs besides the JRE's. */
-    private static UrlConnectionHttpClient.Builder http(Settings settings) {
-        UrlConnectionHttpClient.Builder http = UrlConnectionHttpClient.builder();
-        settings.caBundleFile().ifPresent(pem -> {
-            X509TrustManager trust = CaBundleTrust.trustManager(pem);
-            http.tlsTrustManagersProvider(() -> new TrustManager[] {trust});
-            LOG.debug("the S3 client trusts the CAs in {} and the JRE's", pem);
-        });
-        return http;
+    /**
+     * The HTTP client over {@link Connections}: TLS starts on the first https connection (with
+     * {@code ca_bundle_file}, trusting its CAs besides the JRE's), never for a plain-http endpoint.
+     */
+    private static SdkHttpClient http(Settings settings) {
+        settings.caBundleFile().ifPresent(pem -> LOG.debug("the S3 client trusts the CAs in {} and the JRE's", pem));
+        return UrlConnectionHttpClient.create(new Connections(settings.caBundleFile()));
     }
 
     private static String endpoint(String key, String value) {
