@@ -1,6 +1,5 @@
 package dev.valence.store.s3;
 
-import dev.valence.spi.CaBundleTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;

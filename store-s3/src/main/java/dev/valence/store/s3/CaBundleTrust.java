@@ -1,4 +1,4 @@
-package dev.valence.spi;
+package dev.valence.store.s3;
 
 import dev.valence.api.ValenceException;
 import java.io.IOException;
@@ -19,16 +19,17 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The trust of a store's client with {@code ca_bundle_file}: the PEM file's CAs in addition to the
+ * The trust of the store's client with {@code ca_bundle_file}: the PEM file's CAs in addition to the
  * JRE's own, so one bundle of a private CA does not stop the client from trusting public endpoints
- * (AWS, Azure) behind the same client. Shared by the stores so each trusts a bundle the same way.
+ * (AWS) behind the same client. (In store-s3, not executor-api: the API's architecture rule allows
+ * {@code java..} only, and S3 is the one store using it so far.)
  */
-public final class CaBundleTrust {
+final class CaBundleTrust {
     private CaBundleTrust() {
     }
 
     /** A trust manager for the CAs in {@code pem} plus the JRE's; a file that holds no certificate is a CONFIG error. */
-    public static X509TrustManager trustManager(Path pem) {
+    static X509TrustManager trustManager(Path pem) {
         List<X509Certificate> cas = read(pem);
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
