@@ -159,10 +159,17 @@ final class TimedControllerStandIn implements AutoCloseable {
                 Thread.sleep(delay);
             }
             long markStart = System.nanoTime();
-            if (code == 0) {
-                standIn.succeed(ns, name);
-            } else {
-                standIn.fail(ns, name, code);
+            try {
+                if (code == 0) {
+                    standIn.succeed(ns, name);
+                } else {
+                    standIn.fail(ns, name, code);
+                }
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+                // the executor finished on the pod's success (issue 21) and deleted the Job before it was marked
             }
             long markEnd = System.nanoTime();
             result.complete(new Timeline(name, seen, podStarted, podEnded, markStart, markEnd, code));
