@@ -326,6 +326,25 @@ final class Fabric8Gateway implements ClusterGateway {
         }
     }
 
+    @Override
+    public java.util.Set<String> missing(dev.valence.api.ClusterFileRef.Kind kind, java.util.Collection<String> names) {
+        java.util.Set<String> missing = new java.util.TreeSet<>();
+        for (String name : new java.util.TreeSet<>(names)) {
+            String resource = kind == dev.valence.api.ClusterFileRef.Kind.SECRET ? "secrets" : "configmaps";
+            try {
+                Object found = kind == dev.valence.api.ClusterFileRef.Kind.SECRET
+                        ? client.secrets().inNamespace(namespace()).withName(name).get()
+                        : client.configMaps().inNamespace(namespace()).withName(name).get();
+                if (found == null) {
+                    missing.add(name);
+                }
+            } catch (RuntimeException e) {
+                throw errors.map(e, "get", resource, name);
+            }
+        }
+        return missing;
+    }
+
     private void requireOurNamespace(JobRef job) {
         if (!job.namespace().equals(namespace())) {
             throw new ValenceException(ErrorKind.CONFIG, "Job " + job + " is in namespace '" + job.namespace()

@@ -1,5 +1,6 @@
 package dev.valence.fabric8;
 
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.Toleration;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobSpec;
@@ -153,6 +154,7 @@ final class JobManifest {
         volumes.add(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
         access.volumes().forEach(v -> volumes.add(new VolumeBuilder().withName(v.name())
                 .withNewHostPath().withPath(v.hostPath()).withType(v.type()).endHostPath().build()));
+        access.objectVolumes().forEach(v -> volumes.add(objectVolume(v)));
         return volumes;
     }
 
@@ -161,6 +163,21 @@ final class JobManifest {
         mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
         access.volumes().forEach(v -> mounts.add(new VolumeMountBuilder().withName(v.name())
                 .withMountPath(v.mountPath()).build()));
+        access.objectVolumes().forEach(v -> mounts.add(new VolumeMountBuilder().withName(v.volumeName())
+                .withMountPath(v.mountPath()).withReadOnly(v.readOnly() ? Boolean.TRUE : null).build()));
         return mounts;
+    }
+
+    /** A Secret or ConfigMap volume: the store's keys as files, {@code defaultMode} as Kubernetes writes it (decimal). */
+    private static Volume objectVolume(StoreAccess.ObjectVolume v) {
+        List<io.fabric8.kubernetes.api.model.KeyToPath> items = v.items().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new io.fabric8.kubernetes.api.model.KeyToPathBuilder().withKey(e.getKey()).withPath(e.getValue()).build()).toList();
+        VolumeBuilder b = new VolumeBuilder().withName(v.volumeName());
+        if (v.kind() == ClusterFileRef.Kind.SECRET) {
+            return b.withNewSecret().withSecretName(v.objectName()).withItems(items.isEmpty() ? null : items)
+                    .withDefaultMode(v.defaultMode()).endSecret().build();
+        }
+        return b.withNewConfigMap().withName(v.objectName()).withItems(items.isEmpty() ? null : items)
+                .withDefaultMode(v.defaultMode()).endConfigMap().build();
     }
 }

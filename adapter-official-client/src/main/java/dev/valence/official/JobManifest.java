@@ -1,5 +1,6 @@
 package dev.valence.official;
 
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.Toleration;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ClusterGateway;
@@ -7,7 +8,10 @@ import dev.valence.spi.JobSpec;
 import dev.valence.spi.StoreAccess;
 import io.kubernetes.client.custom.Quantity;
 import io.kubernetes.client.openapi.models.V1Capabilities;
+import io.kubernetes.client.openapi.models.V1ConfigMapVolumeSource;
 import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1KeyToPath;
+import io.kubernetes.client.openapi.models.V1SecretVolumeSource;
 import io.kubernetes.client.openapi.models.V1EmptyDirVolumeSource;
 import io.kubernetes.client.openapi.models.V1EnvFromSource;
 import io.kubernetes.client.openapi.models.V1PodSecurityContext;
@@ -158,6 +162,7 @@ final class JobManifest {
         volumes.add(new V1Volume().name(TMP_VOLUME).emptyDir(new V1EmptyDirVolumeSource()));
         access.volumes().forEach(v -> volumes.add(new V1Volume().name(v.name())
                 .hostPath(new V1HostPathVolumeSource().path(v.hostPath()).type(v.type()))));
+        access.objectVolumes().forEach(v -> volumes.add(objectVolume(v)));
         return volumes;
     }
 
@@ -165,7 +170,22 @@ final class JobManifest {
         List<V1VolumeMount> mounts = new java.util.ArrayList<>();
         mounts.add(new V1VolumeMount().name(TMP_VOLUME).mountPath("/tmp"));
         access.volumes().forEach(v -> mounts.add(new V1VolumeMount().name(v.name()).mountPath(v.mountPath())));
+        access.objectVolumes().forEach(v -> mounts.add(new V1VolumeMount().name(v.volumeName()).mountPath(v.mountPath())
+                .readOnly(v.readOnly() ? Boolean.TRUE : null)));
         return mounts;
+    }
+
+    /** A Secret or ConfigMap volume: the store's keys as files, {@code defaultMode} as Kubernetes writes it (decimal). */
+    private static V1Volume objectVolume(StoreAccess.ObjectVolume v) {
+        List<V1KeyToPath> items = v.items().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new V1KeyToPath().key(e.getKey()).path(e.getValue())).toList();
+        V1Volume volume = new V1Volume().name(v.volumeName());
+        if (v.kind() == ClusterFileRef.Kind.SECRET) {
+            return volume.secret(new V1SecretVolumeSource().secretName(v.objectName())
+                    .items(items.isEmpty() ? null : new java.util.ArrayList<>(items)).defaultMode(v.defaultMode()));
+        }
+        return volume.configMap(new V1ConfigMapVolumeSource().name(v.objectName())
+                .items(items.isEmpty() ? null : new java.util.ArrayList<>(items)).defaultMode(v.defaultMode()));
     }
 
     private static V1Toleration toleration(Toleration t) {

@@ -246,6 +246,23 @@ final class OfficialGateway implements ClusterGateway {
         return answer != null && answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
     }
 
+    @Override
+    public java.util.Set<String> missing(dev.valence.api.ClusterFileRef.Kind kind, java.util.Collection<String> names) {
+        ensureOpen();
+        java.util.Set<String> missing = new java.util.TreeSet<>();
+        for (String name : new java.util.TreeSet<>(names)) {
+            boolean secret = kind == dev.valence.api.ClusterFileRef.Kind.SECRET;
+            boolean found = calls.runUnless(Op.of("get", secret ? "secrets" : "configmaps", namespace(), name),
+                    () -> LenientJson.<String>send((secret ? core.readNamespacedSecret(name, namespace()).buildCall(null)
+                            : core.readNamespacedConfigMap(name, namespace()).buildCall(null)), String.class),
+                    404).isPresent();
+            if (!found) {
+                missing.add(name);
+            }
+        }
+        return missing;
+    }
+
     static JobInfo info(V1Job job) {
         var meta = job.getMetadata();
         Instant created = meta.getCreationTimestamp() == null ? Instant.EPOCH : meta.getCreationTimestamp().toInstant();

@@ -99,6 +99,13 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void s3TaskStartReportsATaskOnS3AgainstTheSameTaskOnTheLocalStore() throws Exception {
+        String r = report(out -> S3TaskStart.run(Options.parse("--runs=1", "--warmup=0"), out));
+        assertTrue(r.contains("| task: submit → result ") && r.contains("| pod JVM uptime when the task's body starts "), r);
+        assertTrue(r.matches("(?s).*S3 task ÷ local task = \\d+\\.\\d\\d×, S3 − local = -?\\d+ ms \\(goal <= 500 ms\\).*"), r);
+    }
+
+    @Test
     void taskImageSizeReportsTheClassPathBeforeAndAfter() throws Exception {
         java.nio.file.Path lib = java.nio.file.Files.createTempDirectory("lib");
         String r = report(out -> TaskImageSize.run(Options.parse("--lib=" + lib), out));

@@ -1,5 +1,6 @@
 package dev.valence.distribution;
 
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -15,6 +16,7 @@ import dev.valence.spi.ImageBuilderFactory;
 import dev.valence.spi.ImageRef;
 import dev.valence.spi.ImageSpec;
 import dev.valence.spi.Plugins;
+import dev.valence.spi.StoreAccess;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.PrintWriter;
@@ -52,11 +54,14 @@ import picocli.CommandLine.Spec;
         description = {"Checks what a run needs, one line each: PASS, FAIL (with the fix) or SKIP (with why).",
                 "Settings, kubeconfig found, context exists, API reachable, namespace exists, permissions (an access "
                         + "review per verb), registry reachable, registry credentials work, store writable (a probe "
-                        + "key is written, read and deleted), probe pod (a tiny task submitted as a Job: its pod pulls "
+                        + "key is written, read and deleted), secrets found (the Secrets and ConfigMaps of env_from_secrets and "
+                        + "ca_bundle exist; shown only when some are set), probe pod (a tiny task submitted as a Job: its pod pulls "
                         + "the task image, reads its input from the store and writes its output there, as the identity "
                         + "tasks run as; its Job and artifacts are deleted after), plugins found.",
                 "Exits with 1 when a check fails."})
 final class DoctorCommand implements Callable<Integer> {
+    /** The check that the Secrets and ConfigMaps a task's pod refers to exist (only when some are referred to). */
+    static final String OBJECTS = "secrets found";
     /** The check that runs a probe pod. */
     static final String PROBE = "probe pod";
     /** Dispatch ids of probe Jobs start with this (their Jobs are valence-doctor-...). */
@@ -158,6 +163,7 @@ final class DoctorCommand implements Callable<Integer> {
             clusterChecks(s.get());
             registryChecks(s.get());
             storeCheck(s.get());
+            objectsCheck(s.get());
             probeCheck(s.get());
         }
         pluginsCheck(s);
@@ -440,6 +446,74 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The Secrets and ConfigMaps a task's pod refers to ({@code env_from_secrets}, and the store's
+     * volumes such as {@code ca_bundle}) exist in the namespace: a missing one leaves every pod waiting
+     * ({@code CreateContainerConfigError}, or {@code ContainerCreating} with a {@code FailedMount} event).
+     * No line when none is referred to.
+     */
+    private void objectsCheck(Settings s) {
+        Map<ClusterFileRef.Kind, Map<String, String>> wanted = new java.util.EnumMap<>(ClusterFileRef.Kind.class);
+        s.envFromSecrets().forEach(n -> wanted.computeIfAbsent(ClusterFileRef.Kind.SECRET, k -> new java.util.TreeMap<>())
+                .put(n, "env_from_secrets"));
+        List<StoreAccess.ObjectVolume> volumes = statusOf("store writable") == Status.PASS
+                ? bounded(OBJECTS, () -> Failures.unwrapped(store::get).podAccess().objectVolumes()).value().orElse(List.of())
+                : List.of();
+        for (StoreAccess.ObjectVolume v : volumes) {
+            wanted.computeIfAbsent(v.kind(), k -> new java.util.TreeMap<>()).putIfAbsent(v.objectName(),
+                    StoreAccess.CA_BUNDLE_VOLUME.equals(v.volumeName()) ? "ca_bundle" : "the store's volume " + v.volumeName());
+        }
+        s.caBundle().ifPresent(r -> wanted.computeIfAbsent(r.kind(), k -> new java.util.TreeMap<>())
+                .putIfAbsent(r.name(), "ca_bundle"));
+        if (wanted.isEmpty()) {
+            return;
+        }
+        for (String needed : List.of("API reachable", "namespace exists")) {
+            if (statusOf(needed) != Status.PASS) {
+                add(Check.skip(OBJECTS, "the '" + needed + "' check did not pass"));
+                return;
+            }
+        }
+        List<String> found = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        String namespace = "";
+        for (Map.Entry<ClusterFileRef.Kind, Map<String, String>> e : wanted.entrySet()) {
+            String kind = e.getKey() == ClusterFileRef.Kind.SECRET ? "secret" : "configmap";
+            Outcome<java.util.Set<String>> absent = bounded(OBJECTS, () -> {
+                ClusterGateway g = Failures.unwrapped(gateway::get);
+                return g.missing(e.getKey(), e.getValue().keySet());
+            });
+            if (absent.error().isPresent()) {
+                Throwable err = absent.error().get();
+                if (Failures.unsupported(err)) {
+                    add(Check.skip(OBJECTS, "the " + s.clusterClient() + " cluster client cannot check Secrets and "
+                            + "ConfigMaps: " + Failures.message(err)));
+                } else if (err instanceof ValenceException v && v.kind() == ErrorKind.PERMISSION) {
+                    add(Check.skip(OBJECTS, "these credentials may not read " + kind + "s (" + Failures.message(err)
+                            + "); the probe pod shows whether " + String.join(", ", e.getValue().keySet())
+                            + " can be mounted"));
+                } else {
+                    add(Check.fail(OBJECTS, "checking " + kind + "s failed: " + Failures.message(err),
+                            "see the message; 'kubectl get " + kind + "s' shows what the namespace holds"));
+                }
+                return;
+            }
+            namespace = Failures.unwrapped(gateway::get).namespace();
+            for (Map.Entry<String, String> ref : e.getValue().entrySet()) {
+                (absent.value().orElse(java.util.Set.of()).contains(ref.getKey()) ? missing : found)
+                        .add(kind + " \"" + ref.getKey() + "\" (" + ref.getValue() + ")");
+            }
+        }
+        if (missing.isEmpty()) {
+            add(Check.pass(OBJECTS, String.join(", ", found) + " in namespace " + namespace));
+        } else {
+            add(Check.fail(OBJECTS, String.join(", ", missing) + " not found in namespace " + namespace
+                    + ": every task's pod would wait for it", "create it (kubectl -n " + namespace + " create secret "
+                    + "generic <name> --from-file=<key>=<file>, or kubectl create configmap <name> --from-file=...) or"
+                    + " fix the setting named in brackets"));
+        }
+    }
+
     private void probeCheck(Settings s) {
         if (noProbe) {
             add(Check.skip(PROBE, "--no-probe was given"));
@@ -452,7 +526,7 @@ final class DoctorCommand implements Callable<Integer> {
                 return;
             }
         }
-        for (String needed : List.of("registry reachable", "registry credentials", "store writable")) {
+        for (String needed : List.of("registry reachable", "registry credentials", "store writable", OBJECTS)) {
             if (statusOf(needed) == Status.FAIL) {
                 add(Check.skip(PROBE, "the '" + needed + "' check failed"));
                 return;

@@ -7,6 +7,7 @@ import dev.valence.examples.NamedSeedExample;
 import dev.valence.store.s3.S3ProxyBed;
 import dev.valence.tck.cluster.ApiServerBed;
 import dev.valence.tck.cluster.JobControllerStandIn;
+import dev.valence.tck.cluster.TestPki;
 import dev.valence.tck.image.RegistryBed;
 import dev.valence.tck.pods.HostDirs;
 import dev.valence.tck.pods.RuncPodRunner;
@@ -45,6 +46,8 @@ class NamedExecutorsRunTest {
     static JobControllerStandIn controller;
     static RuncPodRunner runner;
     static S3ProxyBed s3;
+    static TestPki pki;
+    static Path caPem;
 
     @TempDir
     static Path work;
@@ -57,8 +60,15 @@ class NamedExecutorsRunTest {
         Path store = HostDirs.writableByAnyUid(work.resolve("store"));
         runner = RuncPodRunner.builder().client(api.client()).hostPath("/data", store).build();
         controller.runJobsWith(runner);
-        s3 = S3ProxyBed.start();
+        // plain HTTP for the seed's example, HTTPS with a certificate of a private CA for the ca_bundle cases
+        pki = TestPki.create("valence-test-store-ca");
+        s3 = S3ProxyBed.start(pki.serverContext(pki.server()));
         s3.createBucket(BUCKET);
+        caPem = Files.writeString(work.resolve("store-ca.pem"), pki.ca().certificatePem());
+        api.client().secrets().inNamespace(ApiServerBed.NAMESPACE).resource(new SecretBuilder()
+                .withNewMetadata().withName("store-ca").endMetadata()
+                .withStringData(Map.of("ca.crt", pki.ca().certificatePem()))
+                .build()).create();
         api.client().secrets().inNamespace(ApiServerBed.NAMESPACE).resource(new SecretBuilder()
                 .withNewMetadata().withName("s3-credentials").endMetadata()
                 .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3ProxyBed.ACCESS_KEY,
@@ -95,6 +105,73 @@ class NamedExecutorsRunTest {
                 env_from_secrets = ["s3-credentials"]
                 """.formatted(registry.host(), SharedBeds.jreImage(), home.resolve("cache"), work.resolve("store"),
                 BUCKET, s3.endpoint());
+    }
+
+    /** The config file with {@code eks} on S3Proxy's HTTPS endpoint, its CA trusted by the client, plus {@code eksExtra}. */
+    static String httpsConfig(Path home, String eksExtra) {
+        return config(home).replace("s3_endpoint = \"" + s3.endpoint() + "\"", "s3_endpoint = \"" + s3.httpsEndpoint()
+                + "\"\nca_bundle_file = \"" + caPem + "\"\n" + eksExtra);
+    }
+
+    @Test
+    void aTaskTrustsThePrivateCaOfItsStoreFromASecretAndResumeBuildsTheSameNamedExecutors() {
+        CliFixture cli = new CliFixture(work.resolve("home-tls"));
+        cli.env.put("KUBECONFIG", api.kubeconfig().toString());
+        // the client trusts the CA (ca_bundle_file), the pods do not (no ca_bundle): excitement's pod fails on TLS
+        cli.write(".config/valence/valence.toml", httpsConfig(cli.home, ""));
+        CliFixture.Result run = cli.run("run", "dev.valence.examples.SeedExample", "Hello", "World");
+        assertEquals(1, run.code(), run.toString());
+        assertTrue(run.err().contains("the TLS certificate of " + s3.httpsEndpoint() + " is not trusted"), run.err());
+        assertTrue(run.err().contains("ca_bundle (secret:<name>/<key> or configmap:<name>/<key>) for pods"), run.err());
+        assertTrue(run.err().lines().anyMatch(l -> l.matches("  join_words\\s+COMPLETED on local_k8s, Job valence-.*")),
+                run.err());
+        Matcher m = Pattern.compile("dispatch ([0-9a-f]{12}) \\(").matcher(run.err());
+        assertTrue(m.find(), run.err());
+        String id = m.group(1);
+
+        // with the CA in a Secret (ca_bundle), resume builds the same named executors: only excitement runs again
+        cli.write(".config/valence/valence.toml", httpsConfig(cli.home, "ca_bundle = \"secret:store-ca/ca.crt\"\n"));
+        CliFixture.Result render = cli.run("render", "--named", "eks");
+        assertEquals(0, render.code(), render.toString());
+        assertTrue(render.out().contains("secretName: store-ca") || render.out().contains("secretName: \"store-ca\""),
+                render.out());
+        assertTrue(render.out().contains("/etc/valence/ca-bundle"), render.out());
+        CliFixture.Result resume = cli.run("dispatches", "resume", id);
+        assertEquals(0, resume.code(), resume.toString());
+        assertEquals("Hello, World!\n", resume.out());
+        assertTrue(resume.err().contains("executors: named, each from its [executors.k8s.<name>] settings"), resume.err());
+        assertTrue(resume.err().contains("1 of 2 nodes already completed"), resume.err());
+        assertTrue(resume.err().lines().anyMatch(l -> l.matches("  excitement\\s+COMPLETED on eks, Job valence-.*")),
+                resume.err());
+        assertTrue(s3Keys().contains("runs/" + id + "/excitement/output"), "excitement wrote over HTTPS: " + s3Keys());
+    }
+
+    @Test
+    void doctorNamedChecksThatExecutorsStoreAndSecrets() {
+        CliFixture cli = new CliFixture(work.resolve("home-doctor"));
+        cli.env.put("KUBECONFIG", api.kubeconfig().toString());
+        cli.write(".config/valence/valence.toml", httpsConfig(cli.home, "ca_bundle = \"secret:store-ca/ca.crt\"\n"));
+        CliFixture.Result eks = cli.run("doctor", "--named", "eks", "--no-probe");
+        assertTrue(line(eks, "store writable").startsWith("PASS  store writable        put, get and delete work at s3://"
+                + BUCKET + "/runs"), eks.out());
+        assertEquals("PASS  secrets found         secret \"s3-credentials\" (env_from_secrets), secret \"store-ca\" "
+                + "(ca_bundle) in namespace " + ApiServerBed.NAMESPACE, line(eks, "secrets found"), eks.out());
+
+        CliFixture.Result local = cli.run("doctor", "--named", "local_k8s", "--no-probe");
+        assertTrue(line(local, "store writable").startsWith("PASS  store writable        put, get and delete work at "
+                + work.resolve("store")), local.out());
+        assertTrue(local.out().lines().noneMatch(l -> l.contains("secrets found")), "nothing referenced: " + local.out());
+
+        cli.write(".config/valence/valence.toml", httpsConfig(cli.home, "ca_bundle = \"configmap:no-such-ca/ca.crt\"\n"));
+        CliFixture.Result missing = cli.run("doctor", "--named", "eks", "--no-probe");
+        assertEquals(1, missing.code(), missing.toString());
+        assertEquals("FAIL  secrets found         configmap \"no-such-ca\" (ca_bundle) not found in namespace "
+                + ApiServerBed.NAMESPACE + ": every task's pod would wait for it", line(missing, "secrets found"),
+                missing.out());
+    }
+
+    private static String line(CliFixture.Result r, String check) {
+        return r.out().lines().filter(l -> l.length() > 6 && l.substring(6).startsWith(check)).findFirst().orElse("");
     }
 
     @Test

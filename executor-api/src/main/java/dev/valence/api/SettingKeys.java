@@ -152,6 +152,35 @@ final class SettingKeys {
         key("memory_limit", (v, d) -> emptyIsNone(v) ? null : quantity(v), d -> null, "the memory request");
         key("automount_service_account_token", (v, d) -> bool(v), d -> false, null);
         key("check_node_capacity", (v, d) -> bool(v), d -> true, null);
+        // a private CA for the data store (issue 28)
+        key("ca_bundle", (v, d) -> caBundle(v), d -> null, "none: pods trust the JRE's CAs");
+        key("ca_bundle_file", SettingKeys::caBundleFile, d -> null, "none: the client trusts the JRE's CAs");
+    }
+
+    private static Object caBundle(Object v) throws Invalid {
+        String s = string(v);
+        if (s.isEmpty()) {
+            return null;
+        }
+        try {
+            return ClusterFileRef.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(e.getMessage());
+        }
+    }
+
+    private static Object caBundleFile(Object v, Defaults d) throws Invalid {
+        String s = string(v);
+        if (s.isEmpty()) {
+            return null;
+        }
+        Path p = expandHome(s, d);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new Invalid((Files.exists(p) ? "not a readable file" : noSuchFile(s, p))
+                    + "; expected a PEM file of the CA certificates the data store's TLS certificate is signed by"
+                    + " (or empty for none)");
+        }
+        return p;
     }
 
     private static void key(String name, Parser parser, Function<Defaults, Object> def, String whenEmpty) {

@@ -249,6 +249,19 @@ public final class Settings {
         return (List<String>) value("env_from_secrets", List.class);
     }
 
+    /**
+     * {@code ca_bundle}: the Secret or ConfigMap key holding the PEM CA bundle a pod's store client
+     * trusts (mounted by the store's {@code podAccess()}); empty means the JRE's CAs.
+     */
+    public Optional<ClusterFileRef> caBundle() {
+        return optional("ca_bundle", ClusterFileRef.class);
+    }
+
+    /** {@code ca_bundle_file}: a local PEM file of CAs the store's client trusts (in a pod, the mounted {@code ca_bundle}). */
+    public Optional<Path> caBundleFile() {
+        return optional("ca_bundle_file", Path.class);
+    }
+
     /** Extra environment variables for the task's container. */
     public Map<String, String> env() {
         return map("env");
@@ -689,6 +702,16 @@ public final class Settings {
         /** {@code env_from_secrets}. */
         public Builder envFromSecrets(List<String> v) {
             return set("env_from_secrets", v);
+        }
+
+        /** {@code ca_bundle}: {@code secret:<name>/<key>} or {@code configmap:<name>/<key>}. */
+        public Builder caBundle(String v) {
+            return set("ca_bundle", v);
+        }
+
+        /** {@code ca_bundle_file}. */
+        public Builder caBundleFile(Path v) {
+            return set("ca_bundle_file", v == null ? null : v.toString());
         }
 
         /** {@code env}. */

@@ -21,4 +21,14 @@ public interface ArtifactStoreFactory extends PluginFactory {
 
     /** Opens the store at {@link Settings#dataStore()}. */
     ArtifactStore create(Settings settings);
+
+    /**
+     * Opens the store inside a task's pod (the launcher), where its start is on every task's critical
+     * path: a store may leave out what only helps a user at the client — a check that the bucket exists
+     * (the first read fails as clearly), probing chains for what the pod's settings already give. The
+     * default is {@link #create(Settings)}.
+     */
+    default ArtifactStore openInPod(Settings settings) {
+        return create(settings);
+    }
 }

@@ -66,6 +66,15 @@ public interface ClusterGateway extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Which of the named Secrets or ConfigMaps ({@code kind}) do not exist in this namespace: what a
+     * task's pod refers to ({@code env_from_secrets}, a store's {@link StoreAccess#objectVolumes()})
+     * and would wait for. Used by {@code valence doctor}; throws {@code PERMISSION} when they may not be read.
+     */
+    default java.util.Set<String> missing(dev.valence.api.ClusterFileRef.Kind kind, java.util.Collection<String> names) {
+        throw dev.valence.api.ValenceException.notBuiltYet("checking Secrets and ConfigMaps for this cluster client");
+    }
+
     @Override
     void close();
 }

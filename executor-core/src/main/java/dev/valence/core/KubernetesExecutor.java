@@ -664,6 +664,16 @@ public final class KubernetesExecutor implements Executor {
             return change(b -> b.envFromSecrets(v));
         }
 
+        /** {@code ca_bundle}: {@code secret:<name>/<key>} or {@code configmap:<name>/<key>}, the CA bundle pods trust. */
+        public Builder caBundle(String v) {
+            return change(b -> b.caBundle(v));
+        }
+
+        /** {@code ca_bundle_file}: a local PEM file of CAs the client's store trusts. */
+        public Builder caBundleFile(Path v) {
+            return change(b -> b.caBundleFile(v));
+        }
+
         /** {@code env}. */
         public Builder env(Map<String, String> v) {
             return change(b -> b.env(v));

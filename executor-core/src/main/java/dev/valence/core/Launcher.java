@@ -58,7 +58,7 @@ public final class Launcher {
         ArtifactStore store;
         try {
             settings = plugins.declareKeys(Settings.builder().environmentValues(env).environment(env)).build();
-            store = plugins.artifactStore(settings.dataStore()).create(settings);
+            store = plugins.artifactStore(settings.dataStore()).openInPod(settings);
         } catch (ValenceException e) {
             log.println("[valence] cannot open the data store: " + e.getMessage());
             return LAUNCHER_FAILED;

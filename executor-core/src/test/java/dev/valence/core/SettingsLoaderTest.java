@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.Settings.Source;
@@ -79,6 +80,8 @@ class SettingsLoaderTest {
         assertEquals(Optional.of("valence-runner"), s.serviceAccount());
         assertEquals(List.of("regcred"), s.imagePullSecrets());
         assertEquals(List.of("azure-storage"), s.envFromSecrets());
+        assertEquals(Optional.of(new ClusterFileRef(ClusterFileRef.Kind.SECRET, "store-ca", "ca.crt")), s.caBundle());
+        assertEquals(Optional.empty(), s.caBundleFile());
         assertEquals(Optional.of(Duration.ofHours(1)), s.timeout());
         assertEquals(2, s.retries());
         assertEquals(Optional.of(Duration.ofMinutes(10)), s.ttlAfterFinished());

@@ -22,6 +22,7 @@ import dev.valence.spi.JobSpec;
 import dev.valence.spi.Plugins;
 import dev.valence.spi.PodStarted;
 import dev.valence.spi.StoreAccess;
+import dev.valence.api.ClusterFileRef;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.nio.file.Path;
@@ -133,6 +134,8 @@ public abstract class ClusterGatewayContract {
                       value: UTC
                     - name: VALENCE_DISPATCH_ID
                       value: d1
+                    - name: VALENCE_K8S_CA_BUNDLE_FILE
+                      value: /etc/valence/ca-bundle/ca.crt
                     - name: VALENCE_K8S_DATA_STORE
                       value: /data
                     resources:
@@ -156,6 +159,12 @@ public abstract class ClusterGatewayContract {
                       mountPath: /tmp
                     - name: valence-data
                       mountPath: /data/d1/n1
+                    - name: valence-ca-bundle
+                      mountPath: /etc/valence/ca-bundle
+                      readOnly: true
+                    - name: store-conf
+                      mountPath: /etc/store
+                      readOnly: true
                   volumes:
                   - name: tmp
                     emptyDir: {}
@@ -163,6 +172,17 @@ public abstract class ClusterGatewayContract {
                     hostPath:
                       path: /data/d1/n1
                       type: DirectoryOrCreate
+                  - name: valence-ca-bundle
+                    secret:
+                      secretName: store-ca
+                      items:
+                      - key: ca.crt
+                        path: ca.crt
+                      defaultMode: 420
+                  - name: store-conf
+                    configMap:
+                      name: store-conf
+                      defaultMode: 288
             """;
 
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -266,9 +286,13 @@ public abstract class ClusterGatewayContract {
                 .backoffLimit(2)
                 .activeDeadline(Duration.ofMinutes(10))
                 .ttlAfterFinished(Duration.ofHours(1))
-                .storeAccess(new StoreAccess(Map.of("VALENCE_K8S_DATA_STORE", "/data"),
-                        List.of(new StoreAccess.HostPathVolume("valence-data", "/data/d1/n1", "/data/d1/n1",
-                                "DirectoryOrCreate"))))
+                .storeAccess(StoreAccess.builder().env(Map.of("VALENCE_K8S_DATA_STORE", "/data"))
+                        .hostPath(new StoreAccess.HostPathVolume("valence-data", "/data/d1/n1", "/data/d1/n1",
+                                "DirectoryOrCreate"))
+                        .caBundle(Optional.of(ClusterFileRef.parse("secret:store-ca/ca.crt")))
+                        .objectVolume(StoreAccess.ObjectVolume.builder().configMap("store-conf").volumeName("store-conf")
+                                .mountPath("/etc/store").defaultMode(0440).build())
+                        .build())
                 .build();
     }
 
@@ -366,6 +390,44 @@ public abstract class ClusterGatewayContract {
             assertEquals(List.of(), PodSecurityStandards.restrictedViolations(stored(ref.name()).getSpec().getTemplate().getSpec()));
         } finally {
             gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void aStoreWithACaBundleFromASecretPassesPodSecurityRestricted() {
+        JobSpec spec = JobSpec.builder().name("valence-restricted-n" + SEQ.incrementAndGet()).image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "drestricted").label(ClusterGateway.NODE_LABEL, "n1")
+                .vcpu("500m").memory("1G").memoryLimit("1G").runAsUser(1000).runAsGroup(1000).fsGroup(1000)
+                .storeAccess(StoreAccess.builder().env(Map.of("VALENCE_K8S_DATA_STORE", "s3://bucket/valence"))
+                        .caBundle(Optional.of(ClusterFileRef.parse("configmap:store-ca/ca.pem"))).build()).build();
+        JobRef ref = gateway.submit(spec);
+        try {
+            var pod = stored(ref.name()).getSpec().getTemplate().getSpec();
+            assertEquals(List.of(), PodSecurityStandards.restrictedViolations(pod));
+            assertEquals("store-ca", pod.getVolumes().get(1).getConfigMap().getName());
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
+    void tellsWhichSecretsAndConfigMapsAreMissing() {
+        String secret = "present-secret-" + SEQ.incrementAndGet();
+        String configMap = "present-cm-" + SEQ.incrementAndGet();
+        bed.client().secrets().inNamespace(ns()).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName(secret).endMetadata().addToStringData("k", "v").build()).create();
+        bed.client().configMaps().inNamespace(ns()).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName(configMap).endMetadata().addToData("k", "v").build()).create();
+        try {
+            assertEquals(java.util.Set.of("absent-secret"),
+                    gateway.missing(ClusterFileRef.Kind.SECRET, List.of(secret, "absent-secret")));
+            assertEquals(java.util.Set.of("absent-cm", secret),
+                    gateway.missing(ClusterFileRef.Kind.CONFIG_MAP, List.of(configMap, "absent-cm", secret)),
+                    "a Secret is not a ConfigMap");
+            assertEquals(java.util.Set.of(), gateway.missing(ClusterFileRef.Kind.SECRET, List.of()));
+        } finally {
+            bed.client().secrets().inNamespace(ns()).withName(secret).delete();
+            bed.client().configMaps().inNamespace(ns()).withName(configMap).delete();
         }
     }
 

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * node's kubelet and container runtime would: pulls the pod's image from the registry it names,
  * turns the pod spec into an OCI runtime spec (command and args over the image's entrypoint and cmd,
  * env with {@code envFrom} Secrets, user and groups from the security context or the image,
- * {@code fsGroup}, read-only root, capabilities, no-new-privileges, hostPath and emptyDir volumes,
+ * {@code fsGroup}, read-only root, capabilities, no-new-privileges, hostPath, emptyDir, Secret and ConfigMap volumes,
  * memory limit as a cgroup limit, CPU shares and quota), runs it with {@code runc run} and reports
  * start, exit code, {@code OOMKilled}, and the container's output as the pod log. Needs root.
  */
@@ -488,7 +488,16 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         ArrayNode mounts = config.putArray("mounts");
         defaultMounts(mounts);
         etcFiles(run, bundle, mounts);
-        volumes(run, pod, c, bundle, fsGroup, mounts);
+        try {
+            volumes(run, pod, c, bundle, fsGroup, mounts);
+        } catch (CannotCreate | IOException | RuntimeException failed) {
+            // nothing will run: release the overlay root and the bundle made so far
+            if (overlay) {
+                exec(List.of("umount", root.toString()));
+            }
+            exec(List.of("rm", "-rf", "--one-file-system", bundle.toString()));
+            throw failed;
+        }
 
         ObjectNode linux = config.putObject("linux");
         linux.put("cgroupsPath", "/" + CGROUP_PARENT + "/" + id);
@@ -652,9 +661,11 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
                 sources.put(v.getName(), dir);
             } else if (v.getProjected() != null || v.getSecret() != null && v.getName().startsWith("kube-api-access")) {
                 sources.put(v.getName(), serviceAccountToken(run, bundle));
+            } else if (v.getSecret() != null || v.getConfigMap() != null) {
+                sources.put(v.getName(), objectFiles(run, v, bundle, fsGroup));
             } else {
-                throw new CannotCreate("CreateContainerConfigError", "volume \"" + v.getName() + "\": only hostPath and "
-                        + "emptyDir volumes are modelled by the real-pod bed");
+                throw new CannotCreate("CreateContainerConfigError", "volume \"" + v.getName() + "\": only hostPath, "
+                        + "emptyDir, secret and configMap volumes are modelled by the real-pod bed");
             }
         }
         boolean automount = !Boolean.FALSE.equals(pod.getSpec().getAutomountServiceAccountToken());
@@ -671,7 +682,10 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
             tokenMounted |= m.getMountPath().equals(TOKEN_PATH);
             Volume volume = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(m.getName())).findFirst()
                     .orElseThrow();
-            if (volume.getEmptyDir() != null && "Memory".equals(volume.getEmptyDir().getMedium())) {
+            if (volume.getSecret() != null || volume.getConfigMap() != null) {
+                // the kubelet mounts Secret and ConfigMap volumes read-only whatever the mount says
+                mount(mounts, m.getMountPath(), "bind", source.toString(), "rbind", "rprivate", "ro");
+            } else if (volume.getEmptyDir() != null && "Memory".equals(volume.getEmptyDir().getMedium())) {
                 mount(mounts, m.getMountPath(), "tmpfs", "tmpfs", "nosuid", "nodev", fsGroup == null ? "mode=1777" : "mode=2777");
             } else {
                 mount(mounts, m.getMountPath(), "bind", source.toString(), "rbind", "rprivate",
@@ -681,6 +695,85 @@ public final class RuncPodRunner implements JobControllerStandIn.PodRunner, Auto
         if (automount && !tokenMounted) {
             mount(mounts, TOKEN_PATH, "bind", serviceAccountToken(run, bundle).toString(), "rbind", "rprivate", "ro");
         }
+    }
+
+    /**
+     * The files of a Secret or ConfigMap volume, read through the API as a kubelet does: each of the
+     * volume's items (or every key) a file with the key's content, mode {@code defaultMode} (0644 when
+     * unset) or the item's own, owned by root and the pod's {@code fsGroup}. A missing object or key
+     * is the kubelet's {@code MountVolume.SetUp failed} (the pod stays {@code ContainerCreating}).
+     */
+    private Path objectFiles(JobControllerStandIn.PodRun run, Volume v, Path bundle, Long fsGroup)
+            throws CannotCreate, IOException {
+        boolean secret = v.getSecret() != null;
+        String name = secret ? v.getSecret().getSecretName() : v.getConfigMap().getName();
+        boolean optional = Boolean.TRUE.equals(secret ? v.getSecret().getOptional() : v.getConfigMap().getOptional());
+        List<io.fabric8.kubernetes.api.model.KeyToPath> items = Objects.requireNonNullElse(
+                secret ? v.getSecret().getItems() : v.getConfigMap().getItems(), List.of());
+        Integer mode = secret ? v.getSecret().getDefaultMode() : v.getConfigMap().getDefaultMode();
+        Map<String, byte[]> data = new TreeMap<>();
+        if (secret) {
+            Secret s = client.secrets().inNamespace(run.namespace()).withName(name).get();
+            if (s != null) {
+                Objects.requireNonNullElse(s.getData(), Map.<String, String>of()).forEach((k, val) ->
+                        data.put(k, Base64.getDecoder().decode(val)));
+                Objects.requireNonNullElse(s.getStringData(), Map.<String, String>of()).forEach((k, val) ->
+                        data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+            } else if (!optional) {
+                throw new CannotCreate("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
+                        + "\" : secret \"" + name + "\" not found");
+            }
+        } else {
+            var cm = client.configMaps().inNamespace(run.namespace()).withName(name).get();
+            if (cm != null) {
+                Objects.requireNonNullElse(cm.getData(), Map.<String, String>of()).forEach((k, val) ->
+                        data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+                Objects.requireNonNullElse(cm.getBinaryData(), Map.<String, String>of()).forEach((k, val) ->
+                        data.put(k, Base64.getDecoder().decode(val)));
+            } else if (!optional) {
+                throw new CannotCreate("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
+                        + "\" : configmap \"" + name + "\" not found");
+            }
+        }
+        Map<String, String> paths = new TreeMap<>();
+        Map<String, Integer> modes = new TreeMap<>();
+        if (items.isEmpty()) {
+            data.keySet().forEach(k -> paths.put(k, k));
+        } else {
+            for (var item : items) {
+                if (!data.containsKey(item.getKey()) && !data.isEmpty()) {
+                    throw new CannotCreate("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
+                            + "\" : " + (secret ? "couldn't find key " + item.getKey() + " in Secret " + run.namespace()
+                            + "/" + name : "configmap references non-existent config key: " + item.getKey()));
+                }
+                paths.put(item.getKey(), item.getPath());
+                if (item.getMode() != null) {
+                    modes.put(item.getKey(), item.getMode());
+                }
+            }
+        }
+        Path dir = Files.createDirectories(bundle.resolve("volumes").resolve(v.getName()));
+        exec(List.of("chmod", "0755", dir.toString()));
+        for (Map.Entry<String, String> e : paths.entrySet()) {
+            byte[] content = data.get(e.getKey());
+            if (content == null) {
+                continue; // an optional object that is missing: an empty directory
+            }
+            Path file = dir.resolve(e.getValue()).normalize();
+            if (!file.startsWith(dir)) {
+                throw new CannotCreate("ContainerCreating", "MountVolume.SetUp failed for volume \"" + v.getName()
+                        + "\" : invalid path " + e.getValue());
+            }
+            Files.createDirectories(file.getParent());
+            Files.write(file, content);
+            int fileMode = modes.getOrDefault(e.getKey(), mode == null ? 0644 : mode);
+            if (fsGroup != null) {
+                fileMode |= 0040; // the kubelet lets the fsGroup read
+                exec(List.of("chown", "0:" + fsGroup, file.toString()));
+            }
+            exec(List.of("chmod", Integer.toOctalString(fileMode), file.toString()));
+        }
+        return dir;
     }
 
     /** What a service-account token volume holds, with a token that authenticates nothing. */

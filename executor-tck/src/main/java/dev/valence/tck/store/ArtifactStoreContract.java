@@ -431,7 +431,7 @@ public abstract class ArtifactStoreContract {
         f.settingKeys().forEach(b::knownKey);
         b.sensitiveKeys(f.sensitiveKeys());
         Settings settings = b.build();
-        return Plugins.of(List.of(f)).artifactStore(settings.dataStore()).create(settings);
+        return Plugins.of(List.of(f)).artifactStore(settings.dataStore()).openInPod(settings);
     }
 
     // ---- helpers ----

@@ -37,6 +37,7 @@ public final class PodProbe {
                     }
                 }
                 case "stat" -> System.out.println("stat " + value + ": " + stat(Path.of(value)));
+                case "read" -> System.out.println("read " + value + ": " + Files.readString(Path.of(value)).strip());
                 case "exists" -> System.out.println("exists " + value + ": " + Files.exists(Path.of(value)));
                 case "maxmem" -> System.out.println("maxMemory=" + Runtime.getRuntime().maxMemory());
                 case "cpuquota" -> {

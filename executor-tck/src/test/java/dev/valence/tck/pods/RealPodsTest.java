@@ -145,6 +145,49 @@ class RealPodsTest {
     }
 
     @Test
+    void secretAndConfigMapVolumesAreReadOnlyFilesWithTheKeysContents() {
+        api.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("real-ca")
+                .endMetadata().withData(Map.of("ca.crt", java.util.Base64.getEncoder().encodeToString("PEM".getBytes()),
+                        "other", java.util.Base64.getEncoder().encodeToString("x".getBytes()))).build()).create();
+        api.client().configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("real-conf").endMetadata().withData(Map.of("a.txt", "alpha", "b.txt", "beta"))
+                .build()).create();
+        Job job = submit("real-objvol", NS, spec -> spec.withNewSecurityContext().withRunAsUser(1000L).withRunAsGroup(1000L)
+                .withFsGroup(2000L).endSecurityContext()
+                .addNewVolume().withName("ca").withNewSecret().withSecretName("real-ca").addNewItem().withKey("ca.crt")
+                .withPath("bundle/ca.pem").endItem().endSecret().endVolume()
+                .addNewVolume().withName("conf").withNewConfigMap().withName("real-conf").withDefaultMode(0400)
+                .endConfigMap().endVolume()
+                .editFirstContainer().addNewVolumeMount().withName("ca").withMountPath("/etc/ca").endVolumeMount()
+                .addNewVolumeMount().withName("conf").withMountPath("/etc/conf").withReadOnly(true).endVolumeMount()
+                .endContainer(), "read:/etc/ca/bundle/ca.pem", "stat:/etc/ca/bundle/ca.pem", "exists:/etc/ca/other",
+                "read:/etc/conf/a.txt", "read:/etc/conf/b.txt", "stat:/etc/conf/a.txt", "write:/etc/ca");
+        String log = log(finished(job));
+        assertTrue(log.contains("read /etc/ca/bundle/ca.pem: PEM"), log);
+        assertTrue(log.contains("stat /etc/ca/bundle/ca.pem: 0:2000 644"), "mode 0644 by default, group fsGroup: " + log);
+        assertTrue(log.contains("exists /etc/ca/other: false"), "only the listed items: " + log);
+        assertTrue(log.contains("read /etc/conf/a.txt: alpha") && log.contains("read /etc/conf/b.txt: beta"), log);
+        assertTrue(log.contains("stat /etc/conf/a.txt: 0:2000 440"), "defaultMode, the fsGroup may read: " + log);
+        assertTrue(log.contains("write /etc/ca: FileSystemException") && log.contains("Read-only file system"),
+                "a Secret volume is read-only even when the mount does not say so: " + log);
+    }
+
+    @Test
+    void aMissingSecretVolumeKeepsThePodContainerCreatingWithTheKubeletsMessage() {
+        Job job = submit("real-novol", NS, spec -> spec.addNewVolume().withName("ca").withNewSecret()
+                .withSecretName("no-such-ca").endSecret().endVolume()
+                .editFirstContainer().addNewVolumeMount().withName("ca").withMountPath("/etc/ca").endVolumeMount()
+                .endContainer(), "exit:0");
+        Pod pod = awaitValue(() -> pod(job).filter(p -> p.getStatus().getContainerStatuses() != null
+                && !p.getStatus().getContainerStatuses().isEmpty()
+                && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null
+                && p.getStatus().getContainerStatuses().get(0).getState().getWaiting().getMessage() != null));
+        ContainerStateWaiting w = pod.getStatus().getContainerStatuses().get(0).getState().getWaiting();
+        assertEquals("ContainerCreating", w.getReason());
+        assertEquals("MountVolume.SetUp failed for volume \"ca\" : secret \"no-such-ca\" not found", w.getMessage());
+    }
+
+    @Test
     void aMissingSecretKeepsTheContainerWaitingWithCreateContainerConfigError() {
         Job job = submit("real-nosecret", NS, spec -> spec.editFirstContainer().addNewEnvFrom().withNewSecretRef()
                 .withName("no-such-secret").endSecretRef().endEnvFrom().endContainer(), "exit:0");

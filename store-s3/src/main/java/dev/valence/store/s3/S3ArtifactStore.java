@@ -2,6 +2,7 @@ package dev.valence.store.s3;
 
 import dev.valence.spi.StoreLocation;
 import dev.valence.spi.StoreKeys;
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +52,13 @@ final class S3ArtifactStore implements ArtifactStore {
     private final String endpoint;
     /** The endpoint as pods reach it ({@code pod_s3_endpoint}, else {@code s3_endpoint}). */
     private final String podEndpoint;
+    /** {@code ca_bundle}: the Secret or ConfigMap key pods mount and trust. */
+    private final Optional<ClusterFileRef> caBundle;
 
-    S3ArtifactStore(S3Client s3, StoreLocation where, String region, String endpoint, String podEndpoint) {
+    S3ArtifactStore(S3Client s3, StoreLocation where, String region, String endpoint, String podEndpoint,
+            Optional<ClusterFileRef> caBundle) {
         this.podEndpoint = podEndpoint;
+        this.caBundle = caBundle;
         this.s3 = s3;
         this.where = where;
         this.region = region;
@@ -225,7 +231,7 @@ final class S3ArtifactStore implements ArtifactStore {
         if (!podEndpoint.isEmpty()) {
             env.put(Settings.ENV_PREFIX + "S3_ENDPOINT", podEndpoint);
         }
-        return StoreAccess.env(env);
+        return StoreAccess.builder().env(env).caBundle(caBundle).build();
     }
 
     @Override

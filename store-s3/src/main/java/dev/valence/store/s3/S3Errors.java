@@ -57,7 +57,23 @@ final class S3Errors {
                     + " — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), or give the pod a"
                     + " role (IRSA)";
         }
+        if (tlsTrust(e)) {
+            return "the TLS certificate of " + endpoint() + " is not trusted (" + message + "); if it is signed by a"
+                    + " private CA, set ca_bundle_file to the CA's PEM file for this client, and ca_bundle"
+                    + " (secret:<name>/<key> or configmap:<name>/<key>) for pods";
+        }
         return "cannot reach " + bucket + ": " + message + "; check the endpoint and the network";
+    }
+
+    /** Whether a TLS handshake failed because no trusted CA signed the server's certificate. */
+    static boolean tlsTrust(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertPathValidatorException
+                    || String.valueOf(t.getMessage()).contains("PKIX path")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String code(S3Exception e) {

@@ -12,9 +12,12 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -65,14 +68,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
         String endpoint = endpoint(ENDPOINT_KEY, settings.getString(ENDPOINT_KEY).orElse(""));
         String podEndpoint = endpoint(POD_ENDPOINT.name(), settings.podString(ENDPOINT_KEY).orElse(""));
         String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
-        S3ClientBuilder builder = S3Client.builder()
-                .region(Region.of(region))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .httpClientBuilder(Apache5HttpClient.builder());
-        if (!endpoint.isEmpty()) {
-            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
-        }
-        S3Client s3 = builder.build();
+        S3Client s3 = client(settings, region, endpoint, DefaultCredentialsProvider.builder().build());
         S3Errors errors = new S3Errors(where, region, endpoint);
         try {
             s3.headBucket(b -> b.bucket(where.root()));
@@ -88,7 +84,49 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
             throw errors.translate("opening data_store '" + where + "'", e);
         }
         LOG.debug("S3 data store {} at {}", where, errors.endpoint());
-        return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint);
+        return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint, settings.caBundle());
+    }
+
+    /**
+     * In the pod: no {@code HeadBucket} (the input's read fails as clearly on a missing bucket), the region
+     * the client resolved (the pod's {@code VALENCE_K8S_REGION}), and the credentials of the pod's env when
+     * it has {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY} (an {@code env_from_secrets}
+     * Secret), so no credential chain is built; otherwise the SDK's chain (web identity for IRSA, ...).
+     */
+    @Override
+    public ArtifactStore openInPod(Settings settings) {
+        StoreLocation where = S3Location.parse(settings.dataStore());
+        String endpoint = endpoint(ENDPOINT_KEY, settings.getString(ENDPOINT_KEY).orElse(""));
+        String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
+        boolean envKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
+        S3Client s3 = client(settings, region, endpoint, envKeys ? EnvironmentVariableCredentialsProvider.create()
+                : DefaultCredentialsProvider.builder().build());
+        return new S3ArtifactStore(s3, where, region, endpoint, endpoint, settings.caBundle());
+    }
+
+    /**
+     * The SDK client: HttpURLConnection (the lightest of the SDK's HTTP clients to start), the region
+     * given (never the region chain), path-style with an {@code s3_endpoint} and its endpoints resolved
+     * by {@link PathStyleEndpoints}.
+     */
+    private static S3Client client(Settings settings, String region, String endpoint, AwsCredentialsProvider credentials) {
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(region))
+                .credentialsProvider(credentials)
+                .httpClient(http(settings));
+        if (!endpoint.isEmpty()) {
+            builder.endpointOverride(URI.create(endpoint)).forcePathStyle(true).endpointProvider(new PathStyleEndpoints());
+        }
+        return builder.build();
+    }
+
+    /**
+     * The HTTP client over {@link Connections}: TLS starts on the first https connection (with
+     * {@code ca_bundle_file}, trusting its CAs besides the JRE's), never for a plain-http endpoint.
+     */
+    private static SdkHttpClient http(Settings settings) {
+        settings.caBundleFile().ifPresent(pem -> LOG.debug("the S3 client trusts the CAs in {} and the JRE's", pem));
+        return UrlConnectionHttpClient.create(new Connections(settings.caBundleFile()));
     }
 
     private static String endpoint(String key, String value) {

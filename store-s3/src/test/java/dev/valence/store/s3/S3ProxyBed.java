@@ -9,13 +9,14 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -34,20 +35,31 @@ public final class S3ProxyBed implements AutoCloseable {
     private final S3Proxy proxy;
     private final Properties saved = new Properties();
 
-    private S3ProxyBed(Path dir) {
+    private S3ProxyBed(Path dir, SSLContext tls) {
         this.dir = dir;
         this.blobs = new FilesystemNio2BlobStore(dir.toString());
-        this.proxy = S3Proxy.builder()
+        S3Proxy.Builder builder = S3Proxy.builder()
                 .blobStore(blobs)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, secretKey)
-                .ignoreUnknownHeaders(true)
-                .build();
+                .ignoreUnknownHeaders(true);
+        if (tls != null) {
+            builder.secureEndpoint(URI.create("https://127.0.0.1:0")).sslContext(tls);
+        }
+        this.proxy = builder.build();
     }
 
     /** Starts S3Proxy and puts its credentials where the SDK's default chain looks first. */
     public static S3ProxyBed start() throws Exception {
-        S3ProxyBed bed = new S3ProxyBed(Files.createTempDirectory("valence-s3proxy"));
+        return start(null);
+    }
+
+    /**
+     * Starts S3Proxy serving plain HTTP ({@link #endpoint()}) and, with {@code tls} (a server context,
+     * e.g. {@code TestPki.serverContext}), HTTPS ({@link #httpsEndpoint()}) on the same blobs.
+     */
+    public static S3ProxyBed start(SSLContext tls) throws Exception {
+        S3ProxyBed bed = new S3ProxyBed(Files.createTempDirectory("valence-s3proxy"), tls);
         bed.proxy.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!"STARTED".equals(bed.proxy.getState())) {
@@ -64,6 +76,11 @@ public final class S3ProxyBed implements AutoCloseable {
     /** The endpoint, for {@code s3_endpoint}. */
     public String endpoint() {
         return "http://127.0.0.1:" + proxy.getPort();
+    }
+
+    /** The HTTPS endpoint, when started with a TLS context. */
+    public String httpsEndpoint() {
+        return "https://127.0.0.1:" + proxy.getSecurePort();
     }
 
     /** The secret key, which must never reach pod env or messages. */
@@ -92,7 +109,7 @@ public final class S3ProxyBed implements AutoCloseable {
                 .forcePathStyle(true)
                 .region(Region.of(REGION))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, secretKey)))
-                .httpClientBuilder(Apache5HttpClient.builder())
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .build();
     }
 

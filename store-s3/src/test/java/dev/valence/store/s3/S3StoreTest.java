@@ -99,6 +99,47 @@ class S3StoreTest {
     }
 
     @Test
+    void inThePodAMissingBucketFailsTheFirstReadAsClearlyWithoutACheckAtOpen() {
+        Settings pod = settings("s3://no-such-bucket/runs").region(S3ProxyBed.REGION)
+                .set(S3StoreFactory.ENDPOINT_KEY, bed.endpoint()).build();
+        try (ArtifactStore store = new S3StoreFactory().openInPod(pod)) {
+            ValenceException e = assertThrows(ValenceException.class, () -> store.getBytes("d1/n1/input"));
+            assertEquals(ErrorKind.STORE, e.kind());
+            assertTrue(e.getMessage().contains("S3 bucket 'no-such-bucket' at " + bed.endpoint() + " does not exist"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void pathStyleEndpointsAreWhatTheSdksRulesAnswer() {
+        var rules = software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider.defaultProvider();
+        var fast = new PathStyleEndpoints();
+        for (String endpoint : List.of("http://127.0.0.1:9000", "https://minio.example.com", "http://h:9000/base/",
+                "https://s3.local:8443/a/b")) {
+            for (String key : List.of("d1/n1/input", "")) {
+                var params = software.amazon.awssdk.services.s3.endpoints.S3EndpointParams.builder()
+                        .region(software.amazon.awssdk.regions.Region.of("eu-west-3")).bucket("valence-data.v1")
+                        .endpoint(endpoint).forcePathStyle(true).useFips(false).useDualStack(false).accelerate(false)
+                        .key(key.isEmpty() ? null : key).build();
+                var expected = rules.resolveEndpoint(params).join();
+                var actual = fast.resolveEndpoint(params).join();
+                assertEquals(expected.url(), actual.url(), endpoint);
+                assertEquals(expected.headers(), actual.headers(), endpoint);
+                var e = (software.amazon.awssdk.awscore.endpoints.authscheme.SigV4AuthScheme) expected.attribute(
+                        software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute.AUTH_SCHEMES).get(0);
+                var a = (software.amazon.awssdk.awscore.endpoints.authscheme.SigV4AuthScheme) actual.attribute(
+                        software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute.AUTH_SCHEMES).get(0);
+                assertEquals(List.of(e.name(), e.signingName(), e.signingRegion(), String.valueOf(e.disableDoubleEncoding())),
+                        List.of(a.name(), a.signingName(), a.signingRegion(), String.valueOf(a.disableDoubleEncoding())));
+                assertEquals(1, actual.attribute(software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute.AUTH_SCHEMES)
+                        .size());
+                assertEquals(expected.attribute(software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute.AUTH_SCHEMES)
+                        .size(), 1);
+            }
+        }
+    }
+
+    @Test
     void objectsLandUnderThePrefixOfDataStore() {
         try (ArtifactStore store = open("s3://" + BUCKET + "/team/valence/")) {
             assertEquals("s3://" + BUCKET + "/team/valence", store.location());
