@@ -170,14 +170,18 @@ final class SettingKeys {
     }
 
     private static Object caBundleFile(Object v, Defaults d) throws Invalid {
+        return readableFile(v, d, "a PEM file of the CA certificates the data store's TLS certificate is signed by");
+    }
+
+    /** A readable file (home-expanded), or null for an empty value; else what was wrong and {@code expected}. */
+    private static Path readableFile(Object v, Defaults d, String expected) throws Invalid {
         String s = string(v);
         if (s.isEmpty()) {
             return null;
         }
         Path p = expandHome(s, d);
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new Invalid((Files.exists(p) ? "not a readable file" : noSuchFile(s, p))
-                    + "; expected a PEM file of the CA certificates the data store's TLS certificate is signed by"
+            throw new Invalid((Files.exists(p) ? "not a readable file" : noSuchFile(s, p)) + "; expected " + expected
                     + " (or empty for none)");
         }
         return p;
@@ -423,16 +427,7 @@ final class SettingKeys {
     }
 
     private static Object credentialsFile(Object v, Defaults d) throws Invalid {
-        String s = string(v);
-        if (s.isEmpty()) {
-            return null;
-        }
-        Path p = expandHome(s, d);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new Invalid((Files.exists(p) ? "not a readable file" : noSuchFile(s, p))
-                    + "; expected a TOML file with username and password (or empty for none)");
-        }
-        return p;
+        return readableFile(v, d, "a TOML file with username and password");
     }
 
     private static Path directory(String s, Defaults d) throws Invalid {
