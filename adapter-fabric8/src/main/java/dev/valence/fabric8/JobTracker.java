@@ -80,7 +80,8 @@ final class JobTracker implements AutoCloseable {
         }
 
         void tellFailed(Pod pod) {
-            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdict.completionIndex(pod)));
+            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdict.completionIndex(pod),
+                    JobVerdict.failureReason(pod)));
         }
     }
 
