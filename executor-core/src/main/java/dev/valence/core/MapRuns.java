@@ -272,9 +272,10 @@ final class MapRuns {
             String place = "Indexed Job " + job.name() + " (namespace " + job.namespace() + ")";
             int n = call.elements().size();
             try {
-                // the Job's reason without its log tail: the tail is of one pod, each element gets its own pod's
-                JobOutcome jobOutcome = outcome.succeeded() ? outcome : JobOutcome.failed(outcome.reason(),
-                        outcome.message(), outcome.podName(), "");
+                // the Job's reason without its log tail when the gateway told failed pods: that tail is of one pod,
+                // and each element whose pod failed gets its own pod's (a gateway that tells none keeps the Job's)
+                JobOutcome jobOutcome = outcome.succeeded() || failedPods.isEmpty() ? outcome
+                        : JobOutcome.failed(outcome.reason(), outcome.message(), outcome.podName(), "");
                 ValenceException jobFailure = outcome.succeeded() ? null
                         : TaskFailures.error(call, place, jobOutcome, job, settings);
                 BitSet withTail = new BitSet(n);
