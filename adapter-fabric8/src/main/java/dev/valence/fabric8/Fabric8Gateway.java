@@ -197,6 +197,17 @@ final class Fabric8Gateway implements ClusterGateway {
                 .map(p -> podLogTail(p.getMetadata().getName(), tailLines)).orElse("");
     }
 
+    @Override
+    public String podLogs(String namespace, String pod, int tailLines) {
+        if (tailLines <= 0) {
+            throw ValenceException.config("tailLines", tailLines, "expected 1 or more lines");
+        }
+        if (!namespace().equals(namespace)) {
+            throw ValenceException.config("namespace", namespace, "this gateway serves namespace " + namespace());
+        }
+        return podLogTail(pod, tailLines);
+    }
+
     /** The tail of a pod's log; empty when the container has not started or the log is gone. */
     String podLogTail(String pod, int tailLines) {
         try {

@@ -64,6 +64,8 @@ final class JobTracker implements AutoCloseable {
     private ScheduledFuture<?> watchdog;
     /** The identity may not list events: refused pods are not seen (said once). */
     private volatile boolean eventsDenied;
+    /** Followed Jobs whose judgement is asked for and has not started yet ({@link #evaluateSoon}). */
+    private final java.util.Set<String> evaluationDue = ConcurrentHashMap.newKeySet();
 
     private static final class Tracked {
         final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
@@ -80,7 +82,8 @@ final class JobTracker implements AutoCloseable {
         }
 
         void tellFailed(Pod pod) {
-            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdict.completionIndex(pod)));
+            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdict.completionIndex(pod),
+                    JobVerdict.failureReason(pod)));
         }
     }
 
@@ -433,6 +436,25 @@ final class JobTracker implements AutoCloseable {
         }
     }
 
+    /**
+     * Judges the Job on the scheduler, once for all the pod events that came before it ran: an Indexed Job's
+     * N pods send ~4 N events and each judgement reads all N pods (O(N²) when judged per event). An event after
+     * the judgement started asks for another one, so none is lost.
+     */
+    private void evaluateSoon(String name) {
+        if (!tracked.containsKey(name) || closed || !evaluationDue.add(name)) {
+            return;
+        }
+        try {
+            scheduler.execute(() -> {
+                evaluationDue.remove(name);
+                evaluate(name);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            evaluationDue.remove(name);
+        }
+    }
+
     private void evaluate(String name) {
         if (tracked.get(name) == null || closed) {
             return;
@@ -566,12 +588,12 @@ final class JobTracker implements AutoCloseable {
 
         @Override
         public void onAdd(T obj) {
-            jobName.apply(obj).ifPresent(JobTracker.this::evaluate);
+            jobName.apply(obj).ifPresent(isJob ? JobTracker.this::evaluate : JobTracker.this::evaluateSoon);
         }
 
         @Override
         public void onUpdate(T oldObj, T newObj) {
-            jobName.apply(newObj).ifPresent(JobTracker.this::evaluate);
+            jobName.apply(newObj).ifPresent(isJob ? JobTracker.this::evaluate : JobTracker.this::evaluateSoon);
         }
 
         @Override

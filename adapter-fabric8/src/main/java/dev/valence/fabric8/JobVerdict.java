@@ -184,6 +184,21 @@ sealed interface JobVerdict {
                         && cs.getState().getTerminated().getExitCode() != 0);
     }
 
+    /**
+     * Why a failed pod failed: its first terminated container's reason and exit code ({@code "OOMKilled, exit code
+     * 137"}), else the pod's reason ({@code "Evicted"}), else empty.
+     */
+    static String failureReason(Pod pod) {
+        for (ContainerStatus cs : containerStatuses(pod)) {
+            ContainerStateTerminated t = terminated(cs);
+            if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
+                return (t.getReason() == null || t.getReason().isBlank() ? "" : t.getReason() + ", ") + "exit code "
+                        + t.getExitCode();
+            }
+        }
+        return pod.getStatus() == null || pod.getStatus().getReason() == null ? "" : pod.getStatus().getReason();
+    }
+
     /** An Indexed Job pod's completion index, from its {@code batch.kubernetes.io/job-completion-index} annotation. */
     static java.util.OptionalInt completionIndex(Pod pod) {
         var annotations = pod.getMetadata().getAnnotations();

@@ -129,6 +129,28 @@ final class JobVerdicts {
                         && cs.getState().getTerminated().getExitCode() != 0));
     }
 
+    /**
+     * Why a failed pod failed: its first terminated container's reason and exit code ({@code "OOMKilled, exit code
+     * 137"}), else the pod's reason ({@code "Evicted"}), else empty.
+     */
+    static String failureReason(V1Pod pod) {
+        V1PodStatus s = pod.getStatus();
+        if (s == null) {
+            return "";
+        }
+        for (V1ContainerStatus c : containerStatuses(s)) {
+            var t = c.getState() == null ? null : c.getState().getTerminated();
+            if (t == null && c.getLastState() != null) {
+                t = c.getLastState().getTerminated();
+            }
+            if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
+                return (t.getReason() == null || t.getReason().isBlank() ? "" : t.getReason() + ", ") + "exit code "
+                        + t.getExitCode();
+            }
+        }
+        return s.getReason() == null ? "" : s.getReason();
+    }
+
     /** An Indexed Job pod's completion index, from its {@code batch.kubernetes.io/job-completion-index} annotation. */
     static java.util.OptionalInt completionIndex(V1Pod pod) {
         var annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();

@@ -111,7 +111,8 @@ final class JobWatch {
         }
 
         void tellFailed(V1Pod pod) {
-            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdicts.completionIndex(pod)));
+            listeners.forEach(l -> l.podFailed(pod.getMetadata().getName(), JobVerdicts.completionIndex(pod),
+                    JobVerdicts.failureReason(pod)));
         }
     }
 

@@ -178,6 +178,15 @@ final class OfficialGateway implements ClusterGateway {
     }
 
     @Override
+    public String podLogs(String namespace, String pod, int tailLines) {
+        ensureOpen();
+        if (tailLines <= 0) {
+            throw ValenceException.config("tailLines", tailLines, "expected 1 or more lines");
+        }
+        return reads.logTail(namespace, pod, tailLines);
+    }
+
+    @Override
     public List<JobInfo> list(Map<String, String> labels) {
         ensureOpen();
         String selector = labels.isEmpty() ? JobManifest.managedSelector()

@@ -316,6 +316,43 @@ abstract class EndToEndTest {
         }
     }
 
+    /** Elements 1 and 2 print a line and end their pod's JVM with exit code 3; element 3 throws; the others square. */
+    static Integer squareOrDie(Integer x) {
+        if (x == 1 || x == 2) {
+            System.out.println("element " + x + " says goodbye");
+            System.out.flush();
+            Runtime.getRuntime().halt(3);
+        }
+        if (x == 3) {
+            throw new IllegalStateException("three is not welcome");
+        }
+        return x * x;
+    }
+
+    @Test
+    void eachMapElementWhosePodDiedFailsWithItsOwnPodsReasonAndLogTail() {
+        api.serverMinorVersion(33); // backoffLimitPerIndex: the Job goes on past a failed index
+        try {
+            KubernetesExecutor k8s = executor(Map.of());
+            Task1<Integer, Integer> square = Task.of("square_or_die", EndToEndTest::squareOrDie, k8s)
+                    .with(o -> o.parallelism(2).minSuccessRatio(0.4));
+            dev.valence.api.MapResult<Integer> mapped = square.map(List.of(0, 1, 2, 3, 4)).await();
+            assertEquals(Arrays.asList(0, null, null, null, 16), mapped);
+            assertEquals("three is not welcome", mapped.elements().get(3).error().orElseThrow().getMessage());
+            for (int dead : List.of(1, 2)) {
+                int other = 3 - dead;
+                String error = mapped.elements().get(dead).error().orElseThrow().getMessage();
+                assertTrue(error.contains("element " + dead + " says goodbye"), "its own pod's log: " + error);
+                assertTrue(!error.contains("element " + other + " says goodbye"), "not the other pod's log: " + error);
+                assertTrue(error.contains("exit code 3"), "its pod's exit code: " + error);
+                assertTrue(error.contains("-" + dead + "-"), "names its pod: " + error);
+            }
+            assertTrue(!mapped.elements().get(3).error().orElseThrow().getMessage().contains("says goodbye"));
+        } finally {
+            api.serverMinorVersion(31);
+        }
+    }
+
     @Test
     void theSeedsWorkflowRunsOnTheClusterAndLocally() {
         KubernetesExecutor k8s = executor(Map.of());

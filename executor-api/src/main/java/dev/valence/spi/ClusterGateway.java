@@ -40,6 +40,14 @@ public interface ClusterGateway extends AutoCloseable {
     /** Last {@code tailLines} lines of the Job's pod log, empty when there is no pod yet. */
     String logs(JobRef job, int tailLines);
 
+    /**
+     * Last {@code tailLines} lines of one pod's log (the task container's), in {@code namespace}; empty when
+     * the pod or its log is gone or has not started. A map reads each failed element's own pod by it.
+     */
+    default String podLogs(String namespace, String pod, int tailLines) {
+        throw dev.valence.api.ValenceException.notBuiltYet("reading one pod's log for this cluster client");
+    }
+
     /** Jobs carrying every given label. */
     List<JobInfo> list(Map<String, String> labels);
 

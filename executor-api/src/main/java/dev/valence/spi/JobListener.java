@@ -31,6 +31,15 @@ public interface JobListener {
     }
 
     /**
+     * {@link #podFailed(String, java.util.OptionalInt)} with why the pod failed as the gateway saw it: its
+     * container's termination reason and exit code ({@code "OOMKilled, exit code 137"}, {@code "Error, exit code 3"}),
+     * else the pod's own reason ({@code "Evicted"}), else empty. Gateways call this one; by default it drops the reason.
+     */
+    default void podFailed(String podName, java.util.OptionalInt completionIndex, String reason) {
+        podFailed(podName, completionIndex);
+    }
+
+    /**
      * For gateways: {@code listener} told at most once per pod name and event, whatever the number of
      * times the pod is seen started or succeeded, and with its exceptions logged at DEBUG instead of thrown. Thread-safe.
      */

@@ -45,11 +45,16 @@ final class OncePerPod implements JobListener {
 
     @Override
     public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+        podFailed(podName, completionIndex, "");
+    }
+
+    @Override
+    public void podFailed(String podName, java.util.OptionalInt completionIndex, String reason) {
         if (!toldFailed.add(podName)) {
             return;
         }
         try {
-            listener.podFailed(podName, completionIndex);
+            listener.podFailed(podName, completionIndex, reason);
         } catch (RuntimeException e) {
             LOG.debug("a Job listener failed on pod {} failed; ignored", podName, e);
         }

@@ -34,6 +34,14 @@ import org.slf4j.LoggerFactory;
  */
 final class MapRuns {
     private static final Logger LOG = LoggerFactory.getLogger(MapRuns.class);
+    /** Lines of a failed element's own pod log in its error, as for one task. */
+    static final int TAIL_LINES = 20;
+    /** How many failed elements get their pod's log tail read (the others name their pod): bounds a finish's reads. */
+    static final int TAILS_READ = 100;
+
+    /** The last pod of an element that failed, and why (its container's reason and exit code, when the gateway says). */
+    record FailedPod(String podName, String reason) {
+    }
 
     private final Settings settings;
     private final ClusterGateway gateway;
@@ -109,7 +117,7 @@ final class MapRuns {
         if (done.cardinality() == n) {
             LOG.info("map of task '{}' ({}/{}): all {} elements have a value from an earlier run; using them",
                     call.taskName(), call.dispatchId(), call.nodeId(), n);
-            finish(run, new JobRef(jobName, gateway.namespace(), true), JobOutcome.succeeded(""));
+            finish(run, new JobRef(jobName, gateway.namespace(), true), JobOutcome.succeeded(""), Map.of());
             return;
         }
         boolean wroteInput = false;
@@ -154,6 +162,9 @@ final class MapRuns {
         int pods = someIndexes ? todo.size() : n;
         int retries = jobs.settingsFor(call).retries();
         Map<Integer, Integer> failuresOf = new ConcurrentHashMap<>();
+        // per element (not per completion index: a resumed map's index k runs element todo[k]), its last failed pod
+        Map<Integer, FailedPod> failedPods = new ConcurrentHashMap<>();
+        List<Integer> elementOf = someIndexes ? List.copyOf(todo) : null;
         AtomicInteger exitedZero = new AtomicInteger();
         gateway.follow(job, new JobListener() {
             @Override
@@ -162,16 +173,22 @@ final class MapRuns {
             }
 
             @Override
-            public void podFailed(String podName, OptionalInt completionIndex) {
-                if (perIndex || completionIndex.isEmpty()) {
+            public void podFailed(String podName, OptionalInt completionIndex, String reason) {
+                if (completionIndex.isEmpty()) {
                     return;
                 }
                 int index = completionIndex.getAsInt();
+                if (index >= 0 && index < pods) {
+                    failedPods.put(elementOf == null ? index : elementOf.get(index), new FailedPod(podName, reason));
+                }
+                if (perIndex) {
+                    return;
+                }
                 int failures = failuresOf.merge(index, 1, Integer::sum);
                 LOG.debug("map of task '{}': pod {} of completion index {} failed ({} of {} allowed)", call.taskName(),
                         podName, index, failures, retries + 1);
                 if (failures > retries) {
-                    pool.execute(() -> stop(run, job, podName, index, failures, retries));
+                    pool.execute(() -> stop(run, job, podName, index, failures, retries, failedPods));
                 }
             }
 
@@ -180,7 +197,7 @@ final class MapRuns {
                 // every pod exited 0: each wrote its element's value or exception, so the results are all there
                 // seconds before the Job controller writes Complete (a pod that died is replaced, and counts then)
                 if (exitedZero.incrementAndGet() >= pods) {
-                    pool.execute(() -> finishEarly(run, job, n));
+                    pool.execute(() -> finishEarly(run, job, n, failedPods));
                 }
             }
         }).whenCompleteAsync((outcome, error) -> {
@@ -189,7 +206,7 @@ final class MapRuns {
                         ErrorKind kind = cause instanceof ValenceException v ? v.kind() : ErrorKind.CLUSTER;
                         run.fail(new ValenceException(kind, "lost track of Job " + job + ": " + cause.getMessage(), cause));
                     } else {
-                        finish(run, job, outcome);
+                        finish(run, job, outcome, failedPods);
                     }
                 }, pool);
     }
@@ -200,21 +217,16 @@ final class MapRuns {
      * pod's log tail — and the Job is deleted (its other pods too: the server would not stop them one by one).
      */
     private <R> void stop(RunHandle<MapResult<R>> run, JobRef job, String podName, int index, int failures,
-            int retries) {
+            int retries, Map<Integer, FailedPod> failedPods) {
         if (run.isDone()) {
             return;
-        }
-        String tail;
-        try {
-            tail = gateway.logs(job, 20);
-        } catch (RuntimeException e) {
-            tail = "";
         }
         LOG.info("map of task '{}': the pods of completion index {} failed {} times, more than retries ({}): "
                 + "stopping Indexed Job {}", run.call().taskName(), index, failures, retries, job.name());
         finish(run, job, JobOutcome.failed("BackoffLimitPerIndexExceeded", "the pods of completion index " + index
                 + " failed " + failures + " times, more than retries (" + retries + "), last pod " + podName
-                + "; Valence stopped the Job (this server has no backoffLimitPerIndex, Kubernetes 1.33+)", podName, tail));
+                + "; Valence stopped the Job (this server has no backoffLimitPerIndex, Kubernetes 1.33+)", podName, ""),
+                failedPods);
         cancels.executor().execute(() -> {
             try {
                 gateway.cancel(job);
@@ -225,7 +237,7 @@ final class MapRuns {
     }
 
     /** Finishes a map before its Job's {@code Complete} when every element's value or exception is in the store. */
-    private <R> void finishEarly(RunHandle<MapResult<R>> run, JobRef job, int n) {
+    private <R> void finishEarly(RunHandle<MapResult<R>> run, JobRef job, int n, Map<Integer, FailedPod> failedPods) {
         if (run.isDone()) {
             return;
         }
@@ -240,15 +252,17 @@ final class MapRuns {
         }
         LOG.debug("every pod of Indexed Job {} exited 0 and every element's output is in the store: finishing before "
                 + "the Job's Complete", job.name());
-        finish(run, job, JobOutcome.succeeded(""));
+        finish(run, job, JobOutcome.succeeded(""), failedPods);
     }
 
     /**
-     * Reads every element's value or exception (an element without either failed with the Job: its reason
-     * and log tail), then completes with the {@link MapResult}, or fails when fewer than {@code minSuccessRatio}
-     * succeeded. A failed map's Job and values stay, so a resume runs only the failed elements.
+     * Reads every element's value or exception (an element without either failed with its pod: that pod's
+     * reason and log tail, else the Job's reason), then completes with the {@link MapResult}, or fails when
+     * fewer than {@code minSuccessRatio} succeeded. A failed map's Job and values stay, so a resume runs only the
+     * failed elements.
      */
-    private <R> void finish(RunHandle<MapResult<R>> run, JobRef job, JobOutcome outcome) {
+    private <R> void finish(RunHandle<MapResult<R>> run, JobRef job, JobOutcome outcome,
+            Map<Integer, FailedPod> failedPods) {
         synchronized (run) {
             if (run.isDone()) {
                 return;
@@ -258,13 +272,16 @@ final class MapRuns {
             String place = "Indexed Job " + job.name() + " (namespace " + job.namespace() + ")";
             int n = call.elements().size();
             try {
+                // the Job's reason without its log tail when the gateway told failed pods: that tail is of one pod,
+                // and each element whose pod failed gets its own pod's (a gateway that tells none keeps the Job's)
+                JobOutcome jobOutcome = outcome.succeeded() || failedPods.isEmpty() ? outcome
+                        : JobOutcome.failed(outcome.reason(), outcome.message(), outcome.podName(), "");
                 ValenceException jobFailure = outcome.succeeded() ? null
-                        : TaskFailures.error(call, place + outcome.pod().map(p -> ", pod " + p).orElse(""), outcome, job,
-                                settings);
-                List<ElementResult<R>> elements = maps.read(call, prefix, n, i -> jobFailure != null
-                        ? new ValenceException(jobFailure.kind(), "element " + i + ": " + jobFailure.getMessage())
-                        : new ValenceException(ErrorKind.POD_FAILED, "element " + i + " of the map of task '"
-                                + call.taskName() + "' wrote no output although " + place + " completed"));
+                        : TaskFailures.error(call, place, jobOutcome, job, settings);
+                BitSet withTail = new BitSet(n);
+                failedPods.keySet().stream().sorted().limit(TAILS_READ).forEach(withTail::set);
+                List<ElementResult<R>> elements = maps.read(call, prefix, n, i -> elementFailure(call, job, place, i,
+                        failedPods.get(i), withTail.get(i), jobFailure));
                 MapResult<R> result;
                 try {
                     result = MapElements.verdict(call, elements, ", " + place);
@@ -284,5 +301,34 @@ final class MapRuns {
                 run.fail(e);
             }
         }
+    }
+
+    /**
+     * The error of element {@code i}, which wrote no output: its last pod's failure (reason, exit code and that
+     * pod's own log tail), and the Job's reason when the Job failed; without a failed pod, the Job's reason alone.
+     */
+    private Throwable elementFailure(TaskCall call, JobRef job, String place, int i, FailedPod pod, boolean readTail,
+            ValenceException jobFailure) {
+        String what = "element " + i + " of the map of task '" + call.taskName() + "'";
+        if (pod == null) {
+            return jobFailure != null
+                    ? new ValenceException(jobFailure.kind(), "element " + i + ": " + jobFailure.getMessage())
+                    : new ValenceException(ErrorKind.POD_FAILED, what + " wrote no output although " + place
+                            + " completed");
+        }
+        String tail = "";
+        if (readTail) {
+            try {
+                tail = gateway.podLogs(job.namespace(), pod.podName(), TAIL_LINES);
+            } catch (RuntimeException e) {
+                LOG.debug("no log for pod {} of element {}: {}", pod.podName(), i, e.getMessage());
+            }
+        }
+        String message = what + " failed: its pod " + pod.podName() + " of " + place + " failed"
+                + (pod.reason().isEmpty() ? "" : " (" + pod.reason() + ")")
+                + (jobFailure == null ? "" : "; " + jobFailure.getMessage())
+                + (tail.isBlank() ? (readTail ? "" : "; see 'kubectl -n " + job.namespace() + " logs " + pod.podName() + "'")
+                        : "\nlast log lines of pod " + pod.podName() + ":\n" + tail);
+        return new ValenceException(jobFailure != null ? jobFailure.kind() : ErrorKind.POD_FAILED, message);
     }
 }

@@ -987,6 +987,7 @@ public abstract class ClusterGatewayContract {
     void followTellsEachFailedPodOfAnIndexedJobWithItsCompletionIndex() throws Exception {
         JobRef ref = gateway.submit(indexedSpec("dindexpods", 3));
         Map<String, java.util.OptionalInt> failed = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, String> reasons = new java.util.concurrent.ConcurrentHashMap<>();
         CompletableFuture<Void> both = new CompletableFuture<>();
         CompletableFuture<JobOutcome> f = gateway.follow(ref, new JobListener() {
             @Override
@@ -994,8 +995,9 @@ public abstract class ClusterGatewayContract {
             }
 
             @Override
-            public void podFailed(String podName, java.util.OptionalInt completionIndex) {
+            public void podFailed(String podName, java.util.OptionalInt completionIndex, String reason) {
                 failed.put(podName, completionIndex);
+                reasons.put(podName, reason);
                 if (failed.size() == 2) {
                     both.complete(null);
                 }
@@ -1006,6 +1008,8 @@ public abstract class ClusterGatewayContract {
         String twoAgain = controller.indexedPodExited(ns(), ref.name(), 2, 137);
         both.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(Map.of(two, java.util.OptionalInt.of(2), twoAgain, java.util.OptionalInt.of(2)), failed);
+        assertEquals(Map.of(two, "Error, exit code 1", twoAgain, "Error, exit code 137"), reasons,
+                "each failed pod with its container's reason and exit code");
         assertFalse(failed.containsKey(ok));
         controller.indexedEnded(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1, 2)), new java.util.TreeSet<>());
         assertTrue(outcome(f).succeeded());
@@ -1064,6 +1068,18 @@ public abstract class ClusterGatewayContract {
         controller.writeLog(ns(), ref.name(), "one\ntwo\nthree\nfour\nfive\n");
         String tail = gateway.logs(ref, 2);
         assertEquals(List.of("four", "five"), tail.lines().toList());
+    }
+
+    @Test
+    void podLogsGivesTheTailOfThatPodsOwnLog() {
+        JobRef ref = gateway.submit(indexedSpec("dpodlogs", 2));
+        String zero = controller.indexedPodExited(ns(), ref.name(), 0, 3);
+        String one = controller.indexedPodExited(ns(), ref.name(), 1, 3);
+        bed.scriptLog(ns(), zero, "zero a\nzero b\nzero c\n");
+        bed.scriptLog(ns(), one, "one a\none b\n");
+        assertEquals(List.of("zero b", "zero c"), gateway.podLogs(ns(), zero, 2).lines().toList());
+        assertEquals(List.of("one a", "one b"), gateway.podLogs(ns(), one, 5).lines().toList());
+        assertEquals("", gateway.podLogs(ns(), ref.name() + "-9-gone", 5), "no such pod");
     }
 
     // ---- check and kubeconfig ----

@@ -737,7 +737,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                 failedCreate(job, refused.get(), key);
                 return;
             }
-            createPod(ns, pod);
+            Pod created = createPod(ns, pod);
             String podName = pod.getMetadata().getName();
             synchronized (state) {
                 state.active++;
@@ -756,7 +756,7 @@ public final class JobControllerStandIn implements AutoCloseable {
             }
             Set<String> active = activeIndexedPods.computeIfAbsent(ns + "/" + jobName, k -> ConcurrentHashMap.newKeySet());
             active.add(podName);
-            Result result = runPod(runner, job, pod);
+            Result result = runPod(runner, job, created);
             active.remove(podName);
             if (gone.contains(key) || deadlineHit.contains(key)) {
                 return;
@@ -770,7 +770,7 @@ public final class JobControllerStandIn implements AutoCloseable {
             }
             bed.scriptLog(ns, podName, result.log());
             boolean ok = result.exitCode() == 0;
-            writePodStatus(ns, podName, terminated(ok ? "Succeeded" : "Failed", null, null, result.exitCode(), result.reason()));
+            patchOwnPodStatus(ns, podName, terminated(ok ? "Succeeded" : "Failed", null, null, result.exitCode(), result.reason()));
             synchronized (state) {
                 state.active--;
                 if (ok) {
@@ -854,7 +854,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                     failedCreate(job, refused.get(), key);
                     return;
                 }
-                createPod(ns, pod);
+                Pod created = createPod(ns, pod);
                 String podName = pod.getMetadata().getName();
                 writeJobStatus(ns, jobName, new JobStatusBuilder().withActive(1).withFailed(failed == 0 ? null : failed)
                         .withStartTime(startTime).build());
@@ -869,7 +869,7 @@ public final class JobControllerStandIn implements AutoCloseable {
                     return; // stays Pending: the bed has one node and it never grows
                 }
                 activePods.put(ns + "/" + jobName, podName);
-                Result result = runPod(runner, job, pod);
+                Result result = runPod(runner, job, created);
                 activePods.remove(ns + "/" + jobName);
                 if (gone.contains(key) || deadlineHit.contains(key)) {
                     return;
@@ -922,7 +922,7 @@ public final class JobControllerStandIn implements AutoCloseable {
     private Result runPod(PodRunner runner, Job job, Pod pod) throws InterruptedException {
         String ns = pod.getMetadata().getNamespace();
         String podName = pod.getMetadata().getName();
-        writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
+        patchOwnPodStatus(ns, podName, new PodStatusBuilder().withPhase("Pending")
                 .withConditions(condition("PodScheduled", "True", null, null))
                 .withContainerStatuses(container(false, new ContainerStateBuilder().withNewWaiting()
                         .withReason("ContainerCreating").endWaiting().build()))
@@ -931,7 +931,7 @@ public final class JobControllerStandIn implements AutoCloseable {
             @Override
             public void started() {
                 String at = now();
-                writePodStatus(ns, podName, new PodStatusBuilder().withPhase("Running").withStartTime(at)
+                patchOwnPodStatus(ns, podName, new PodStatusBuilder().withPhase("Running").withStartTime(at)
                         .withConditions(condition("PodScheduled", "True", null, null), condition("Ready", "True", null, null))
                         .withContainerStatuses(container(true, new ContainerStateBuilder().withNewRunning().withStartedAt(at)
                                 .endRunning().build()))
@@ -946,7 +946,7 @@ public final class JobControllerStandIn implements AutoCloseable {
         if (!runner.reportsStart()) {
             sink.started();
         }
-        Pod stored = client.pods().inNamespace(ns).withName(podName).get();
+        Pod stored = pod; // as created: the API server's copy, read by no further GET
         Container c = stored.getSpec().getContainers().get(0);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of())) {
@@ -1208,6 +1208,17 @@ public final class JobControllerStandIn implements AutoCloseable {
         }
     }
 
+    /**
+     * The kubelet's status of a pod it runs (pending, running, terminated), in one request: a merge patch of the
+     * status subresource, as the kubelet patches it, instead of a read and a JSON patch ({@link #writePodStatus}).
+     * Fields the new status leaves out stay (the kubelet keeps {@code startTime} too); lists are replaced.
+     */
+    private void patchOwnPodStatus(String namespace, String pod, PodStatus status) {
+        Pod patch = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(pod)
+                .withNamespace(namespace).endMetadata().withStatus(status).build();
+        asKubeletWrites("status of pod " + pod, () -> client.pods().inNamespace(namespace).resource(patch).patchStatus());
+    }
+
     private void writePodStatus(String namespace, String pod, PodStatus status) {
         asKubeletWrites("status of pod " + pod, () -> client.pods().inNamespace(namespace).withName(pod).editStatus(p -> {
             p.setStatus(status);
@@ -1216,12 +1227,16 @@ public final class JobControllerStandIn implements AutoCloseable {
     }
 
     /** Creates the pod; when a create that got no answer is sent again, a pod already made counts as done. */
-    private void createPod(String namespace, Pod pod) {
+    /** Creates the pod; returns it as the API server stored it (uid, creation time), which the kubelet's part runs. */
+    private Pod createPod(String namespace, Pod pod) {
         String name = pod.getMetadata().getName();
         AtomicBoolean sent = new AtomicBoolean();
-        asKubeletWrites("create of pod " + name, () -> {
-            if (sent.getAndSet(true) && client.pods().inNamespace(namespace).withName(name).get() != null) {
-                return pod;
+        return asKubeletWrites("create of pod " + name, () -> {
+            if (sent.getAndSet(true)) {
+                Pod there = client.pods().inNamespace(namespace).withName(name).get();
+                if (there != null) {
+                    return there;
+                }
             }
             return client.pods().inNamespace(namespace).resource(pod).create();
         });

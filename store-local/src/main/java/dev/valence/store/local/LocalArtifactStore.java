@@ -60,6 +60,8 @@ final class LocalArtifactStore implements ArtifactStore {
     private final String mount;
     private final Optional<Integer> group;
     private final AtomicBoolean saidOpen = new AtomicBoolean();
+    /** Held while folders are made and shared, so that no writer of this store sees one half made. */
+    private final Object folderLock = new Object();
     /** Whether the file system has Unix modes and owners (not on Windows): else nothing is shared by mode. */
     private final boolean unix;
 
@@ -137,16 +139,30 @@ final class LocalArtifactStore implements ArtifactStore {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Creates {@code dir} and its missing parents under the root, each shared as the class says. */
+    /**
+     * Creates {@code dir} and its missing parents under the root, each shared as the class says. Under one lock:
+     * a writer that saw a folder another writer of this store had created but not yet shared (its group and mode)
+     * would give its file the folder's unshared group and mode, which a pod's user cannot read (a map writes its
+     * items 16 at once into a new folder).
+     */
     private void folders(Path dir) throws IOException {
+        if (dir.equals(root)) {
+            return;
+        }
+        synchronized (folderLock) {
+            createShared(dir);
+        }
+    }
+
+    private void createShared(Path dir) throws IOException {
         if (dir.equals(root) || Files.isDirectory(dir)) {
             return;
         }
-        folders(dir.getParent());
+        createShared(dir.getParent());
         try {
             Files.createDirectory(dir);
         } catch (FileAlreadyExistsException raced) {
-            return; // another writer made it (and shares it)
+            return; // another process made it (and shares it)
         }
         share(dir);
     }

@@ -283,6 +283,42 @@ class LocalStoreFactoryTest {
     }
 
     @Test
+    void filesWrittenAtOnceIntoANewFolderAreAllSharedAsTheFolderIs() throws Exception {
+        // a map writes its items 16 at once into a new items/ folder: a writer that saw the folder before its
+        // creator had shared it gave its file the unshared mode (0640), which a pod's user could not read
+        Path root = dir.resolve("root");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try (ArtifactStore store = open(root.toString())) {
+            for (int round = 0; round < 40; round++) {
+                String folder = "d" + round + "/n/items/";
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(16);
+                List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    String key = folder + i;
+                    puts.add(pool.submit(() -> {
+                        together.await();
+                        store.put(key, new byte[] {1});
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : puts) {
+                    f.get();
+                }
+                Path shared = root.resolve(folder);
+                String fileMode = mode(shared).endsWith("7") ? "644" : "640";
+                Object gid = Files.getAttribute(shared, "unix:gid");
+                for (int i = 0; i < 16; i++) {
+                    Path file = root.resolve(folder + i);
+                    assertEquals(fileMode, mode(file), file + " in round " + round + " (folder " + mode(shared) + ")");
+                    assertEquals(gid, Files.getAttribute(file, "unix:gid"), file + "'s group in round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void keysThatLeaveTheDirectoryNameTheKeyAndWriteNothing() throws IOException {
         Path root = dir.resolve("root");
         try (ArtifactStore store = open(root.toString())) {
