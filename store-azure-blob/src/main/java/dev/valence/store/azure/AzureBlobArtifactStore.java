@@ -12,6 +12,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.specialized.BlockBlobClient;
+import dev.valence.api.ClusterFileRef;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
@@ -28,6 +29,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +53,11 @@ final class AzureBlobArtifactStore implements ArtifactStore {
     private final String account;
     private final String endpoint;
     private final boolean defaultEndpoint;
+    private final Optional<ClusterFileRef> caBundle;
 
     AzureBlobArtifactStore(BlobContainerClient container, BlobContainerAsyncClient asyncContainer, StoreLocation where,
-                           AzureErrors errors, String account, String endpoint, boolean defaultEndpoint) {
+                           AzureErrors errors, String account, String endpoint, boolean defaultEndpoint,
+                           Optional<ClusterFileRef> caBundle) {
         this.container = container;
         this.asyncContainer = asyncContainer;
         this.where = where;
@@ -61,6 +65,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
         this.account = account;
         this.endpoint = endpoint;
         this.defaultEndpoint = defaultEndpoint;
+        this.caBundle = caBundle;
     }
 
     @Override
@@ -192,7 +197,7 @@ final class AzureBlobArtifactStore implements ArtifactStore {
         if (!defaultEndpoint) {
             env.put(Settings.ENV_PREFIX + "AZURE_BLOB_ENDPOINT", endpoint);
         }
-        return StoreAccess.env(env);
+        return StoreAccess.builder().env(env).caBundle(caBundle).build();
     }
 
     @Override

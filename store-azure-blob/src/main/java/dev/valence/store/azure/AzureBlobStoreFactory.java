@@ -74,7 +74,8 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     @Override
     public ArtifactStore create(Settings settings) {
         StoreLocation where = AzureLocation.parse(settings.dataStore());
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(SharedHttp.CLIENT);
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http(settings))
+                .addPolicy(new UntrustedCertificate.Policy());
         List<String> secrets = new ArrayList<>();
         String endpointSetting = value(settings, ENDPOINT, null);
         String connectionString = value(settings, CONNECTION_STRING, "AZURE_STORAGE_CONNECTION_STRING");
@@ -130,7 +131,19 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         }
         LOG.debug("Azure Blob data store {} in account {} at {}", where, account, endpoint);
         return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(where.root()),
-                where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)));
+                where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)), settings.caBundle());
+    }
+
+    /**
+     * The JDK HTTP client: the shared one, or with {@code ca_bundle_file} one of the store's own whose TLS
+     * trusts the bundle's CAs besides the JRE's (the file is read now, so a bad one fails at open).
+     */
+    private static HttpClient http(Settings settings) {
+        return settings.caBundleFile().map(pem -> {
+            LOG.debug("the Azure Blob client trusts the CAs in {} and the JRE's", pem);
+            return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(CaBundleTrust.context(pem)))
+                    .build();
+        }).orElseGet(() -> SharedHttp.CLIENT);
     }
 
     /** One JDK HTTP client for every store (its connection pool and selector thread are shared), made on first use. */

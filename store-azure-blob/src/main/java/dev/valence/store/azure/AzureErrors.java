@@ -44,7 +44,32 @@ final class AzureErrors {
             }
             return container() + " answered " + detail;
         }
+        if (tlsTrust(e)) {
+            return "the TLS certificate of " + endpoint + " is not trusted (" + tlsMessage(e) + "); if it is signed by a private CA,"
+                    + " set ca_bundle_file to the CA's PEM file for this client, and ca_bundle (secret:<name>/<key> or"
+                    + " configmap:<name>/<key>) for pods";
+        }
         return "cannot reach " + container() + ": " + e + "; check the endpoint and the network";
+    }
+
+    /** Whether a TLS handshake failed because no trusted CA signed the server's certificate. */
+    static boolean tlsTrust(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UntrustedCertificate || t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertPathValidatorException
+                    || String.valueOf(t.getMessage()).contains("PKIX path")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String tlsMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UntrustedCertificate || t instanceof javax.net.ssl.SSLHandshakeException) {
+                return t.getMessage();
+            }
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** The text with every secret value replaced by {@code ****}. */

@@ -229,7 +229,7 @@ class AzureBlobStoreTest {
         StoreLocation where = AzureLocation.parse("azblob://" + CONTAINER + "/runs");
         AzureBlobArtifactStore store = new AzureBlobArtifactStore(null, null, where,
                 new AzureErrors(where, "acct", "https://acct.blob.core.windows.net", List.of()), "acct",
-                "https://acct.blob.core.windows.net", true);
+                "https://acct.blob.core.windows.net", true, java.util.Optional.empty());
         assertEquals(Map.of("VALENCE_K8S_DATA_STORE", "azblob://" + CONTAINER + "/runs", "VALENCE_K8S_AZURE_ACCOUNT", "acct"),
                 store.podAccess().env());
     }

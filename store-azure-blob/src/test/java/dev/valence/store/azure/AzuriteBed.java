@@ -12,10 +12,13 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * Test bed: Azurite's blob service ({@code azurite-blob}, npm package {@code azurite}) on
@@ -30,15 +33,26 @@ public final class AzuriteBed implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final int port;
+    private final boolean https;
 
-    private AzuriteBed(Process process, Path dir, int port) {
+    private AzuriteBed(Process process, Path dir, int port, boolean https) {
         this.process = process;
         this.dir = dir;
         this.port = port;
+        this.https = https;
     }
 
-    /** Starts Azurite; fails with the install command when {@code azurite-blob} is not on PATH. */
+    /** Starts Azurite over http; fails with the install command when {@code azurite-blob} is not on PATH. */
     public static AzuriteBed start() throws Exception {
+        return start(List.of());
+    }
+
+    /** Starts Azurite over https with the server certificate and key of these PEM files. */
+    public static AzuriteBed startHttps(Path certificatePem, Path keyPem) throws Exception {
+        return start(List.of("--cert", certificatePem.toString(), "--key", keyPem.toString()));
+    }
+
+    private static AzuriteBed start(List<String> tls) throws Exception {
         Path exe = onPath("azurite-blob").orElseThrow(() -> new IllegalStateException(
                 "azurite-blob is not on PATH; install it with: npm install -g azurite@3"));
         Path dir = Files.createTempDirectory("valence-azurite");
@@ -48,10 +62,11 @@ public final class AzuriteBed implements AutoCloseable {
         }
         Path log = dir.resolve("azurite.log");
         Path data = Files.createDirectory(dir.resolve("data"));
-        Process p = new ProcessBuilder(exe.toString(), "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port),
-                "--location", data.toString(), "--silent", "--skipApiVersionCheck")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        AzuriteBed bed = new AzuriteBed(p, dir, port);
+        List<String> command = new ArrayList<>(List.of(exe.toString(), "--blobHost", "127.0.0.1", "--blobPort",
+                String.valueOf(port), "--location", data.toString(), "--silent", "--skipApiVersionCheck"));
+        command.addAll(tls);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        AzuriteBed bed = new AzuriteBed(p, dir, port, !tls.isEmpty());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!bed.answers()) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -82,12 +97,12 @@ public final class AzuriteBed implements AutoCloseable {
 
     /** The account's blob endpoint. */
     public String endpoint() {
-        return "http://127.0.0.1:" + port + "/" + ACCOUNT;
+        return (https ? "https" : "http") + "://127.0.0.1:" + port + "/" + ACCOUNT;
     }
 
     /** A connection string with the development key. */
     public String connectionString() {
-        return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + KEY + ";BlobEndpoint="
+        return "DefaultEndpointsProtocol=" + (https ? "https" : "http") + ";AccountName=" + ACCOUNT + ";AccountKey=" + KEY + ";BlobEndpoint="
                 + endpoint() + ";";
     }
 
@@ -95,6 +110,13 @@ public final class AzuriteBed implements AutoCloseable {
     public BlobServiceClient client() {
         return new BlobServiceClientBuilder().connectionString(connectionString())
                 .httpClient(new JdkHttpClientBuilder().build()).buildClient();
+    }
+
+    /** A plain SDK client whose TLS uses {@code tls}, for the tests' own checks over https. */
+    public BlobServiceClient client(SSLContext tls) {
+        return new BlobServiceClientBuilder().connectionString(connectionString())
+                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls)).build())
+                .buildClient();
     }
 
     /** Creates a container. */
