@@ -213,11 +213,7 @@ final class OfficialGateway implements ClusterGateway {
     @Override
     public void check() {
         ensureOpen();
-        ApiClient client = connection.client();
-        JsonObject version = calls.run(Op.of("get", "/version", ""), () -> LenientJson.send(client.buildCall(
-                client.getBasePath(), "/version", "GET", List.of(), List.of(), null,
-                new HashMap<>(Map.of("Accept", "application/json")), new HashMap<>(), new HashMap<>(),
-                new String[] {"BearerToken"}, null), JsonObject.class));
+        JsonObject version = version();
         String ns = namespace();
         try {
             if (calls.runUnless(Op.of("get", "namespaces", "", ns),
@@ -292,14 +288,19 @@ final class OfficialGateway implements ClusterGateway {
                 s == null || s.getActive() == null ? 0 : s.getActive()));
     }
 
-    @Override
-    public Optional<ClusterVersion> serverVersion() {
-        ensureOpen();
+    /** {@code GET /version}, read leniently (a server may add fields). */
+    private JsonObject version() {
         ApiClient client = connection.client();
-        JsonObject version = calls.run(Op.of("get", "/version", ""), () -> LenientJson.send(client.buildCall(
+        return calls.run(Op.of("get", "/version", ""), () -> LenientJson.send(client.buildCall(
                 client.getBasePath(), "/version", "GET", List.of(), List.of(), null,
                 new HashMap<>(Map.of("Accept", "application/json")), new HashMap<>(), new HashMap<>(),
                 new String[] {"BearerToken"}, null), JsonObject.class));
+    }
+
+    @Override
+    public Optional<ClusterVersion> serverVersion() {
+        ensureOpen();
+        JsonObject version = version();
         return ClusterVersion.parse(version.has("major") ? version.get("major").getAsString() : "",
                 version.has("minor") ? version.get("minor").getAsString() : "");
     }

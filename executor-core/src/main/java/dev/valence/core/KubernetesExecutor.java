@@ -223,11 +223,7 @@ public final class KubernetesExecutor implements Executor {
     private <R> void start(RunHandle<R> run, String jobName, byte[] payload) {
         TaskCall call = run.call();
         String prefix = TaskJobs.prefix(call);
-        if (run.isDone()) {
-            // cancelled while it waited for a thread: nothing written, nothing submitted by this run
-            if (run.result().isCancelled()) {
-                cancels.abandon(run, jobName, prefix);
-            }
+        if (cancels.endedBeforeSubmit(run, jobName, prefix)) {
             return;
         }
         if (call.rerun()) {
@@ -245,20 +241,8 @@ public final class KubernetesExecutor implements Executor {
             store.put(prefix + "input", payload);
             wroteInput = true;
         }
-        ImageRef ref;
-        try {
-            ref = image();
-        } catch (RuntimeException e) {
-            // no Job was submitted: the input written just now serves nothing (one from an earlier run stays)
-            if (wroteInput && !settings.keepArtifacts()) {
-                cleanUps.deleteQuietly(prefix, call);
-            }
-            throw e;
-        }
-        if (run.isDone()) {
-            if (run.result().isCancelled()) {
-                cancels.abandon(run, jobName, prefix);
-            }
+        ImageRef ref = cleanUps.imageOrForgetInput(this::image, wroteInput, prefix, call);
+        if (cancels.endedBeforeSubmit(run, jobName, prefix)) {
             return;
         }
         JobRef job = gateway.submit(jobs.spec(call, jobName, jobReference(ref)));

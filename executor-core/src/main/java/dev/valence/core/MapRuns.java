@@ -102,10 +102,7 @@ final class MapRuns {
         TaskCall call = run.call();
         String prefix = TaskJobs.prefix(call);
         int n = call.elements().size();
-        if (run.isDone()) {
-            if (run.result().isCancelled()) {
-                cancels.abandon(run, jobName, prefix);
-            }
+        if (cancels.endedBeforeSubmit(run, jobName, prefix)) {
             return;
         }
         if (call.rerun()) {
@@ -125,19 +122,8 @@ final class MapRuns {
             maps.writeInputs(call, prefix);
             wroteInput = true;
         }
-        String image;
-        try {
-            image = imageReference.get();
-        } catch (RuntimeException e) {
-            if (wroteInput && !settings.keepArtifacts()) {
-                cleanUps.deleteQuietly(prefix, call);
-            }
-            throw e;
-        }
-        if (run.isDone()) {
-            if (run.result().isCancelled()) {
-                cancels.abandon(run, jobName, prefix);
-            }
+        String image = cleanUps.imageOrForgetInput(imageReference, wroteInput, prefix, call);
+        if (cancels.endedBeforeSubmit(run, jobName, prefix)) {
             return;
         }
         List<Integer> todo = new ArrayList<>(n - done.cardinality());

@@ -66,6 +66,20 @@ final class TaskCancels {
     }
 
     /**
+     * Whether the run ended before its Job was submitted (cancelled while it waited for a thread or for the
+     * image, or closed): then there is nothing to submit, and a cancelled run is {@linkplain #abandon abandoned}.
+     */
+    boolean endedBeforeSubmit(RunHandle<?> run, String jobName, String prefix) {
+        if (!run.isDone()) {
+            return false;
+        }
+        if (run.result().isCancelled()) {
+            abandon(run, jobName, prefix);
+        }
+        return true;
+    }
+
+    /**
      * Cancelled before its Job was submitted (while it waited, or the image was checked or built):
      * removes a Job an earlier run of the same call may have left, and the artifacts unless they are kept.
      */

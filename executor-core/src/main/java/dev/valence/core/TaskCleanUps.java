@@ -87,6 +87,21 @@ final class TaskCleanUps {
         }
     }
 
+    /**
+     * The image a Job is about to name, from {@code image}; when that fails no Job will be submitted, so input
+     * written just now by this run ({@code wroteInput}) serves nothing and goes (one from an earlier run stays).
+     */
+    <T> T imageOrForgetInput(java.util.function.Supplier<T> image, boolean wroteInput, String prefix, TaskCall call) {
+        try {
+            return image.get();
+        } catch (RuntimeException e) {
+            if (wroteInput && !keepArtifacts) {
+                deleteQuietly(prefix, call);
+            }
+            throw e;
+        }
+    }
+
     /** Deletes a call's artifacts, saying so at WARN when it cannot. */
     void deleteQuietly(String prefix, TaskCall call) {
         try {
