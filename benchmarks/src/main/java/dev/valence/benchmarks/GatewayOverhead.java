@@ -181,8 +181,7 @@ public final class GatewayOverhead {
         }
 
         private long viaRaw(JobSpec spec) {
-            Job job = raw.batch().v1().jobs().load(new ByteArrayInputStream(
-                    gateway.render(spec).getBytes(StandardCharsets.UTF_8))).item();
+            Job job = rendered(spec);
             String name = job.getMetadata().getName();
             var jobs = raw.batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE);
             CompletableFuture<Long> seen = new CompletableFuture<>();
@@ -240,9 +239,14 @@ public final class GatewayOverhead {
             return System.nanoTime() - t0;
         }
 
-        private void rawCreate(JobSpec spec) {
-            Job job = raw.batch().v1().jobs().load(new ByteArrayInputStream(
+        /** The Job the gateway renders for {@code spec}, as raw fabric8 creates it (the same manifest both ways). */
+        private Job rendered(JobSpec spec) {
+            return raw.batch().v1().jobs().load(new ByteArrayInputStream(
                     gateway.render(spec).getBytes(StandardCharsets.UTF_8))).item();
+        }
+
+        private void rawCreate(JobSpec spec) {
+            Job job = rendered(spec);
             raw.batch().v1().jobs().inNamespace(ApiServerBed.NAMESPACE).resource(job).create();
         }
 
