@@ -71,7 +71,27 @@ final class JobTracker implements AutoCloseable {
         final CompletableFuture<JobOutcome> future = new CompletableFuture<>();
         final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
         final List<JobListener> listeners = new CopyOnWriteArrayList<>();
+        /**
+         * Pods every listener was told started of: not read again (reading a pod's start parses its
+         * timestamps, and an Indexed Job's judgements see all N pods each time). A new listener clears it.
+         */
+        final java.util.Set<String> toldStarted = ConcurrentHashMap.newKeySet();
         volatile Instant recheckAt;
+
+        void addListener(JobListener listener) {
+            listeners.add(JobListener.oncePerPod(listener));
+            toldStarted.clear();
+        }
+
+        void tellStarted(Pod pod) {
+            String name = pod.getMetadata().getName();
+            if (!toldStarted.contains(name)) {
+                JobVerdict.started(pod).ifPresent(started -> {
+                    tell(started);
+                    toldStarted.add(name);
+                });
+            }
+        }
 
         void tell(PodStarted pod) {
             listeners.forEach(l -> l.podStarted(pod));
@@ -107,7 +127,7 @@ final class JobTracker implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("gateway closed"));
         }
         Tracked t = tracked.computeIfAbsent(name, n -> new Tracked());
-        t.listeners.add(JobListener.oncePerPod(listener));
+        t.addListener(listener);
         CompletableFuture<Void> ready = ensureStarted();
         try {
             // the first follow waits until the informers have listed and are watching, so nothing
@@ -473,7 +493,7 @@ final class JobTracker implements AutoCloseable {
             return;
         }
         List<Pod> jobPods = ofThisJob(job, namedPods);
-        jobPods.forEach(p -> JobVerdict.started(p).ifPresent(t::tell));
+        jobPods.forEach(t::tellStarted);
         jobPods.forEach(p -> JobVerdict.succeeded(p).ifPresent(t::tellSucceeded));
         jobPods.stream().filter(JobVerdict::failed).forEach(t::tellFailed);
         Instant now = Instant.now();

@@ -80,6 +80,8 @@ final class JobWatch {
     private volatile boolean eventsDenied;
     private volatile boolean closed;
     private volatile String lastError = "";
+    /** Followed Jobs whose judgement is asked for and has not started yet ({@link #judgeSoon}). */
+    private final Set<String> judgementDue = ConcurrentHashMap.newKeySet();
 
     JobWatch(String namespace, ClusterReads reads, ScheduledExecutorService scheduler, Duration pollFreq,
              Duration unschedulableGrace, Clock clock) {
@@ -445,7 +447,32 @@ final class JobWatch {
             job = name;
         }
         if (job != null && inFlight.containsKey(job)) {
-            judge(Set.of(job));
+            if (kind.isPod) {
+                judgeSoon(job);
+            } else {
+                judge(Set.of(job));
+            }
+        }
+    }
+
+    /**
+     * Judges the Job on the scheduler, once for all the pod events that came before it ran: an Indexed Job's
+     * N pods send ~4 N events and each judgement reads all N pods (O(N²) when judged per event). An event after
+     * the judgement started asks for another one, so none is lost. A Job's own events are judged at once.
+     */
+    private void judgeSoon(String job) {
+        if (closed || !judgementDue.add(job)) {
+            return;
+        }
+        try {
+            scheduler.execute(() -> {
+                judgementDue.remove(job);
+                if (!closed && inFlight.containsKey(job)) {
+                    judge(Set.of(job));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            judgementDue.remove(job);
         }
     }
 

@@ -98,7 +98,7 @@ public final class MapFanOut {
         void measure(List<Integer> sizes, PrintStream out) throws Exception {
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             try (ApiServerBed api = ApiServerBed.start();
-                 FaultProxy proxy = FaultProxy.to(URI.create(api.url()).getPort());
+                 FaultProxy proxy = FaultProxy.to(URI.create(api.urlFor(client)).getPort());
                  JobControllerStandIn standIn = new JobControllerStandIn(api, JobControllerStandIn.Options.builder()
                          .completionDelay(completionDelay).parallelPods(parallelPods).podRetryDelay(Duration.ZERO)
                          .build());
@@ -192,6 +192,14 @@ public final class MapFanOut {
          */
         Cost measured(ApiServerBed api, FaultProxy proxy, JobLedger ledger, MemoryMXBean memory, String dispatch, int jobs,
                       boolean held, Submit submit) throws Exception {
+            if (held) {
+                // the previous run's pods go with its Jobs, after them: measured before that, the heap they
+                // free would be counted against this run (a negative "heap in flight")
+                long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (podsIn(api) > 0 && System.nanoTime() < settle) {
+                    Thread.sleep(100);
+                }
+            }
             long before = held ? usedAfterGc(memory) : 0;
             hold = new CountDownLatch(held ? 1 : 0);
             pods.set(0);
@@ -231,6 +239,10 @@ public final class MapFanOut {
             if (value == null || value != 3 * i + 1) {
                 throw new IllegalStateException("element " + i + " gave " + value + ", expected " + (3 * i + 1));
             }
+        }
+
+        static int podsIn(ApiServerBed api) {
+            return api.client().pods().inNamespace(ApiServerBed.NAMESPACE).list().getItems().size();
         }
 
         static int jobsOf(ApiServerBed api, String dispatch) {

@@ -101,7 +101,7 @@ public final class Soak {
                   PrintStream out) throws Exception {
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             try (ApiServerBed api = ApiServerBed.start();
-                 FaultProxy proxy = FaultProxy.to(URI.create(api.url()).getPort());
+                 FaultProxy proxy = FaultProxy.to(URI.create(api.urlFor(client)).getPort());
                  JobControllerStandIn standIn = new JobControllerStandIn(api, JobControllerStandIn.Options.builder()
                          .completionDelay(Duration.ZERO).build())) {
                 Path kubeconfig = api.writeKubeconfig("through-proxy", ApiServerBed.CONTEXT,

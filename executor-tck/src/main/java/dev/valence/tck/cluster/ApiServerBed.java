@@ -141,6 +141,14 @@ public final class ApiServerBed implements AutoCloseable {
         return chunkedWatches;
     }
 
+    /**
+     * The URL a cluster client reaches this server at with working watches: the mock's own for fabric8
+     * (WebSocket watches), {@link #chunkedWatches()}'s for client-java ({@code official}: chunked HTTP).
+     */
+    public String urlFor(String clusterClient) {
+        return "official".equals(clusterClient) ? chunkedWatches().url() : url();
+    }
+
     /** This server as a kubeconfig context with the given name and namespace (empty for none). */
     public KubeContext context(String name, String namespace) {
         return new KubeContext(name, url(), namespace);
