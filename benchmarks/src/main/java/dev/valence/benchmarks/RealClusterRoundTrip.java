@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Issue 21: one task on a cluster with real pods, against a raw Job of the same JRE base image running
  * {@code java -version} (create → {@code Complete}), interleaved; then a fan-out of N tasks against N raw
- * Jobs. On the cluster {@code --kubeconfig}/{@code $KUBECONFIG} and {@code --context} name when
+ * Jobs; then (issue 23) a map of {@code --map} elements, one Indexed Job, against a raw Indexed Job of as many
+ * completions, all at once. On the cluster {@code --kubeconfig}/{@code $KUBECONFIG} and {@code --context} name when
  * {@code --context} is given (with {@code --registry}, {@code --base-image}, {@code --data-store}: what
  * the pods can reach); otherwise on the real-pod bed: the mock API server, the Job-controller stand-in
  * running each pod as a {@code runc} container from the image pulled from the registry bed, {@code Complete}
@@ -85,10 +86,11 @@ public final class RealClusterRoundTrip {
 
     static void run(Options o, PrintStream out) throws Exception {
         o.only("runs", "warmup", "fanout", "context", "kubeconfig", "registry", "base-image", "data-store",
-                "completion-delay-ms", "parallel-pods", "vcpu", "vcpu-limit", "memory", "valence-bin", "show-cli");
+                "completion-delay-ms", "parallel-pods", "vcpu", "vcpu-limit", "memory", "valence-bin", "show-cli", "map");
         int runs = o.integer("runs", 10);
         int warmup = o.integer("warmup", 1);
         int fanout = o.integer("fanout", 20);
+        int mapSize = o.integer("map", 20);
         Optional<Path> bin = valenceBin(o);
         try (Cluster cluster = o.string("context", "").isEmpty() ? Bed.start(o) : UserCluster.of(o)) {
             out.println("cluster: " + cluster.describe());
@@ -130,6 +132,26 @@ public final class RealClusterRoundTrip {
                     }
                     valenceFan = System.nanoTime() - t0;
                 }
+                long rawMap = 0;
+                long valenceMap = 0;
+                if (mapSize > 0) {
+                    // issue 23: one map as one Indexed Job against a raw Indexed Job of the same image, all at once
+                    Task1<Integer, Integer> each = task.with(opt -> opt.parallelism(mapSize));
+                    List<Integer> elements = java.util.stream.IntStream.range(0, mapSize).boxed().toList();
+                    for (int i = 0; i < warmup; i++) {
+                        rawIndexedJob(cluster, o, 2);
+                        each.map(List.of(0, 1)).await();
+                    }
+                    rawMap = rawIndexedJob(cluster, o, mapSize);
+                    long t0 = System.nanoTime();
+                    dev.valence.api.MapResult<Integer> r = each.map(elements).await();
+                    valenceMap = System.nanoTime() - t0;
+                    for (int i = 0; i < mapSize; i++) {
+                        if (r.get(i) != i + 1) {
+                            throw new IllegalStateException("map element " + i + " gave " + r.get(i));
+                        }
+                    }
+                }
                 Table t = new Table("what", "runs", "median ms", "min ms", "max ms", "× raw Job");
                 t.row("raw Job (java -version): create → Complete", raw.count(), Samples.ms(raw.median()),
                         Samples.ms(raw.min()), Samples.ms(raw.max()), 1.0);
@@ -145,6 +167,12 @@ public final class RealClusterRoundTrip {
                     t.row(fanout + " Valence tasks at once: all results", 1, Samples.ms(valenceFan),
                             Samples.ms(valenceFan), Samples.ms(valenceFan), ratio(valenceFan, rawFan));
                 }
+                if (mapSize > 0) {
+                    t.row("raw Indexed Job, " + mapSize + " completions at once: Complete", 1, Samples.ms(rawMap),
+                            Samples.ms(rawMap), Samples.ms(rawMap), 1.0);
+                    t.row("Valence map of " + mapSize + " (one Indexed Job): all results", 1, Samples.ms(valenceMap),
+                            Samples.ms(valenceMap), Samples.ms(valenceMap), ratio(valenceMap, rawMap));
+                }
                 t.print(out);
                 Samples launcher = new Samples();
                 cluster.launcherStartsMs().forEach(ms -> launcher.add(ms * 1_000_000));
@@ -158,6 +186,10 @@ public final class RealClusterRoundTrip {
                 if (fanout > 0) {
                     out.printf("%d-way fan-out ÷ %d raw Jobs = %.2f× (goal <= 1.1×)%n", fanout, fanout,
                             ratio(valenceFan, rawFan));
+                }
+                if (mapSize > 0) {
+                    out.printf("map of %d ÷ raw Indexed Job of %d = %.2f× (goal <= 1.1×)%n", mapSize, mapSize,
+                            ratio(valenceMap, rawMap));
                 }
                 if (cli.count() > 0) {
                     out.printf("valence run ÷ raw Job = %.2f× (goal <= 1.3×)%n", ratio(cli.median(), raw.median()));
@@ -253,6 +285,24 @@ public final class RealClusterRoundTrip {
         return took;
     }
 
+    /**
+     * One raw Indexed Job of the base image, {@code n} completions all at once, each pod running
+     * {@code java -version}: create → {@code Complete} seen; then deleted.
+     */
+    private static long rawIndexedJob(Cluster cluster, Options o, int n) {
+        String name = "raw-" + UUID.randomUUID().toString().substring(0, 8);
+        long t0 = System.nanoTime();
+        Job job = rawJob(cluster, o, name);
+        job.getSpec().setCompletionMode("Indexed");
+        job.getSpec().setCompletions(n);
+        job.getSpec().setParallelism(n);
+        cluster.client().batch().v1().jobs().inNamespace(cluster.namespace()).resource(job).create();
+        awaitComplete(cluster, name);
+        long took = System.nanoTime() - t0;
+        delete(cluster, name);
+        return took;
+    }
+
     private static long rawFanOut(Cluster cluster, Options o, int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 32));
         try {
@@ -275,6 +325,11 @@ public final class RealClusterRoundTrip {
     }
 
     private static void create(Cluster cluster, Options o, String name) {
+        cluster.client().batch().v1().jobs().inNamespace(cluster.namespace()).resource(rawJob(cluster, o, name)).create();
+    }
+
+    /** The raw Job: the base image running {@code java -version}, resources as the Valence task's. */
+    private static Job rawJob(Cluster cluster, Options o, String name) {
         Map<String, Quantity> requests = new LinkedHashMap<>();
         requests.put("cpu", new Quantity(o.string("vcpu", "500m")));
         requests.put("memory", new Quantity(o.string("memory", "1G")));
@@ -285,7 +340,7 @@ public final class RealClusterRoundTrip {
                 .addNewContainer().withName("java").withImage(cluster.baseImage()).withCommand("java", "-version")
                 .withNewResources().withRequests(requests).withLimits(limits(o, requests))
                 .endResources().endContainer().endSpec().endTemplate().endSpec().build();
-        cluster.client().batch().v1().jobs().inNamespace(cluster.namespace()).resource(job).create();
+        return job;
     }
 
     private static void awaitComplete(Cluster cluster, String name) {

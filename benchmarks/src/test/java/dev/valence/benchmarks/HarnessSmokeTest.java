@@ -91,10 +91,11 @@ class HarnessSmokeTest {
     }
 
     @Test
-    void realClusterRoundTripReportsATaskAndAFanOutAgainstRawJobsOnTheRealPodBed() throws Exception {
-        String r = report(out -> RealClusterRoundTrip.run(Options.parse("--runs=1", "--warmup=1", "--fanout=2"), out));
+    void realClusterRoundTripReportsATaskAFanOutAndAMapAgainstRawJobsOnTheRealPodBed() throws Exception {
+        String r = report(out -> RealClusterRoundTrip.run(Options.parse("--runs=1", "--warmup=1", "--fanout=2", "--map=2"), out));
         assertTrue(r.contains("| raw Job (java -version): create → Complete ") && r.contains("| Valence task: submit → result "), r);
         assertTrue(r.contains("Valence task ÷ raw Job = ") && r.contains("2-way fan-out ÷ 2 raw Jobs = "), r);
+        assertTrue(r.contains("map of 2 ÷ raw Indexed Job of 2 = "), r);
         assertTrue(r.contains("valence run ÷ raw Job = ") || r.contains("valence run: not measured"), r);
     }
 
