@@ -182,7 +182,9 @@ final class MapRuns {
             public void podSucceeded(String podName) {
                 // every pod exited 0: each wrote its element's value or exception, so the results are all there
                 // seconds before the Job controller writes Complete (a pod that died is replaced, and counts then)
-                if (exitedZero.incrementAndGet() >= pods) {
+                int exited = exitedZero.incrementAndGet();
+                LOG.debug("map of task '{}': pod {} exited 0 ({} of {})", call.taskName(), podName, exited, pods);
+                if (exited >= pods) {
                     pool.execute(() -> finishEarly(run, job, n, failedPods));
                 }
             }

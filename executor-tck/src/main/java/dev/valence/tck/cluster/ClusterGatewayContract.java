@@ -1016,6 +1016,35 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void followTellsEachPodOfAnIndexedJobThatExitedZeroBeforeTheJobIsComplete() throws Exception {
+        JobRef ref = gateway.submit(indexedSpec("dindexok", 3));
+        java.util.Set<String> succeeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        CompletableFuture<JobOutcome> f = gateway.follow(ref, new JobListener() {
+            @Override
+            public void podStarted(PodStarted pod) {
+            }
+
+            @Override
+            public void podSucceeded(String podName) {
+                succeeded.add(podName);
+                if (succeeded.size() == 3) {
+                    all.complete(null);
+                }
+            }
+        });
+        java.util.Set<String> pods = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            pods.add(controller.indexedPodExited(ns(), ref.name(), i, 0));
+        }
+        all.get(WAIT.toSeconds(), TimeUnit.SECONDS); // what a map finishes on, before the Job's Complete
+        assertEquals(pods, succeeded);
+        assertFalse(f.isDone(), "the Job itself is not complete yet");
+        controller.indexedEnded(ns(), ref.name(), new java.util.TreeSet<>(List.of(0, 1, 2)), new java.util.TreeSet<>());
+        assertTrue(outcome(f).succeeded());
+    }
+
+    @Test
     void listShowsAnIndexedJobsProgressAndAPlainJobsNone() {
         JobRef indexed = gateway.submit(indexedSpec("dindexlist", 10));
         JobRef plain = gateway.submit(spec("dindexlist"));

@@ -1211,12 +1211,26 @@ public final class JobControllerStandIn implements AutoCloseable {
     /**
      * The kubelet's status of a pod it runs (pending, running, terminated), in one request: a merge patch of the
      * status subresource, as the kubelet patches it, instead of a read and a JSON patch ({@link #writePodStatus}).
-     * Fields the new status leaves out stay (the kubelet keeps {@code startTime} too); lists are replaced.
+     * Fields the new status leaves out stay (the kubelet keeps {@code startTime} too); lists are replaced, which for
+     * the one container and the conditions this part writes whole is what the kubelet's strategic merge leaves.
      */
     private void patchOwnPodStatus(String namespace, String pod, PodStatus status) {
-        Pod patch = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(pod)
-                .withNamespace(namespace).endMetadata().withStatus(status).build();
-        asKubeletWrites("status of pod " + pod, () -> client.pods().inNamespace(namespace).resource(patch).patchStatus());
+        // a JSON patch (RFC 6902) that sets each field this write has: the kubelet's strategic merge keys
+        // containerStatuses and conditions by name and type, which the mock does not know — its merge patches
+        // (fabric8's patchStatus(), JSON merge) append lists, leaving a waiting, a running and a terminated
+        // status of the pod's one container; set whole, they are what the kubelet's merge leaves
+        var json = client.getKubernetesSerialization();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = json.convertValue(status, Map.class);
+        List<Map<String, Object>> ops = new ArrayList<>();
+        fields.forEach((field, value) -> {
+            if (value != null && !(value instanceof Map<?, ?> m && m.isEmpty()) && !(value instanceof List<?> l && l.isEmpty())) {
+                ops.add(Map.of("op", "add", "path", "/status/" + field, "value", value));
+            }
+        });
+        String body = json.asJson(ops);
+        asKubeletWrites("status of pod " + pod, () -> client.pods().inNamespace(namespace).withName(pod).subresource("status")
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON), body));
     }
 
     private void writePodStatus(String namespace, String pod, PodStatus status) {

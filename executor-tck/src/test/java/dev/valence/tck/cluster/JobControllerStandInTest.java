@@ -108,6 +108,23 @@ class JobControllerStandInTest {
     }
 
     @Test
+    void anIndexedJobsPodEndsWithTheStatusAKubeletLeavesOneContainerTerminatedAndEachConditionOnce() {
+        Job job = submitIndexed("indexed-status", 2, 2, 0);
+        await(() -> conditions(job).contains("Complete") ? Optional.of(true) : Optional.empty());
+        for (Pod p : pods(job)) {
+            var status = p.getStatus();
+            assertEquals("Succeeded", status.getPhase());
+            assertEquals(1, status.getContainerStatuses().size(), "one status per container, as a strategic merge "
+                    + "by container name leaves it: " + status.getContainerStatuses());
+            var state = status.getContainerStatuses().get(0).getState();
+            assertTrue(state.getTerminated() != null && state.getTerminated().getExitCode() == 0
+                    && state.getRunning() == null && state.getWaiting() == null, state.toString());
+            List<String> types = status.getConditions().stream().map(c -> c.getType()).toList();
+            assertEquals(types.stream().distinct().toList(), types, "each condition once, by type: " + types);
+        }
+    }
+
+    @Test
     void anIndexOverItsPerIndexLimitIsAFailedIndexAndTheOthersStillRun() {
         Job job = submitIndexed("indexed-bad", 5, 5, 0);
         await(() -> conditions(job).contains("Failed") ? Optional.of(true) : Optional.empty());
