@@ -47,6 +47,7 @@ final class S3PodStore implements ArtifactStore {
     private final String endpoint;
     private final Optional<ClusterFileRef> caBundle;
     private final S3Requests s3;
+    private final S3Errors errors;
 
     S3PodStore(StoreLocation where, String region, String endpoint, Optional<ClusterFileRef> caBundle, S3Requests s3) {
         this.where = where;
@@ -54,6 +55,7 @@ final class S3PodStore implements ArtifactStore {
         this.endpoint = endpoint;
         this.caBundle = caBundle;
         this.s3 = s3;
+        this.errors = new S3Errors(where, region, endpoint);
     }
 
     @Override
@@ -125,7 +127,7 @@ final class S3PodStore implements ArtifactStore {
                 // S3 may answer 200 and then an <Error> for a completion that failed while it answered
                 S3Requests.S3Error late = parse(what, r, S3PodStore::lateError);
                 if (late != null) {
-                    throw errors().translate(what, 200, late.code(), late.message());
+                    throw errors.translate(what, 200, late.code(), late.message());
                 }
             }
             LOG.debug("put {} ({} bytes in {} parts)", describe(key), total, etags.size());
@@ -187,14 +189,14 @@ final class S3PodStore implements ArtifactStore {
                     throw new ValenceException(ErrorKind.STORE, "no object at " + describe(key)
                             + ": nothing was written there or it was deleted");
                 }
-                throw errors().translate(what, r.status(), error.code(), error.message());
+                throw errors.translate(what, r.status(), error.code(), error.message());
             }
         }
         try {
             return new AbortOnEarlyClose(r);
         } catch (IOException e) {
             r.abort();
-            throw errors().translate(what, e);
+            throw errors.translate(what, e);
         }
     }
 
@@ -340,15 +342,11 @@ final class S3PodStore implements ArtifactStore {
         return "S3PodStore[" + location() + ", region " + region + (endpoint.isEmpty() ? "" : ", endpoint " + endpoint) + "]";
     }
 
-    private S3Errors errors() {
-        return new S3Errors(where, region, endpoint);
-    }
-
     /** A {@code STORE} error for a non-2xx answer, worded as the client store's. */
     private void check(String what, S3Requests.Response r) {
         if (!r.ok()) {
             S3Requests.S3Error error = r.error();
-            throw errors().translate(what, r.status(), error.code(), error.message());
+            throw errors.translate(what, r.status(), error.code(), error.message());
         }
     }
 
@@ -363,7 +361,7 @@ final class S3PodStore implements ArtifactStore {
             return null;
         });
         if (value == null || value.isEmpty()) {
-            throw new ValenceException(ErrorKind.STORE, what + " failed: " + errors().endpoint() + " answered without "
+            throw new ValenceException(ErrorKind.STORE, what + " failed: " + errors.endpoint() + " answered without "
                     + name);
         }
         return value;
@@ -385,9 +383,9 @@ final class S3PodStore implements ArtifactStore {
             }
             return reading.read(S3Requests.Xml.reader(new java.io.ByteArrayInputStream(body)));
         } catch (IOException e) {
-            throw errors().translate(what, e);
+            throw errors.translate(what, e);
         } catch (XMLStreamException e) {
-            throw new ValenceException(ErrorKind.STORE, what + " failed: " + errors().endpoint()
+            throw new ValenceException(ErrorKind.STORE, what + " failed: " + errors.endpoint()
                     + " answered XML that could not be read: " + e.getMessage(), e);
         }
     }

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.xml.stream.XMLInputFactory;
@@ -29,8 +28,8 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
  * The S3 REST requests of {@link S3PodStore}: built for one bucket (path-style under an {@code s3_endpoint},
- * virtual-hosted on AWS), signed by the SDK's SigV4 signer (payload signed: {@code x-amz-content-sha256}
- * is the body's SHA-256, which S3 checks), sent over {@code HttpURLConnection} from {@link Connections}
+ * virtual-hosted on AWS), signed by the SDK's SigV4 signer with a signed payload, which S3 checks (object
+ * data {@code aws-chunked}, a signature per chunk as it streams; S3's small XML bodies by their SHA-256), sent over {@code HttpURLConnection} from {@link Connections}
  * (so {@code ca_bundle_file} is trusted). A bounded retry stands in for the SDK client's: up to
  * {@value #ATTEMPTS} attempts on 500, 502, 503 (SlowDown), 504 and on a request that got no answer
  * (connection refused or reset), 100 ms then 200 ms apart; never on a TLS trust failure.
@@ -179,12 +178,19 @@ final class S3Requests {
             Map<String, String> headers, byte[] body, int length) {
         byte[] payload = body == null ? EMPTY : body;
         int size = body == null ? 0 : length;
-        SdkHttpRequest unsigned = request(method, objectKey, query, headers);
+        // object data (PutObject, UploadPart) is signed chunk by chunk as it streams (aws-chunked, as the SDK
+        // client sends it): no server has to hold a part to check one hash; S3's small XML bodies are signed whole
+        boolean chunked = method == SdkHttpMethod.PUT && body != null;
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        if (chunked) {
+            all.put("Content-Length", String.valueOf(size));
+        }
+        SdkHttpRequest unsigned = request(method, objectKey, query, all);
         for (int attempt = 1; ; attempt++) {
-            SignedRequest signed = sign(unsigned, payload, size);
+            SignedRequest signed = sign(unsigned, payload, size, chunked);
             IOException failure;
             try {
-                Response r = exchange(signed.request(), method, body == null ? null : payload, size);
+                Response r = exchange(signed, method, body != null, size);
                 if (!retryable(r.status()) || attempt == ATTEMPTS) {
                     return r;
                 }
@@ -235,34 +241,45 @@ final class S3Requests {
         return b.build();
     }
 
-    private SignedRequest sign(SdkHttpRequest request, byte[] payload, int length) {
+    private SignedRequest sign(SdkHttpRequest request, byte[] payload, int length, boolean chunked) {
         AwsCredentialsIdentity identity = credentials.get();
         return signer.sign(r -> r.identity(identity).request(request)
                 .payload(() -> new ByteArrayInputStream(payload, 0, length))
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
                 .putProperty(AwsV4HttpSigner.REGION_NAME, region)
                 .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-                .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false));
+                .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                .putProperty(AwsV4HttpSigner.CHUNK_ENCODING_ENABLED, chunked));
     }
 
-    /** One HTTP exchange; {@code Host} and {@code Content-Length} are the connection's own (the same values as signed). */
-    private Response exchange(SdkHttpRequest signed, SdkHttpMethod method, byte[] body, int length) throws IOException {
-        HttpURLConnection c = connections.createConnection(signed.getUri());
+    /**
+     * One HTTP exchange of a signed request and its signed payload; {@code Host} and {@code Content-Length} are
+     * the connection's own (the same values as signed: the length is the signed payload's).
+     */
+    private Response exchange(SignedRequest signed, SdkHttpMethod method, boolean hasBody, int size) throws IOException {
+        SdkHttpRequest request = signed.request();
+        HttpURLConnection c = connections.createConnection(request.getUri());
         c.setRequestMethod(method.name());
         c.setInstanceFollowRedirects(false);
-        Map<String, List<String>> headers = new LinkedHashMap<>(signed.headers());
-        headers.forEach((name, values) -> {
+        request.headers().forEach((name, values) -> {
             if (!"host".equalsIgnoreCase(name) && !"content-length".equalsIgnoreCase(name)) {
                 values.forEach(v -> c.addRequestProperty(name, v));
             }
         });
-        if (body != null) {
-            c.setDoOutput(true);
-            c.setFixedLengthStreamingMode(length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body, 0, length);
+        try {
+            if (hasBody) {
+                long length = request.firstMatchingHeader("Content-Length").map(Long::parseLong).orElse((long) size);
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(length);
+                try (OutputStream out = c.getOutputStream();
+                     InputStream in = signed.payload().orElseThrow().newStream()) {
+                    in.transferTo(out);
+                }
             }
+            return new Response(c, c.getResponseCode());
+        } catch (IOException e) {
+            c.disconnect();
+            throw e;
         }
-        return new Response(c, c.getResponseCode());
     }
 }
