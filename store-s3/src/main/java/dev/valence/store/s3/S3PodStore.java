@@ -40,6 +40,8 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 final class S3PodStore implements ArtifactStore {
     private static final Logger LOG = LoggerFactory.getLogger(S3PodStore.class);
     private static final int DELETE_BATCH = 1000;
+    /** Keys per ListObjectsV2 page: S3's own maximum. */
+    static final int LIST_PAGE = 1000;
     private static final String XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
     private final StoreLocation where;
@@ -48,8 +50,16 @@ final class S3PodStore implements ArtifactStore {
     private final Optional<ClusterFileRef> caBundle;
     private final S3Requests s3;
     private final S3Errors errors;
+    private final int listPage;
 
     S3PodStore(StoreLocation where, String region, String endpoint, Optional<ClusterFileRef> caBundle, S3Requests s3) {
+        this(where, region, endpoint, caBundle, s3, LIST_PAGE);
+    }
+
+    /** With {@code listPage} keys per listing page (tests page with a few). */
+    S3PodStore(StoreLocation where, String region, String endpoint, Optional<ClusterFileRef> caBundle, S3Requests s3,
+            int listPage) {
+        this.listPage = listPage;
         this.where = where;
         this.region = region;
         this.endpoint = endpoint;
@@ -234,6 +244,7 @@ final class S3PodStore implements ArtifactStore {
             query.put("list-type", "2");
             query.put("prefix", where.folder(folder));
             query.put("encoding-type", "url");
+            query.put("max-keys", String.valueOf(listPage));
             if (token != null) {
                 query.put("continuation-token", token);
             }

@@ -29,10 +29,11 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 /**
  * The S3 REST requests of {@link S3PodStore}: built for one bucket (path-style under an {@code s3_endpoint},
  * virtual-hosted on AWS), signed by the SDK's SigV4 signer with a signed payload, which S3 checks (object
- * data {@code aws-chunked}, a signature per chunk as it streams; S3's small XML bodies by their SHA-256), sent over {@code HttpURLConnection} from {@link Connections}
- * (so {@code ca_bundle_file} is trusted). A bounded retry stands in for the SDK client's: up to
- * {@value #ATTEMPTS} attempts on 500, 502, 503 (SlowDown), 504 and on a request that got no answer
- * (connection refused or reset), 100 ms then 200 ms apart; never on a TLS trust failure.
+ * data {@code aws-chunked}, a signature per chunk as it streams; S3's small XML bodies by their SHA-256),
+ * sent over {@code HttpURLConnection} from {@link Connections} (so {@code ca_bundle_file} is trusted).
+ * A bounded retry stands in for the SDK client's: up to {@value #ATTEMPTS} attempts on 500, 502,
+ * 503 (SlowDown), 504 and on a request that got no answer (connection refused or reset), 100 ms then
+ * 200 ms apart; never on another status or a TLS trust failure.
  */
 final class S3Requests {
     private static final Logger LOG = LoggerFactory.getLogger(S3Requests.class);

@@ -153,6 +153,25 @@ class S3PodStoreTest {
     }
 
     @Test
+    void listingAndDeletingFollowS3sPagesToTheEnd() {
+        List<String> keys = List.of("d1/n1/a", "d1/n1/b", "d1/n2/c", "d1/n3/d", "d1/n4/e");
+        try (ArtifactStore client = client("s3://" + BUCKET + "/pages")) {
+            keys.forEach(k -> client.put(k, new byte[] {1}));
+        }
+        S3Errors errors = new S3Errors(S3Location.parse("s3://" + BUCKET + "/pages"),
+                S3ProxyBed.REGION, bed.endpoint());
+        S3Requests requests = new S3Requests(BUCKET, S3ProxyBed.REGION, bed.endpoint(), new Connections(java.util.Optional.empty()),
+                () -> software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create(S3ProxyBed.ACCESS_KEY, bed.secretKey()),
+                errors);
+        try (ArtifactStore paged = new S3PodStore(S3Location.parse("s3://" + BUCKET + "/pages"), S3ProxyBed.REGION,
+                bed.endpoint(), java.util.Optional.empty(), requests, 2)) {
+            assertEquals(keys, paged.list("d1"), "three pages of two keys at most");
+            paged.deletePrefix("d1/");
+            assertEquals(List.of(), paged.list(""));
+        }
+    }
+
+    @Test
     void aFailedUploadFromThePodIsAbortedAndLeavesNoParts() {
         GeneratedBlob blob = GeneratedBlob.of(3L * S3ArtifactStore.PART_SIZE, 8);
         try (ArtifactStore store = pod("s3://" + BUCKET + "/aborted")) {
