@@ -225,13 +225,7 @@ final class S3ArtifactStore implements ArtifactStore {
 
     @Override
     public StoreAccess podAccess() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(Settings.ENV_PREFIX + "DATA_STORE", location());
-        env.put(Settings.ENV_PREFIX + "REGION", region);
-        if (!podEndpoint.isEmpty()) {
-            env.put(Settings.ENV_PREFIX + "S3_ENDPOINT", podEndpoint);
-        }
-        return StoreAccess.builder().env(env).caBundle(caBundle).build();
+        return S3Location.podAccess(location(), region, podEndpoint, caBundle);
     }
 
     @Override

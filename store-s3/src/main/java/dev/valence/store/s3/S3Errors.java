@@ -8,7 +8,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** Turns AWS SDK exceptions into {@code STORE} errors that say what failed, where, and what to check. */
+/** Turns AWS SDK exceptions, and S3's answers to the pod's own client, into {@code STORE} errors that say what failed, where, and what to check. */
 final class S3Errors {
     private final StoreLocation where;
     private final String region;
@@ -30,39 +30,64 @@ final class S3Errors {
         return new ValenceException(ErrorKind.STORE, what + " failed: " + reason(e), e);
     }
 
+    /** The same for an error answer of S3 to the pod's own client ({@link S3PodStore}): HTTP status, S3 error code, message. */
+    ValenceException translate(String what, int status, String code, String message) {
+        return new ValenceException(ErrorKind.STORE, what + " failed: " + answered(status, code, message));
+    }
+
+    /** The same for a request of the pod's own client that got no answer (connection refused, reset, TLS). */
+    ValenceException translate(String what, java.io.IOException e) {
+        return new ValenceException(ErrorKind.STORE, what + " failed: " + unanswered(e), e);
+    }
+
     private String reason(SdkException e) {
-        String bucket = "S3 bucket '" + where.root() + "' at " + endpoint();
-        if (e instanceof NoSuchBucketException || e instanceof S3Exception s && "NoSuchBucket".equals(code(s))) {
-            return bucket + " does not exist; create it or fix data_store '" + where + "'";
+        if (e instanceof NoSuchBucketException) {
+            return answered(404, "NoSuchBucket", "");
         }
         if (e instanceof S3Exception s) {
-            int status = s.statusCode();
-            String detail = status + (code(s).isEmpty() ? "" : " " + code(s)) + ": " + message(s);
-            if (status == 301 || "PermanentRedirect".equals(code(s)) || "AuthorizationHeaderMalformed".equals(code(s))) {
-                return bucket + " is in another region (" + detail + "); set region to the bucket's region";
-            }
-            if (status == 403) {
-                return "access to " + bucket + " was denied (" + detail + "); check the AWS credentials (the SDK's"
-                        + " default chain: env, system properties, profile, web identity, container or instance role)"
-                        + " and that they may read, write, list and delete under " + where;
-            }
-            if (status == 404 && code(s).isEmpty()) {
-                return bucket + " answered 404 (" + detail + "); check that the bucket exists";
-            }
-            return bucket + " answered " + detail;
+            return answered(s.statusCode(), code(s), message(s));
         }
         String message = String.valueOf(e.getMessage());
         if (e instanceof SdkClientException && message.contains("Unable to load credentials")) {
-            return "no AWS credentials found for " + bucket + ": " + message
+            return "no AWS credentials found for " + bucket() + ": " + message
                     + " — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), or give the pod a"
                     + " role (IRSA)";
         }
+        return unanswered(e);
+    }
+
+    private String bucket() {
+        return "S3 bucket '" + where.root() + "' at " + endpoint();
+    }
+
+    private String answered(int status, String code, String message) {
+        String bucket = bucket();
+        if ("NoSuchBucket".equals(code)) {
+            return bucket + " does not exist; create it or fix data_store '" + where + "'";
+        }
+        String detail = status + (code.isEmpty() ? "" : " " + code) + ": " + message;
+        if (status == 301 || "PermanentRedirect".equals(code) || "AuthorizationHeaderMalformed".equals(code)) {
+            return bucket + " is in another region (" + detail + "); set region to the bucket's region";
+        }
+        if (status == 403) {
+            return "access to " + bucket + " was denied (" + detail + "); check the AWS credentials (the SDK's"
+                    + " default chain: env, system properties, profile, web identity, container or instance role)"
+                    + " and that they may read, write, list and delete under " + where;
+        }
+        if (status == 404 && code.isEmpty()) {
+            return bucket + " answered 404 (" + detail + "); check that the bucket exists";
+        }
+        return bucket + " answered " + detail;
+    }
+
+    private String unanswered(Throwable e) {
+        String message = String.valueOf(e.getMessage());
         if (tlsTrust(e)) {
             return "the TLS certificate of " + endpoint() + " is not trusted (" + message + "); if it is signed by a"
                     + " private CA, set ca_bundle_file to the CA's PEM file for this client, and ca_bundle"
                     + " (secret:<name>/<key> or configmap:<name>/<key>) for pods";
         }
-        return "cannot reach " + bucket + ": " + message + "; check the endpoint and the network";
+        return "cannot reach " + bucket() + ": " + message + "; check the endpoint and the network";
     }
 
     /** Whether a TLS handshake failed because no trusted CA signed the server's certificate. */

@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -88,20 +87,26 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
     }
 
     /**
-     * In the pod: no {@code HeadBucket} (the input's read fails as clearly on a missing bucket), the region
-     * the client resolved (the pod's {@code VALENCE_K8S_REGION}), and the credentials of the pod's env when
-     * it has {@code AWS_ACCESS_KEY_ID} and {@code AWS_SECRET_ACCESS_KEY} (an {@code env_from_secrets}
-     * Secret), so no credential chain is built; otherwise the SDK's chain (web identity for IRSA, ...).
+     * In the pod: a small client of its own ({@link S3PodStore}: the few S3 REST calls the launcher needs, signed
+     * by the SDK's SigV4 signer) instead of the SDK's {@code S3Client}, whose start was most of what S3 cost a task;
+     * no {@code HeadBucket} (the input's read fails as clearly on a missing bucket); the region the client resolved
+     * (the pod's {@code VALENCE_K8S_REGION}); credentials from the pod's env when it has them, else the SDK's chain.
      */
     @Override
     public ArtifactStore openInPod(Settings settings) {
+        return openInPod(settings, System.getenv());
+    }
+
+    /** {@link #openInPod(Settings)} with the pod's env given. */
+    static ArtifactStore openInPod(Settings settings, Map<String, String> env) {
         StoreLocation where = S3Location.parse(settings.dataStore());
         String endpoint = endpoint(ENDPOINT_KEY, settings.getString(ENDPOINT_KEY).orElse(""));
         String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
-        boolean envKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
-        S3Client s3 = client(settings, region, endpoint, envKeys ? EnvironmentVariableCredentialsProvider.create()
-                : DefaultCredentialsProvider.builder().build());
-        return new S3ArtifactStore(s3, where, region, endpoint, endpoint, settings.caBundle());
+        settings.caBundleFile().ifPresent(pem -> LOG.debug("the S3 client trusts the CAs in {} and the JRE's", pem));
+        S3Errors errors = new S3Errors(where, region, endpoint);
+        S3Requests requests = new S3Requests(where.root(), region, endpoint, new Connections(settings.caBundleFile()),
+                PodCredentials.of(env, errors, where.toString()), errors);
+        return new S3PodStore(where, region, endpoint, settings.caBundle(), requests);
     }
 
     /**

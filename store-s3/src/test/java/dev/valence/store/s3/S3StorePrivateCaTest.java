@@ -2,6 +2,7 @@ package dev.valence.store.s3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,34 @@ class S3StorePrivateCaTest {
         assertTrue(e.getMessage().contains("the TLS certificate of " + bed.httpsEndpoint() + " is not trusted"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("ca_bundle_file") && e.getMessage().contains("ca_bundle"), e.getMessage());
+    }
+
+    @Test
+    void withTheCaBundleFileThePodsStoreReadsAndWritesOverHttps() throws Exception {
+        try (ArtifactStore client = new S3StoreFactory().create(settings().caBundleFile(caPem).build());
+             ArtifactStore pod = S3StoreFactory.openInPod(settings().caBundleFile(caPem).build(), Map.of(
+                     "AWS_ACCESS_KEY_ID", S3ProxyBed.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", bed.secretKey()))) {
+            assertInstanceOf(S3PodStore.class, pod);
+            byte[] data = "to the pod over TLS".getBytes(StandardCharsets.UTF_8);
+            client.put("d2/n1/input", data);
+            assertArrayEquals(data, pod.getBytes("d2/n1/input"));
+            pod.put("d2/n1/output", data);
+            assertArrayEquals(data, client.getBytes("d2/n1/output"));
+            pod.deletePrefix("d2");
+            assertEquals(List.of(), client.list("d2"));
+        }
+    }
+
+    @Test
+    void withoutTheCaThePodsStoreFailsNamingTheTlsTrustProblemAndTheSettings() {
+        try (ArtifactStore pod = S3StoreFactory.openInPod(settings().build(), Map.of(
+                "AWS_ACCESS_KEY_ID", S3ProxyBed.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", bed.secretKey()))) {
+            ValenceException e = assertThrows(ValenceException.class, () -> pod.getBytes("d1/n1/input"));
+            assertEquals(ErrorKind.STORE, e.kind());
+            assertTrue(e.getMessage().contains("the TLS certificate of " + bed.httpsEndpoint() + " is not trusted"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("ca_bundle_file") && e.getMessage().contains("ca_bundle"), e.getMessage());
+        }
     }
 
     @Test
