@@ -184,7 +184,7 @@
   function loadNode(dispatchId, nodeId, withLog) {
     api('dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(nodeId)).then((n) => {
       if (selected !== nodeId) return;
-      $('panel-title').textContent = n.id + ' · ' + n.task;
+      $('panel-title').textContent = n.id === n.task ? n.id : n.id + ' · ' + n.task;
       const st = $('panel-status');
       st.textContent = n.status;
       st.className = 'status st-' + n.status;
