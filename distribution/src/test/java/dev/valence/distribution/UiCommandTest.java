@@ -1,0 +1,121 @@
+package dev.valence.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code valence ui} as a user starts it, wired by the CLI, against the stand-in cluster: a node's
+ * log tail read from its Job's pod (the code {@code jobs logs} uses), and a cancel that deletes the
+ * Jobs of a dispatch another process runs.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class UiCommandTest {
+    private static final Pattern URL = Pattern.compile("valence ui: (http://127\\.0\\.0\\.1:\\d+/)");
+    private static final Pattern TOKEN = Pattern.compile("name=\"valence-token\" content=\"([0-9a-f]+)\"");
+    static ClusterBed cluster;
+
+    @TempDir
+    Path home;
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startBed() {
+        cluster = new ClusterBed();
+    }
+
+    @AfterAll
+    static void stopBed() {
+        cluster.close();
+    }
+
+    /** A dispatch this process runs (as far as the record says): node {@code work} on the cluster, as Job {@code job}. */
+    private void record(String dispatch, String job) throws Exception {
+        Path dir = home.resolve(".cache/valence/dispatches/" + dispatch);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("record.properties"), """
+                workflow=cluster_flow
+                started=2026-01-01T00\\:00\\:00Z
+                pid=%d
+                host=%s
+                status=RUNNING
+                nodes=work
+                node.work.task=work
+                node.work.status=RUNNING
+                node.work.executor=kubernetes
+                node.work.job=%s
+                node.work.started=2026-01-01T00\\:00\\:01Z
+                node.work.depends_on=
+                """.formatted(ProcessHandle.current().pid(), java.net.InetAddress.getLocalHost().getHostName(), job));
+    }
+
+    private HttpResponse<String> get(URI base, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesANodesJobLogAndCancelsTheDispatchsJobs() throws Exception {
+        CliFixture cli = new CliFixture(home);
+        String ns = cluster.newNamespace();
+        cluster.use(cli, ns);
+        String job = cluster.submit(home, ns, "c0ffee000001", "work");
+        cluster.controller.running(ns, job);
+        cluster.controller.writeLog(ns, job, "step 1\nstep 2\n");
+        record("c0ffee000001", job);
+
+        CliFixture.Running ui = cli.start("ui", "--port", "0");
+        Matcher m = URL.matcher("");
+        while (!(m = URL.matcher(ui.out())).find()) {
+            assertTrue(!ui.result().isDone(), () -> "valence ui ended: " + ui.result().join());
+            LockSupport.parkNanos(20_000_000L);
+        }
+        URI base = URI.create(m.group(1));
+
+        String list = get(base, "/api/dispatches").body();
+        assertTrue(list.contains("\"id\": \"c0ffee000001\"") && list.contains("\"status\": \"RUNNING\""), list);
+        String log = get(base, "/api/dispatches/c0ffee000001/nodes/work/log?tail=1").body();
+        assertTrue(log.contains("\"text\": \"step 2\\n\""), "the last line only: " + log);
+        assertTrue(log.contains("\"running\": true"), log);
+        cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\n");
+        String later = get(base, "/api/dispatches/c0ffee000001/nodes/work/log").body();
+        assertTrue(later.contains("step 1\\nstep 2\\nstep 3\\n"), "a follower's next poll: " + later);
+
+        Matcher t = TOKEN.matcher(get(base, "/").body());
+        assertTrue(t.find());
+        HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(base.resolve("/api/dispatches/c0ffee000001/cancel"))
+                .header("X-Valence-Token", t.group(1)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, cancel.statusCode(), cancel.body());
+        assertTrue(cancel.body().contains("Job " + job + " deleted"), cancel.body());
+        assertTrue(cluster.bed.client().batch().v1().jobs().inNamespace(ns).withName(job).get() == null,
+                "the dispatch's Job is gone");
+        String gone = get(base, "/api/dispatches/c0ffee000001/nodes/work/log").body();
+        assertTrue(gone.contains("\"running\": false") && gone.contains("is gone from namespace " + ns), gone);
+    }
+
+    @Test
+    void aPortOutOfRangeIsAUsageError() {
+        CliFixture.Result r = new CliFixture(home).run("ui", "--port", "70000");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--port must be 0 (any free port) to 65535, was 70000"), r.err());
+        CliFixture.Result bad = new CliFixture(home).run("ui", "--address", "no such host.invalid");
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--address 'no such host.invalid' is not an address of this machine"), bad.err());
+    }
+}
