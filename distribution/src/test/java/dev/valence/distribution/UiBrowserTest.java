@@ -207,6 +207,15 @@ class UiBrowserTest {
         waiting().until(d -> "CANCELLED".equals(node("tokenize").getAttribute("data-status")));
         assertEquals(TaskStatus.CANCELLED, dispatcher.result(toCancel).status());
 
+        // a sub-workflow: a box holding its nodes
+        String nested = dispatcher.dispatch(DemoWorkflows.Nested.workflow(local, local), List.of("ab"));
+        assertEquals(TaskStatus.COMPLETED, dispatcher.result(nested, true).status());
+        browser.get(server.uri().resolve("/dispatch/" + nested).toString());
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#graph g.node"),
+                dispatcher.result(nested).nodes().size()));
+        assertEquals(1, browser.findElements(By.cssSelector("#graph g.node.wf")).size(), "one sub-workflow box");
+        screenshot("ui-nested.png");
+
         // an unknown dispatch: the 404 page
         browser.get(server.uri().resolve("/dispatch/nosuch42").toString());
         assertTrue(browser.findElement(By.id("not-found")).getText().contains("404: no dispatch 'nosuch42'"));

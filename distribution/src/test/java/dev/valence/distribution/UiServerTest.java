@@ -168,7 +168,28 @@ class UiServerTest {
         String id = finished(DemoWorkflows.Nested.workflow(local, local), "x");
         String body = get("/api/dispatches/" + id).body();
         assertTrue(body.contains("\"workflow\": true"), body);
-        assertTrue(body.contains("\"parent\": \""), "the inner nodes name their sub-workflow: " + body);
+        Matcher box = Pattern.compile("\"id\": \"([^\"]+)\",\\s+\"task\": \"[^\"]*\",\\s+\"status\": \"\\w+\",\\s+"
+                + "\"workflow\": (true|false),\\s+\"parent\": (null|\"([^\"]+)\")[^{}]*?\"x\": ([0-9.]+),\\s+\"y\": ([0-9.]+),"
+                + "\\s+\"w\": ([0-9.]+),\\s+\"h\": ([0-9.]+)").matcher(body);
+        java.util.Map<String, double[]> boxes = new java.util.HashMap<>();
+        java.util.Map<String, String> parents = new java.util.HashMap<>();
+        while (box.find()) {
+            boxes.put(box.group(1), new double[] {Double.parseDouble(box.group(5)), Double.parseDouble(box.group(6)),
+                    Double.parseDouble(box.group(7)), Double.parseDouble(box.group(8))});
+            if (box.group(4) != null) {
+                parents.put(box.group(1), box.group(4));
+            }
+        }
+        assertEquals(2, parents.size(), "the two inner nodes name their sub-workflow: " + body);
+        assertEquals(2, count(body, "\"from\": "), "twice → twice inside, the sub-workflow → shout; none between "
+                + "the box and what it holds: " + body);
+        parents.forEach((child, parent) -> {
+            double[] c = boxes.get(child);
+            double[] p = boxes.get(parent);
+            assertTrue(c[0] >= p[0] && c[1] >= p[1] && c[0] + c[2] <= p[0] + p[2] && c[1] + c[3] <= p[1] + p[3],
+                    child + " is drawn inside " + parent + ": " + java.util.Arrays.toString(c) + " in "
+                            + java.util.Arrays.toString(p));
+        });
     }
 
     @Test

@@ -23,7 +23,8 @@ import org.eclipse.elk.graph.util.ElkGraphUtil;
 
 /**
  * Places a dispatch's nodes with ELK's layered algorithm (Sugiyama style, left to right): a box per
- * node (a sub-workflow's box holds its nodes), an edge per data dependency, in absolute coordinates.
+ * node (a sub-workflow's box holds its nodes), an edge per data dependency between nodes neither of
+ * which holds the other, in absolute coordinates.
  */
 final class GraphLayout {
     static final double NODE_WIDTH = 150;
@@ -67,7 +68,9 @@ final class GraphLayout {
         for (NodeResult n : nodes) {
             for (String dep : n.dependsOn()) {
                 ElkNode from = elk.get(dep);
-                if (from != null && !dep.equals(n.nodeId())) {
+                // a sub-workflow "depends on" its own nodes (its value is theirs): its box holding them says that
+                if (from != null && !dep.equals(n.nodeId()) && !nested(n.nodeId(), dep, byId)
+                        && !nested(dep, n.nodeId(), byId)) {
                     ElkEdge e = ElkGraphUtil.createSimpleEdge(from, elk.get(n.nodeId()));
                     ElkGraphUtil.updateContainment(e);
                     edges.add(e);
@@ -116,6 +119,16 @@ final class GraphLayout {
         }
         elk.put(n.nodeId(), e);
         return e;
+    }
+
+    /** Whether {@code node} sits (at any depth) inside the sub-workflow {@code ancestor}. */
+    private static boolean nested(String node, String ancestor, Map<String, NodeResult> byId) {
+        for (NodeResult at = byId.get(node); at != null; at = at.parent().map(byId::get).orElse(null)) {
+            if (at.parent().filter(ancestor::equals).isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double[] absolute(ElkNode n) {
