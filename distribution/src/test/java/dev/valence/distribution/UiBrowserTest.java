@@ -65,19 +65,29 @@ class UiBrowserTest {
 
     @BeforeAll
     static void start() {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed && !required()) {
-            Assumptions.abort("chromium and chromium-driver are not installed (scripts/test.sh installs them, and CI "
-                    + "runs it: there this test runs)");
-        }
-        assertTrue(installed, "the browser test needs Debian's chromium and chromium-driver: apt-get install chromium "
-                + "chromium-driver (scripts/test.sh does)");
+        assumeBrowser();
         local = new LocalExecutor();
         dispatcher = new Dispatcher(home.resolve("cache"));
         DispatcherUiBackend backend = new DispatcherUiBackend(() -> dispatcher, null,
                 () -> dev.valence.api.Settings.builder().build(), id -> "resumed " + id);
         server = UiServer.start(backend, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         browser = chromium();
+    }
+
+    /** Aborts (skips) the test when the browser is missing, unless it is required: then fails saying what to install. */
+    static void assumeBrowser() {
+        if (!browserUsable()) {
+            Assumptions.abort("chromium and chromium-driver are not installed (scripts/test.sh installs them, and CI "
+                    + "runs it: there this test runs)");
+        }
+    }
+
+    /** Whether the browser is installed; when it is required and missing, fails saying what to install. */
+    static boolean browserUsable() {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        assertTrue(installed || !required(), "the browser test needs Debian's chromium and chromium-driver: "
+                + "apt-get install chromium chromium-driver (scripts/test.sh does)");
+        return installed;
     }
 
     /** On CI ({@code CI} set) and under scripts/test.sh ({@code VALENCE_REQUIRE_BROWSER}) a missing browser fails. */

@@ -9,10 +9,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code valence ui} as a user starts it, wired by the CLI, against the stand-in cluster: a node's
- * log tail read from its Job's pod (the code {@code jobs logs} uses), and a cancel that deletes the
- * Jobs of a dispatch another process runs.
+ * log tail read from its Job's pod (the code {@code jobs logs} uses), over the API and in the page's
+ * node panel with follow (headless Chromium), and a cancel that deletes the Jobs of a dispatch another
+ * process runs.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UiCommandTest {
@@ -96,6 +101,11 @@ class UiCommandTest {
         String later = get(base, "/api/dispatches/c0ffee000001/nodes/work/log").body();
         assertTrue(later.contains("step 1\\nstep 2\\nstep 3\\n"), "a follower's next poll: " + later);
 
+        // the page: the node's panel shows its Job and the log tail, and follow shows what the pod writes next
+        if (UiBrowserTest.browserUsable()) {
+            followInThePage(base, ns, job);
+        }
+
         Matcher t = TOKEN.matcher(get(base, "/").body());
         assertTrue(t.find());
         HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(base.resolve("/api/dispatches/c0ffee000001/cancel"))
@@ -107,6 +117,24 @@ class UiCommandTest {
                 "the dispatch's Job is gone");
         String gone = get(base, "/api/dispatches/c0ffee000001/nodes/work/log").body();
         assertTrue(gone.contains("\"running\": false") && gone.contains("is gone from namespace " + ns), gone);
+    }
+
+    /** The node panel shows the Job and its log tail; with follow on, what the pod writes next appears. */
+    private void followInThePage(URI base, String ns, String job) {
+        org.openqa.selenium.WebDriver browser = UiBrowserTest.chromium();
+        try {
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+            browser.get(base.resolve("/dispatch/c0ffee000001").toString());
+            wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#graph g.node"), 1));
+            browser.findElement(By.cssSelector("#graph g.node rect")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-log"), "step 3"));
+            assertTrue(browser.findElement(By.id("panel-where")).getText().contains(job), "the node's Job");
+            browser.findElement(By.id("follow")).click();
+            cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\nstep 4\n");
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-log"), "step 4"));
+        } finally {
+            browser.quit();
+        }
     }
 
     @Test
