@@ -84,13 +84,7 @@ class UiCommandTest {
         cluster.controller.writeLog(ns, job, "step 1\nstep 2\n");
         record("c0ffee000001", job);
 
-        CliFixture.Running ui = cli.start("ui", "--port", "0");
-        Matcher m = URL.matcher("");
-        while (!(m = URL.matcher(ui.out())).find()) {
-            assertTrue(!ui.result().isDone(), () -> "valence ui ended: " + ui.result().join());
-            LockSupport.parkNanos(20_000_000L);
-        }
-        URI base = URI.create(m.group(1));
+        URI base = started(cli.start("ui", "--port", "0"));
 
         String list = get(base, "/api/dispatches").body();
         assertTrue(list.contains("\"id\": \"c0ffee000001\"") && list.contains("\"status\": \"RUNNING\""), list);
@@ -135,6 +129,51 @@ class UiCommandTest {
         } finally {
             browser.quit();
         }
+    }
+
+    @Test
+    void resumeRunsTheFailedNodeAgainAsDispatchesResumeDoes() throws Exception {
+        CliFixture cli = new CliFixture(home);
+        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/dead", dev.valence.tck.cluster.ApiServerBed.closedPortUrl(), "dead",
+                "ns1").toString());
+        DemoWorkflows.TwoSteps.reset();
+        try {
+            DemoWorkflows.TwoSteps.fail = true;
+            CliFixture.Result run = cli.run("run", "--executor", "local", DemoWorkflows.TwoSteps.class.getName(), "x");
+            assertEquals(1, run.code(), run.toString());
+            Matcher id = Pattern.compile("dispatch ([0-9a-f]{12}) \\(").matcher(run.all());
+            assertTrue(id.find(), run.toString());
+            DemoWorkflows.TwoSteps.fail = false;
+
+            URI base = started(cli.start("ui", "--port", "0"));
+            Matcher t = TOKEN.matcher(get(base, "/").body());
+            assertTrue(t.find());
+            HttpResponse<String> resume = http.send(HttpRequest.newBuilder(base.resolve("/api/dispatches/" + id.group(1)
+                    + "/resume")).header("X-Valence-Token", t.group(1)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, resume.statusCode(), resume.body());
+            assertTrue(resume.body().contains("resuming dispatch " + id.group(1)), resume.body());
+            String now = "";
+            while (!now.contains("\"status\": \"COMPLETED\"")) {
+                LockSupport.parkNanos(50_000_000L);
+                now = get(base, "/api/dispatches/" + id.group(1)).body();
+            }
+            assertEquals(1, DemoWorkflows.TwoSteps.runs("first"), "a completed node is not run again");
+            assertEquals(2, DemoWorkflows.TwoSteps.runs("second"), "the failed node ran again");
+            assertTrue(now.contains("\"value\": \"x12\""), now);
+        } finally {
+            DemoWorkflows.TwoSteps.reset();
+        }
+    }
+
+    /** Waits for {@code valence ui} to print its URL. */
+    private static URI started(CliFixture.Running ui) {
+        Matcher m;
+        while (!(m = URL.matcher(ui.out())).find()) {
+            assertTrue(!ui.result().isDone(), () -> "valence ui ended: " + ui.result().join());
+            LockSupport.parkNanos(20_000_000L);
+        }
+        return URI.create(m.group(1));
     }
 
     @Test
