@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Valence on a fresh Debian machine: installs what the tests start on loopback
-# (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks, runc for real pods) when
+# (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks, runc for real pods,
+# chromium + chromium-driver for valence ui's page) when
 # missing — quick when already there — then runs `mvn -B verify` (as root: pods are runc containers).
 # Extra arguments go to Maven.
 set -euo pipefail
@@ -17,6 +18,9 @@ command -v npm >/dev/null || apt_missing+=(nodejs npm)
 # real pods: the tests run each pod as a runc container (as root), and open the store folder with an ACL
 command -v runc >/dev/null || [ -x /usr/sbin/runc ] || apt_missing+=(runc)
 command -v setfacl >/dev/null || apt_missing+=(acl)
+# valence ui's browser test: headless Chromium driven by Selenium through Debian's chromedriver
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || apt_missing+=(chromium-driver)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "installing: ${apt_missing[*]}"
   as_root apt-get update -qq
@@ -31,4 +35,6 @@ if [ ${#npm_missing[@]} -gt 0 ]; then
   as_root npm install -g --no-audit --no-fund --loglevel=error "${npm_missing[@]}" >/dev/null
 fi
 
+# the tests that need a browser fail, not skip, when it is missing here (the packages above install it)
+export VALENCE_REQUIRE_BROWSER=1
 exec mvn -B verify "$@"

@@ -112,4 +112,12 @@ class HarnessSmokeTest {
         String r = report(out -> TaskImageSize.run(Options.parse("--lib=" + lib), out));
         assertTrue(r.contains("| whole lib/ (before) ") && r.contains("task image over the base: "), r);
     }
+
+    @Test
+    void uiRenderReportsTheBigDispatchAgainstTheSmallOne() throws Exception {
+        String r = report(out -> UiRender.run(Options.parse("--nodes=40", "--baseline-nodes=10", "--warmup=0",
+                "--runs=1"), out));
+        assertTrue(r.contains("| 10 nodes (baseline) |") && r.contains("| 40 nodes "), r);
+        assertTrue(r.contains("40 nodes: first render ") && r.contains("× the 10-node page"), r);
+    }
 }

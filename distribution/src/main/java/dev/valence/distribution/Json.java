@@ -5,12 +5,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A minimal JSON writer for {@code --output json}: maps, collections, strings, numbers, booleans, null. */
-final class Json {
+public final class Json {
     private Json() {
     }
 
     /** The value as JSON; anything else than the types above is written as its string. */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, "");
         return sb.toString();

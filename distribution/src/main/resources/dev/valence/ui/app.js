@@ -1,0 +1,225 @@
+// valence ui: the dispatch list and one dispatch's graph, polled from this server's JSON API every second.
+'use strict';
+(function () {
+  const TOKEN = document.querySelector('meta[name="valence-token"]').content;
+  const POLL_MS = 1000;
+  const TIMELINE_ROWS = 300;
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  const api = (path) => fetch('/api/' + path, { cache: 'no-store' }).then((r) => {
+    if (!r.ok) { return r.json().catch(() => ({})).then((b) => { throw new Error(b.error || ('HTTP ' + r.status)); }); }
+    return r.json();
+  });
+  const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '-';
+  const duration = (ms) => ms < 1000 ? ms + ' ms' : ms < 120000 ? (ms / 1000).toFixed(1) + ' s'
+    : Math.round(ms / 60000) + ' min';
+
+  // ---- the list -----------------------------------------------------------------------------------
+  function showList() {
+    $('list-view').hidden = false;
+    const status = $('filter-status');
+    const name = $('filter-name');
+    const params = new URLSearchParams(location.search);
+    status.value = params.get('status') || '';
+    name.value = params.get('name') || '';
+    const load = () => {
+      const q = new URLSearchParams();
+      if (status.value) q.set('status', status.value);
+      if (name.value) q.set('name', name.value);
+      history.replaceState(null, '', q.toString() ? '/?' + q : '/');
+      return api('dispatches' + (q.toString() ? '?' + q : '')).then(renderList).catch(() => {});
+    };
+    status.addEventListener('change', load);
+    name.addEventListener('input', load);
+    load();
+    setInterval(load, POLL_MS * 2);
+  }
+
+  function renderList(rows) {
+    $('list-empty').hidden = rows.length > 0;
+    $('dispatches').tBodies[0].innerHTML = rows.map((d) =>
+      '<tr class="dispatch-row" data-id="' + esc(d.id) + '"><td><a href="/dispatch/' + encodeURIComponent(d.id) + '">'
+      + esc(d.id) + '</a></td><td>' + esc(d.workflow) + '</td><td><span class="status st-' + esc(d.status) + '">'
+      + esc(d.status) + (d.orphaned ? ' (orphaned)' : '') + '</span></td><td>' + d.completed + '/' + d.nodes
+      + '</td><td>' + esc(new Date(d.started).toLocaleString()) + '</td><td>' + duration(d.duration_ms) + '</td></tr>').join('');
+    for (const tr of document.querySelectorAll('tr.dispatch-row')) {
+      tr.addEventListener('click', () => { location.href = '/dispatch/' + encodeURIComponent(tr.dataset.id); });
+    }
+  }
+
+  // ---- one dispatch -------------------------------------------------------------------------------
+  let current = null;      // the last answer
+  let shape = '';          // node ids and edges drawn, to redraw only when they change
+  let selected = null;     // the node in the panel
+  let logTimer = null;
+
+  function showDispatch(id) {
+    $('dispatch-view').hidden = false;
+    $('cancel').addEventListener('click', () => act(id, 'cancel', 'Cancel dispatch ' + id + '? Its running nodes are stopped.'));
+    $('resume').addEventListener('click', () => act(id, 'resume', 'Resume dispatch ' + id + '? Failed and unfinished nodes run again.'));
+    $('follow').addEventListener('change', () => { if (selected) loadLog(id, selected); });
+    const tick = () => api('dispatches/' + encodeURIComponent(id)).then((d) => render(d))
+      .catch((e) => { $('dispatch-error').textContent = e.message; });
+    tick().then(() => setInterval(tick, POLL_MS));
+  }
+
+  function act(id, what, question) {
+    if (!confirm(question)) return;
+    $('action-message').textContent = what + '…';
+    fetch('/api/dispatches/' + encodeURIComponent(id) + '/' + what, { method: 'POST', headers: { 'X-Valence-Token': TOKEN } })
+      .then((r) => r.json()).then((b) => { $('action-message').textContent = b.message || b.error || ''; })
+      .catch((e) => { $('action-message').textContent = e.message; });
+  }
+
+  function render(d) {
+    current = d;
+    document.title = 'Valence: ' + d.workflow + ' ' + d.id;
+    $('dispatch-title').textContent = d.workflow + ' · ' + d.id;
+    const st = $('dispatch-status');
+    st.textContent = d.status + (d.orphaned ? ' (orphaned)' : '');
+    st.className = 'status st-' + d.status;
+    $('dispatch-progress').textContent = d.completed + '/' + d.nodes + ' nodes done · ' + duration(d.duration_ms);
+    $('dispatch-error').textContent = d.error || '';
+    $('cancel').disabled = d.status !== 'RUNNING' && d.status !== 'NEW';
+    $('resume').disabled = d.status === 'COMPLETED' || (d.status === 'RUNNING' && !d.orphaned);
+    const nowShape = d.nodes_list.map((n) => n.id).join('\n') + '|' + d.edges.length;
+    if (nowShape !== shape) {
+      drawGraph(d);
+      shape = nowShape;
+    } else {
+      updateGraph(d);
+    }
+    drawTimeline(d);
+    if (selected) loadNode(d.id, selected, false);
+    if (!document.body.dataset.rendered) {
+      // after the frame holding the graph was painted: time to first render, from navigation start
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        document.body.dataset.rendered = String(performance.now());
+      }));
+    }
+  }
+
+  function drawGraph(d) {
+    const svg = $('graph');
+    const pad = 10;
+    svg.setAttribute('width', d.width + 2 * pad);
+    svg.setAttribute('height', d.height + 2 * pad);
+    const parts = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+      + 'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#777"/></marker></defs><g transform="translate('
+      + pad + ',' + pad + ')">'];
+    // sub-workflows first (behind their nodes), then edges, then the task nodes
+    const wf = d.nodes_list.filter((n) => n.workflow);
+    const tasks = d.nodes_list.filter((n) => !n.workflow);
+    for (const n of wf) parts.push(nodeSvg(n, true));
+    for (const e of d.edges) {
+      parts.push('<path class="edge" data-from="' + esc(e.from) + '" data-to="' + esc(e.to) + '" d="M'
+        + e.points.map((p) => p[0] + ',' + p[1]).join('L') + '"/>');
+    }
+    for (const n of tasks) parts.push(nodeSvg(n, false));
+    parts.push('</g>');
+    svg.innerHTML = parts.join('');
+    svg.onclick = (ev) => {
+      const g = ev.target.closest('g.node');
+      if (g) select(d.id, g.dataset.id);
+    };
+  }
+
+  function label(n) {
+    const text = n.task || n.id;
+    return text.length > 20 ? text.slice(0, 19) + '…' : text;
+  }
+
+  function nodeSvg(n, wf) {
+    const cls = 'node st-' + n.status + (wf ? ' wf' : '') + (selected === n.id ? ' selected' : '');
+    return '<g class="' + cls + '" data-id="' + esc(n.id) + '" data-status="' + esc(n.status) + '" transform="translate('
+      + n.x + ',' + n.y + ')"><title>' + esc(n.id + ' (' + n.task + '): ' + n.status) + '</title><rect width="' + n.w
+      + '" height="' + n.h + '"/><text x="8" y="' + (wf ? 15 : 22) + '">' + esc((wf ? 'workflow ' : '') + label(n))
+      + '</text></g>';
+  }
+
+  function updateGraph(d) {
+    const byId = new Map();
+    for (const g of $('graph').querySelectorAll('g.node')) byId.set(g.dataset.id, g);
+    for (const n of d.nodes_list) {
+      const g = byId.get(n.id);
+      if (g && g.dataset.status !== n.status) {
+        g.dataset.status = n.status;
+        g.setAttribute('class', 'node st-' + n.status + (n.workflow ? ' wf' : '') + (selected === n.id ? ' selected' : ''));
+        g.querySelector('title').textContent = n.id + ' (' + n.task + '): ' + n.status;
+      }
+    }
+  }
+
+  function drawTimeline(d) {
+    const runs = d.nodes_list.filter((n) => !n.workflow && n.started)
+      .sort((a, b) => a.started.localeCompare(b.started)).slice(0, TIMELINE_ROWS);
+    const svg = $('timeline');
+    if (runs.length === 0) { svg.innerHTML = '<text x="8" y="16">no node has started yet</text>'; svg.setAttribute('height', 24); return; }
+    const t0 = Date.parse(d.started);
+    const end = d.finished ? Date.parse(d.finished) : Date.now();
+    const span = Math.max(1, end - t0);
+    const width = 900, left = 180, row = 16;
+    svg.setAttribute('width', left + width + 20);
+    svg.setAttribute('height', runs.length * row + 10);
+    svg.innerHTML = runs.map((n, i) => {
+      const s = Date.parse(n.started) - t0;
+      const e = (n.finished ? Date.parse(n.finished) : Date.now()) - t0;
+      const x = left + width * s / span;
+      const w = Math.max(2, width * (e - s) / span);
+      return '<g class="run" data-id="' + esc(n.id) + '"><text x="4" y="' + (i * row + 14) + '">' + esc(n.id)
+        + '</text><rect class="bar st-' + esc(n.status) + '" x="' + x.toFixed(1) + '" y="' + (i * row + 4) + '" width="'
+        + w.toFixed(1) + '" height="' + (row - 5) + '"><title>' + esc(n.id + ': ' + time(n.started) + ' – '
+        + (n.finished ? time(n.finished) : 'running')) + '</title></rect></g>';
+    }).join('');
+  }
+
+  // ---- the node panel -----------------------------------------------------------------------------
+  function select(dispatchId, nodeId) {
+    selected = nodeId;
+    for (const g of $('graph').querySelectorAll('g.node')) g.classList.toggle('selected', g.dataset.id === nodeId);
+    $('panel').hidden = false;
+    $('panel-log').textContent = '';
+    $('panel-log-note').textContent = '';
+    loadNode(dispatchId, nodeId, true);
+  }
+
+  function loadNode(dispatchId, nodeId, withLog) {
+    api('dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(nodeId)).then((n) => {
+      if (selected !== nodeId) return;
+      $('panel-title').textContent = n.id === n.task ? n.id : n.id + ' · ' + n.task;
+      const st = $('panel-status');
+      st.textContent = n.status;
+      st.className = 'status st-' + n.status;
+      const where = [['executor', n.executor || '-'], ['Job', n.job || '-'], ['attempts', String(n.attempts.length)],
+        ['started', time(n.started)], ['finished', time(n.finished)]];
+      if (n.reused_from) where.push(['reused from', n.reused_from]);
+      $('panel-where').innerHTML = where.map((w) => '<dt>' + esc(w[0]) + '</dt><dd>' + esc(w[1]) + '</dd>').join('');
+      const inputs = Object.entries(n.inputs);
+      $('panel-inputs').textContent = inputs.length ? inputs.map((e) => e[0] + ' = ' + e[1]).join('\n')
+        : (current && current.args ? 'the dispatch\'s arguments: ' + current.args.join(', ') : '(none)');
+      $('panel-result').textContent = n.result == null ? (n.status === 'COMPLETED' ? 'null' : '-') : n.result;
+      $('panel-trace').textContent = n.exception || n.error || '-';
+      $('panel-attempts').textContent = n.attempts.length ? n.attempts.map((a) => a.number + '. ' + (a.job || '-') + ' '
+        + time(a.started) + ' – ' + time(a.finished) + (a.error ? '  ' + a.error : '')).join('\n') : '-';
+      if (withLog || $('follow').checked) loadLog(dispatchId, nodeId);
+    }).catch((e) => { $('panel-trace').textContent = e.message; });
+  }
+
+  function loadLog(dispatchId, nodeId) {
+    clearTimeout(logTimer);
+    api('dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(nodeId) + '/log?tail=200')
+      .then((l) => {
+        if (selected !== nodeId) return;
+        const pre = $('panel-log');
+        const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.textContent = l.text || '';
+        if (atEnd) pre.scrollTop = pre.scrollHeight;
+        $('panel-log-note').textContent = l.note || '';
+        if ($('follow').checked && l.running) logTimer = setTimeout(() => loadLog(dispatchId, nodeId), 2000);
+      }).catch((e) => { $('panel-log-note').textContent = e.message; });
+  }
+
+  const m = location.pathname.match(/^\/dispatch\/([^/]+)$/);
+  if (m) showDispatch(decodeURIComponent(m[1])); else showList();
+})();
