@@ -3,6 +3,7 @@ package dev.valence.core;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
+import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
 import java.time.Duration;
 import java.util.Map;
@@ -115,6 +116,7 @@ final class CallCache {
             mine.completeExceptionally(e);
             throw e;
         }
+        CompletableFuture<R> written = new CompletableFuture<>();
         real.result().whenComplete((v, err) -> {
             if (err == null) {
                 try {
@@ -129,11 +131,62 @@ final class CallCache {
             IN_FLIGHT.remove(flight, mine);
             if (err == null) {
                 mine.complete(v);
+                written.complete(v);
             } else {
                 mine.completeExceptionally(err);
+                if (Causes.unwrap(err) instanceof CancellationException) {
+                    written.cancel(false);
+                } else {
+                    written.completeExceptionally(Causes.unwrap(err));
+                }
             }
         });
-        return real;
+        written.whenComplete((v, err) -> {
+            if (written.isCancelled() && !real.result().isDone()) {
+                real.result().cancel(true);
+            }
+        });
+        return new AfterWrite<>(real, written);
+    }
+
+    /** A run whose result completes once its output is in the cache: an identical call made next is a hit. */
+    private record AfterWrite<R>(TaskRun<R> run, CompletableFuture<R> result) implements TaskRun<R> {
+        @Override
+        public TaskCall call() {
+            return run.call();
+        }
+
+        @Override
+        public TaskStatus status() {
+            return result.isDone() ? run.status() : run.status().isFinal() ? TaskStatus.RUNNING : run.status();
+        }
+
+        @Override
+        public Optional<String> jobName() {
+            return run.jobName();
+        }
+
+        @Override
+        public Optional<java.time.Instant> startedAt() {
+            return run.startedAt();
+        }
+
+        @Override
+        public Optional<java.time.Instant> finishedAt() {
+            return run.finishedAt();
+        }
+
+        @Override
+        public boolean cancel() {
+            boolean mine = run.cancel();
+            result.cancel(false);
+            return mine;
+        }
+
+        @Override
+        public String toString() {
+            return run.toString();
+        }
     }
 
     /**

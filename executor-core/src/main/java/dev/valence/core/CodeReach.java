@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
 final class CodeReach {
     private static final Logger LOG = LoggerFactory.getLogger(CodeReach.class);
 
+    /** Identities by function: a task's function is one object for all its calls, and its classes do not change in a JVM. */
+    private static final Map<TaskBody, Optional<Identity>> KNOWN = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
+
     private CodeReach() {
     }
 
@@ -41,8 +45,17 @@ final class CodeReach {
     record Identity(String digest, List<String> classes) {
     }
 
-    /** The function's code identity; empty when the function cannot be serialized. */
+    /** The function's code identity (computed once per function object); empty when it cannot be serialized. */
     static Optional<Identity> of(TaskBody body) {
+        Optional<Identity> known = KNOWN.get(body);
+        if (known == null) {
+            known = compute(body);
+            KNOWN.put(body, known);
+        }
+        return known;
+    }
+
+    private static Optional<Identity> compute(TaskBody body) {
         Set<String> start = new TreeSet<>();
         Set<ClassLoader> loaders = new LinkedHashSet<>();
         try (ObjectOutputStream out = new NodeKeys.ClassCollector(new ByteArrayOutputStream(), start, loaders)) {
