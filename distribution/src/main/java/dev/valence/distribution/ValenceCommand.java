@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs Java functions, and workflows of them, as Kubernetes Jobs.",
         subcommands = {RunCommand.class, DoctorCommand.class, RenderCommand.class, ConfigCommand.class,
-                JobsCommand.class, DispatchesCommand.class, PluginsCommand.class, CompletionCommand.class},
+                JobsCommand.class, DispatchesCommand.class, PluginsCommand.class, CompletionCommand.class,
+                CacheCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 a task or check failed, 2 a usage or configuration error.",
                 "Settings: --config FILE, VALENCE_K8S_<KEY> variables, --set KEY=VALUE; see 'valence config'."})
 final class ValenceCommand implements Runnable {

@@ -749,6 +749,16 @@ public final class Settings {
             return set("keep_artifacts", v);
         }
 
+        /** {@code cache}: memoize every task's calls. */
+        public Builder cache(boolean v) {
+            return set("cache", v);
+        }
+
+        /** {@code cache_ttl}: how long a cached output is reused. */
+        public Builder cacheTtl(Duration v) {
+            return set("cache_ttl", v);
+        }
+
         /** {@code labels}. */
         public Builder labels(Map<String, String> v) {
             return set("labels", v);

@@ -158,7 +158,13 @@ final class CallCache {
 
         @Override
         public TaskStatus status() {
-            return result.isDone() ? run.status() : run.status().isFinal() ? TaskStatus.RUNNING : run.status();
+            if (!result.isDone()) {
+                return run.status().isFinal() ? TaskStatus.RUNNING : run.status();
+            }
+            if (result.isCancelled()) {
+                return TaskStatus.CANCELLED;
+            }
+            return result.isCompletedExceptionally() ? TaskStatus.FAILED : TaskStatus.COMPLETED;
         }
 
         @Override

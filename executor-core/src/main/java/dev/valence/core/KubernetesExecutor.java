@@ -686,6 +686,16 @@ public final class KubernetesExecutor implements Executor {
             return change(b -> b.ttlAfterFinished(v));
         }
 
+        /** {@code cache}: memoize every task's calls. */
+        public Builder cache(boolean v) {
+            return change(b -> b.cache(v));
+        }
+
+        /** {@code cache_ttl}: how long a cached output is reused. */
+        public Builder cacheTtl(Duration v) {
+            return change(b -> b.cacheTtl(v));
+        }
+
         /** {@code keep_artifacts}. */
         public Builder keepArtifacts(boolean v) {
             return change(b -> b.keepArtifacts(v));
