@@ -79,28 +79,40 @@ record CallKey(String hex, Map<String, String> parts, boolean stable) {
         return hex(md.digest());
     }
 
-    /** Whether the serialized call reads back to the same bytes (see {@link #of}); warns once per task when not. */
+    /**
+     * Whether the serialized call is stable: read back and written again, twice, it gives the same bytes
+     * both times. (The first write may differ from the second for harmless reasons — objects shared by
+     * identity, such as an interned string or a cached Integer, are written once with back references —
+     * so the check compares the second and third writes.) A HashSet of objects hashed by identity writes
+     * its elements in another order after every read. Warns once per task when not stable.
+     */
     private static boolean stable(TaskCall call, byte[] payload) {
-        byte[] again;
+        byte[] second;
+        byte[] third;
         try {
-            PayloadCodec.Input in = PayloadCodec.decodeInput(new ByteArrayInputStream(payload),
-                    "input of task '" + call.taskName() + "'", Thread.currentThread().getContextClassLoader());
-            again = PayloadCodec.encodeInput(in.taskName(), in.body(), in.args());
+            second = readAndWrite(call, payload);
+            third = readAndWrite(call, second);
         } catch (ValenceException e) {
             LOG.debug("task '{}': its call could not be read back to check its key ({})", call.taskName(), e.getMessage());
             return false;
         }
-        if (Arrays.equals(payload, again)) {
+        if (Arrays.equals(second, third)) {
             return true;
         }
         if (WARNED.add(call.taskName())) {
-            LOG.warn("task '{}': its call's cache key is not stable: the serialized function and arguments differ when "
-                    + "read back and written again (a HashSet/HashMap of objects without equals/hashCode, or a field "
-                    + "that changes when written); identical calls in another process will miss the cache. Use lists, "
-                    + "sorted collections or records as arguments (docs/design-notes.md, Memoized calls)",
+            LOG.warn("task '{}': its call's cache key is not stable: the serialized function and arguments differ each "
+                    + "time they are read back and written again (a HashSet/HashMap of objects without equals/hashCode, "
+                    + "or a field that changes when written); identical calls in another process may miss the cache. Use "
+                    + "lists, sorted collections or records as arguments (docs/design-notes.md, Memoized calls)",
                     call.taskName());
         }
         return false;
+    }
+
+    private static byte[] readAndWrite(TaskCall call, byte[] payload) {
+        PayloadCodec.Input in = PayloadCodec.decodeInput(new ByteArrayInputStream(payload),
+                "input of task '" + call.taskName() + "'", Thread.currentThread().getContextClassLoader());
+        return PayloadCodec.encodeInput(in.taskName(), in.body(), in.args());
     }
 
     /** The first 12 hex digits: how a key or a part is shown. */
