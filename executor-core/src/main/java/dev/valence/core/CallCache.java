@@ -118,7 +118,10 @@ final class CallCache {
         }
         CompletableFuture<R> written = new CompletableFuture<>();
         real.result().whenComplete((v, err) -> {
-            if (err == null) {
+            if (err == null && v instanceof dev.valence.api.MapResult<?> m && !m.allSucceeded()) {
+                LOG.info("map of task '{}': {} of {} elements failed, so its result is not cached", call.taskName(),
+                        m.failures().size(), m.size());
+            } else if (err == null) {
                 try {
                     if (cache.write(key.get(), v, executor, call.dispatchId(), call.nodeId())) {
                         LOG.debug("task '{}': output cached under key {}", call.taskName(), key.get().hex());

@@ -171,6 +171,25 @@ class CallCacheLocalTest {
     }
 
     @Test
+    void aMapIsCachedWholeButNotWhenAnElementFailed() {
+        Task1<Integer, Integer> inv = Task.<Integer, Integer>of("inverse", (Integer x) -> {
+            RUNS.incrementAndGet();
+            return 100 / x;
+        }, local).with(o -> o.cache(true).minSuccessRatio(0.5));
+        assertEquals(List.of(100, 50), inv.map(List.of(1, 2)).await());
+        TaskRun<dev.valence.api.MapResult<Integer>> again = inv.map(List.of(1, 2));
+        again.await();
+        assertEquals(TaskStatus.CACHED, again.status());
+        assertEquals(2, RUNS.get());
+        inv.map(List.of(0, 1)).await(); // one element fails: a partial result is not cached
+        TaskRun<dev.valence.api.MapResult<Integer>> partial = inv.map(List.of(0, 1));
+        partial.await();
+        assertEquals(TaskStatus.COMPLETED, partial.status());
+        assertEquals(1, entries());
+        assertEquals(6, RUNS.get(), "the partial map ran its two elements both times");
+    }
+
+    @Test
     void identicalCallsAtTheSameTimeRunOnce() throws Exception {
         gate = new CountDownLatch(1);
         Task1<Integer, Integer> slow = Task.of("slow", (Integer x) -> {
