@@ -91,6 +91,27 @@ class CacheCommandTest {
     }
 
     @Test
+    void dispatchesShowsACachedNodeAsCached() throws Exception {
+        Settings settings = Settings.builder().environment(Map.of()).userHome(home).dataStore(data.toString()).build();
+        try (LocalExecutor local = new LocalExecutor(store, settings);
+             dev.valence.core.Dispatcher d = new dev.valence.core.Dispatcher(settings.cacheDir())) {
+            Task1<Integer, Integer> square = Task.of("square", (Integer x) -> x * x, local).with(o -> o.cache(true));
+            dev.valence.api.Workflow1<Integer, Integer> wf = dev.valence.api.Workflow.of("squared",
+                    (dev.valence.api.Node<Integer> n) -> square.call(n));
+            assertEquals(9, d.result(d.dispatch(wf, List.of(3)), true).valueOrThrow());
+            String id = d.dispatch(wf, List.of(3));
+            assertEquals(9, d.result(id, true).valueOrThrow());
+            CliFixture.Result r = cli.run("dispatches", id);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().lines().anyMatch(l -> l.contains("square") && l.contains("CACHED")), r.out());
+            JsonNode json = new ObjectMapper().readTree(cli.run("dispatches", id, "-o", "json").out());
+            assertEquals("CACHED", json.get("nodes").get(0).get("status").asText(), json.toString());
+            JsonNode listed = new ObjectMapper().readTree(cli.run("dispatches", "list", "-o", "json").out());
+            assertEquals(1, listed.get(0).get("completed").asInt(), "a CACHED node counts as completed: " + listed);
+        }
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorThatSaysHowToListThem() {
         CliFixture.Result r = cli.run("cache", "show", "abcdef123456");
         assertEquals(2, r.code(), r.toString());
