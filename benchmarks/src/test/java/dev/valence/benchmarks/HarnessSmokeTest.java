@@ -100,6 +100,14 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void cachedWorkflowReportsBothDispatchesJobsAndTheRatio() throws Exception {
+        String r = report(out -> CachedWorkflow.run(Options.parse("--nodes=2"), out));
+        assertTrue(r.contains("| first (cache empty) ") && r.contains("| second (same call) "), r);
+        assertTrue(r.matches("(?s).*second ÷ first = \\d+\\.\\d{4} \\(\\d+\\.\\d\\d%; goal <= 5%\\), second created 0 Jobs "
+                + "\\(goal 0\\).*"), r);
+    }
+
+    @Test
     void s3TaskStartReportsATaskOnS3AgainstTheSameTaskOnTheLocalStore() throws Exception {
         String r = report(out -> S3TaskStart.run(Options.parse("--runs=1", "--warmup=0"), out));
         assertTrue(r.contains("| task: submit → result ") && r.contains("| pod JVM uptime when the task's body starts "), r);

@@ -68,7 +68,7 @@ final class DispatchesCommand implements Callable<Integer> {
         } else {
             Table t = Table.of("ID", "WORKFLOW", "STATUS", "NODES", "STARTED", "FINISHED");
             for (WorkflowResult<Object> r : all) {
-                long done = r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count();
+                long done = r.nodes().stream().filter(n -> n.status().succeeded()).count();
                 t.row(r.dispatchId(), r.workflowName(), status(r), done + "/" + r.nodes().size(), time(r.startedAt()),
                         r.finishedAt().map(DispatchesCommand::time).orElse("-"));
             }
@@ -178,7 +178,7 @@ final class DispatchesCommand implements Callable<Integer> {
             m.put("nodes", r.nodes().stream().map(DispatchesCommand::node).toList());
         } else {
             m.put("nodes", r.nodes().size());
-            m.put("completed", r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count());
+            m.put("completed", r.nodes().stream().filter(n -> n.status().succeeded()).count());
         }
         return m;
     }
@@ -409,7 +409,7 @@ final class DispatchesCommand implements Callable<Integer> {
             err.println(summary);
             err.println("resuming dispatch " + id + ": workflow " + r.workflowName() + source.workflowClass()
                     .map(c -> " (" + c + ")").orElse(" (the built-in demo)") + " with " + source.args() + "; "
-                    + r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count() + " of "
+                    + r.nodes().stream().filter(n -> n.status().succeeded()).count() + " of "
                     + r.nodes().size() + " nodes already completed");
             err.flush();
             d.resume(id, workflow, source.args());

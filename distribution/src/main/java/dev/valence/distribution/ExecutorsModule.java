@@ -5,6 +5,8 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.LocalExecutor;
+import dev.valence.api.Settings;
+import dev.valence.spi.ArtifactStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +19,9 @@ final class ExecutorsModule extends AbstractModule {
 
     @Provides
     @Singleton
-    LocalExecutor localExecutor(Closer closer) {
-        return closer.register(new LocalExecutor());
+    LocalExecutor localExecutor(Settings settings, jakarta.inject.Provider<ArtifactStore> store, Closer closer) {
+        // the call cache lives in the data store: opened for the local executor only when cache = true is set
+        return closer.register(settings.cache() ? new LocalExecutor(store.get(), settings) : new LocalExecutor());
     }
 
     @Provides

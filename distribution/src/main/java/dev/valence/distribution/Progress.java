@@ -74,7 +74,7 @@ final class Progress {
         });
         DispatchesCommand.mapResult(n).ifPresent(m -> sb.append(", ").append(m.succeededCount()).append(" of ")
                 .append(m.size()).append(" elements succeeded"));
-        n.error().filter(e -> n.status() != TaskStatus.COMPLETED)
+        n.error().filter(e -> !n.status().succeeded())
                 .ifPresent(e -> sb.append(": ").append(e.lines().findFirst().orElse("")));
         return sb.toString();
     }

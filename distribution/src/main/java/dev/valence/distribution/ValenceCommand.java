@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         description = "Runs Java functions, and workflows of them, as Kubernetes Jobs.",
         subcommands = {RunCommand.class, DoctorCommand.class, RenderCommand.class, ConfigCommand.class,
                 JobsCommand.class, DispatchesCommand.class, PluginsCommand.class, CompletionCommand.class,
-                UiCommand.class},
+                UiCommand.class, CacheCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 a task or check failed, 2 a usage or configuration error.",
                 "Settings: --config FILE, VALENCE_K8S_<KEY> variables, --set KEY=VALUE; see 'valence config'."})
 final class ValenceCommand implements Runnable {

@@ -152,6 +152,9 @@ final class SettingKeys {
         key("memory_limit", (v, d) -> emptyIsNone(v) ? null : quantity(v), d -> null, "the memory request");
         key("automount_service_account_token", (v, d) -> bool(v), d -> false, null);
         key("check_node_capacity", (v, d) -> bool(v), d -> true, null);
+        // memoized calls (issue 24)
+        key("cache", (v, d) -> bool(v), d -> false, null);
+        key("cache_ttl", (v, d) -> emptyIsNone(v) ? null : duration(v, false), d -> null, "none (entries never expire)");
         // a private CA for the data store (issue 28)
         key("ca_bundle", (v, d) -> caBundle(v), d -> null, "none: pods trust the JRE's CAs");
         key("ca_bundle_file", SettingKeys::caBundleFile, d -> null, "none: the client trusts the JRE's CAs");

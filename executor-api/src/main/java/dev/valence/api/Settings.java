@@ -287,6 +287,16 @@ public final class Settings {
         return value("keep_artifacts", Boolean.class);
     }
 
+    /** Whether task calls are memoized by default ({@code cache}); a task's {@code cache} option overrides it. */
+    public boolean cache() {
+        return value("cache", Boolean.class);
+    }
+
+    /** How long a cached output is reused ({@code cache_ttl}); empty means entries never expire. */
+    public Optional<Duration> cacheTtl() {
+        return optional("cache_ttl", Duration.class);
+    }
+
     /** Extra labels put on every Job. */
     public Map<String, String> labels() {
         return map("labels");
@@ -737,6 +747,16 @@ public final class Settings {
         /** {@code keep_artifacts}. */
         public Builder keepArtifacts(boolean v) {
             return set("keep_artifacts", v);
+        }
+
+        /** {@code cache}: memoize every task's calls. */
+        public Builder cache(boolean v) {
+            return set("cache", v);
+        }
+
+        /** {@code cache_ttl}: how long a cached output is reused. */
+        public Builder cacheTtl(Duration v) {
+            return set("cache_ttl", v);
         }
 
         /** {@code labels}. */

@@ -21,7 +21,7 @@ public final class TaskOptions {
 
     /** The settings a task may override. */
     public static final java.util.List<String> OVERRIDABLE = java.util.List.of("vcpu", "memory", "gpus", "timeout",
-            "retries", "labels", "node_selector");
+            "retries", "labels", "node_selector", "cache", "cache_ttl");
 
     private final Map<String, Object> settings;
     private final int attempts;
@@ -162,6 +162,19 @@ public final class TaskOptions {
         /** The pod's node selector (replacing the executor's {@code node_selector}). */
         public Builder nodeSelector(Map<String, String> v) {
             return set("node_selector", v);
+        }
+
+        /**
+         * Whether calls of this task are memoized: a call whose key (code, arguments, image) has an entry
+         * in the data store's {@code cache/} is not run; its output is reused (status {@code CACHED}).
+         */
+        public Builder cache(boolean v) {
+            return set("cache", v);
+        }
+
+        /** How long a cached output of this task is reused; an older entry is a miss. */
+        public Builder cacheTtl(Duration v) {
+            return set("cache_ttl", v);
         }
 
         /** Overrides any of {@link #OVERRIDABLE} by its setting key; {@code null} removes an override. */

@@ -81,7 +81,7 @@ class SettingsValidationTest {
                 + "memory, cache_dir, poll_freq, image_repo, namespace, region, data_store_mount, cluster_client, "
                 + "gpus, node_selector, tolerations, service_account, image_pull_secrets, env_from_secrets, env, timeout, retries, "
                 + "ttl_after_finished, keep_artifacts, labels, unschedulable_grace, max_output_bytes, run_as_user, run_as_group, "
-                + "fs_group, vcpu_limit, memory_limit, automount_service_account_token, check_node_capacity, ca_bundle, ca_bundle_file, s3_endpoint)",
+                + "fs_group, vcpu_limit, memory_limit, automount_service_account_token, check_node_capacity, cache, cache_ttl, ca_bundle, ca_bundle_file, s3_endpoint)",
                 message);
     }
 

@@ -372,6 +372,13 @@ final class DispatchRecord {
         finished(nodeId, TaskStatus.COMPLETED, null);
     }
 
+    /** A node's output came from the call cache (no Job): as {@link #completed}, with status {@code CACHED}. */
+    synchronized void cached(String nodeId, Object value) {
+        pendingValues.put(nodeId, Optional.ofNullable(value));
+        values.put(nodeId, Optional.ofNullable(value));
+        finished(nodeId, TaskStatus.CACHED, null);
+    }
+
     synchronized void finished(String nodeId, TaskStatus s, String why) {
         finished(nodeId, s, why, null);
     }

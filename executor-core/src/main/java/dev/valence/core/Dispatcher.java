@@ -117,7 +117,7 @@ public final class Dispatcher implements AutoCloseable {
             String key = keys.get(s.nodeId());
             NodeResult before = earlierNodes.get(s.nodeId());
             if (key != null && key.equals(earlierKeys.get(s.nodeId())) && before != null
-                    && before.status() == TaskStatus.COMPLETED) {
+                    && before.status().succeeded()) {
                 Optional<Optional<Object>> v = earlier.keptValue(s.nodeId());
                 if (v.isPresent()) {
                     reused.put(s.nodeId(), v.get().orElse(null));
@@ -174,7 +174,7 @@ public final class Dispatcher implements AutoCloseable {
             if (n.status() != TaskStatus.FAILED && n.attempts().size() > 1) {
                 attemptOf.put(n.nodeId(), n.attempts().size()); // re-attach to the Job of the attempt that was going on
             }
-            if (n.status() == TaskStatus.COMPLETED) {
+            if (n.status().succeeded()) {
                 record.nodeValue(n.nodeId()).ifPresent(v -> done.put(n.nodeId(), v.orElse(null)));
             } else if (n.status() == TaskStatus.FAILED) {
                 // run afresh, not re-attached to the Job the failed run left; a CANCELLED node's Job
@@ -428,7 +428,11 @@ public final class Dispatcher implements AutoCloseable {
                 }
                 run.result().whenComplete((value, error) -> {
                     if (error == null) {
-                        record.completed(step.nodeId(), value);
+                        if (run.status() == TaskStatus.CACHED) {
+                            record.cached(step.nodeId(), value);
+                        } else {
+                            record.completed(step.nodeId(), value);
+                        }
                         mine.complete(value);
                     } else {
                         Throwable cause = Causes.unwrap(error);

@@ -70,6 +70,7 @@ public final class KubernetesExecutor implements Executor {
     static final int MAP_IO = 16;
     private final ThreadPoolExecutor ioPool = DaemonPools.of(MAP_IO, "valence-k8s-io-");
     private final MapRuns mapRuns;
+    private final CallCache cache;
 
     private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
         this.settings = settings;
@@ -87,6 +88,8 @@ public final class KubernetesExecutor implements Executor {
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
         this.mapRuns = new MapRuns(settings, gateway, store, jobs, new MapJobs(store, ioPool), cleanUps, cancels, pool,
                 () -> jobReference(image()), this::armTimeout);
+        this.cache = new CallCache(Optional.of(new CacheEntries(store)), settings.cache(), settings.cacheTtl(),
+                images::cacheParts, name);
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
     }
@@ -135,6 +138,11 @@ public final class KubernetesExecutor implements Executor {
         if (pool.isShutdown()) {
             throw new ValenceException(ErrorKind.CONFIG, "executor " + name + " is closed; tasks cannot be submitted to it");
         }
+        return cache.submit(call, this::run);
+    }
+
+    /** Runs a call as a Job (an Indexed Job for a map): what {@link #submit} does when the cache has no output. */
+    private <R> TaskRun<R> run(TaskCall call) {
         if (call.map()) {
             @SuppressWarnings("unchecked")
             TaskRun<R> map = (TaskRun<R>) submitMap(call);
@@ -676,6 +684,16 @@ public final class KubernetesExecutor implements Executor {
         /** {@code ttl_after_finished}. */
         public Builder ttlAfterFinished(Duration v) {
             return change(b -> b.ttlAfterFinished(v));
+        }
+
+        /** {@code cache}: memoize every task's calls. */
+        public Builder cache(boolean v) {
+            return change(b -> b.cache(v));
+        }
+
+        /** {@code cache_ttl}: how long a cached output is reused. */
+        public Builder cacheTtl(Duration v) {
+            return change(b -> b.cacheTtl(v));
         }
 
         /** {@code keep_artifacts}. */

@@ -11,6 +11,10 @@ import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import dev.valence.api.Settings;
+import dev.valence.spi.ArtifactStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +33,41 @@ public final class LocalExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(LocalExecutor.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
+    private final CallCache cache;
+
+    /** A local executor that keeps no call cache: a task with {@code cache = true} runs every time (with a WARN). */
+    public LocalExecutor() {
+        this.cache = new CallCache(Optional.empty(), false, Optional.empty(), Map::of, "local");
+    }
+
+    /**
+     * A local executor whose tasks' calls are memoized in {@code cacheStore} (under {@code cache/}, as on
+     * Kubernetes): {@code cache} and {@code cache_ttl} of {@code settings} are the defaults; the key's
+     * environment is the content of this JVM's class path jars (digests remembered under {@code cache_dir})
+     * and the Java version. The store stays the caller's to close.
+     */
+    public LocalExecutor(ArtifactStore cacheStore, Settings settings) {
+        this.cache = new CallCache(Optional.of(new CacheEntries(cacheStore)), settings.cache(), settings.cacheTtl(),
+                () -> classPathParts(settings), "local");
+    }
+
+    /** The local executor's environment parts of a call's key: its class path's jars and the JVM. */
+    static Map<String, String> classPathParts(Settings settings) {
+        FileDigests digests = FileDigests.under(settings.cacheDir());
+        java.security.MessageDigest md = CallKey.sha256();
+        for (java.nio.file.Path p : TaskImages.currentClasspath()) {
+            if (java.nio.file.Files.isRegularFile(p)) {
+                md.update(p.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update(digests.digest(p));
+            }
+        }
+        digests.save();
+        Map<String, String> parts = new java.util.LinkedHashMap<>();
+        parts.put("class_path_jars", CallKey.hex(md.digest()));
+        parts.put("java", Runtime.version().toString());
+        return parts;
+    }
+
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "valence-local-" + THREADS.incrementAndGet());
         t.setDaemon(true);
@@ -46,6 +85,12 @@ public final class LocalExecutor implements Executor {
         if (pool.isShutdown()) {
             throw new ValenceException(ErrorKind.CONFIG, "executor local is closed; tasks cannot be submitted to it");
         }
+        return cache.submit(call, this::run);
+    }
+
+    /** Runs a call on a thread (a map on several): what {@link #submit} does when the cache has no output. */
+    @SuppressWarnings("unchecked")
+    private <R> TaskRun<R> run(TaskCall call) {
         if (call.map()) {
             return (TaskRun<R>) submitMap(call);
         }

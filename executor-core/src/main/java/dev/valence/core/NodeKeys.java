@@ -132,7 +132,7 @@ final class NodeKeys {
     }
 
     /** Notes the class of every object written, and the capturing and implementing classes of lambdas. */
-    private static final class ClassCollector extends ObjectOutputStream {
+    static final class ClassCollector extends ObjectOutputStream {
         private final Set<String> classes;
         private final Set<ClassLoader> loaders;
 

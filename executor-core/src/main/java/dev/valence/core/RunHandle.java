@@ -21,6 +21,8 @@ final class RunHandle<R> implements TaskRun<R> {
     private final CompletableFuture<Void> undone = new CompletableFuture<>();
     /** Runs after {@link #cancel()} cancelled the result: waits (bounded) for {@link #undone}. */
     private volatile Runnable afterCancel = () -> { };
+    /** Set before the result completes when the value came from the call cache (or a shared identical run). */
+    private volatile boolean cached;
 
     RunHandle(TaskCall call) {
         this.call = call;
@@ -66,6 +68,14 @@ final class RunHandle<R> implements TaskRun<R> {
         result.complete(value);
     }
 
+    /** Completes with a value the call cache gave (no Job, no pod): the status is {@code CACHED}. */
+    void completeCached(R value) {
+        cached = true;
+        Instant now = Instant.now();
+        startedAt = startedAt == null ? now : startedAt;
+        result.complete(value);
+    }
+
     void fail(Throwable error) {
         result.completeExceptionally(error);
     }
@@ -86,6 +96,9 @@ final class RunHandle<R> implements TaskRun<R> {
 
     @Override
     public TaskStatus status() {
+        if (cached && result.isDone() && !result.isCompletedExceptionally()) {
+            return TaskStatus.CACHED; // read before the completion callback sets the status, too
+        }
         return status;
     }
 

@@ -186,6 +186,34 @@ final class TaskImages {
         return tagged;
     }
 
+    /**
+     * The call cache's environment parts of this executor's calls: the base image reference, the
+     * entrypoint, and the digests of the dependency and runtime layers (not the user's classes layer: a
+     * call's code part keys the classes it reaches). Hashes the jars once (remembered under {@code cache_dir}).
+     */
+    java.util.Map<String, String> cacheParts() {
+        ImageSpec spec = spec();
+        FileDigests digests = FileDigests.under(settings.cacheDir());
+        java.util.Map<String, String> parts = new java.util.LinkedHashMap<>();
+        parts.put("base_image", spec.baseImage());
+        MessageDigest entry = sha256();
+        update(entry, String.join("\u0000", spec.entrypoint()));
+        parts.put("entrypoint", HexFormat.of().formatHex(entry.digest()));
+        for (ImageSpec.Layer layer : spec.layers()) {
+            if (layer.name().equals("classes")) {
+                continue;
+            }
+            MessageDigest md = sha256();
+            for (ImageSpec.Entry e : layer.entries()) {
+                update(md, e.pathInImage());
+                md.update(digests.digest(e.source()));
+            }
+            parts.put("layer:" + layer.name(), HexFormat.of().formatHex(md.digest()));
+        }
+        digests.save();
+        return parts;
+    }
+
     /** Share of the container's memory limit the task JVM's heap may take. */
     static final int MAX_RAM_PERCENTAGE = 75;
 

@@ -95,6 +95,8 @@ class SettingsLoaderTest {
         assertEquals("2G", s.memoryLimit());
         assertTrue(s.automountServiceAccountToken());
         assertFalse(s.checkNodeCapacity());
+        assertTrue(s.cache());
+        assertEquals(Optional.of(Duration.ofHours(12)), s.cacheTtl());
         assertEquals(Map.of("team", "ml", "example.com/cost-center", "42"), s.labels());
         assertEquals(Map.of("kubernetes.io/arch", "amd64", "disktype", "ssd"), s.nodeSelector());
         assertEquals(Map.of("JAVA_TOOL_OPTIONS", "-Xmx512m", "MODE", "fast"), s.env());
