@@ -198,7 +198,7 @@
       const inputs = Object.entries(n.inputs);
       $('panel-inputs').textContent = inputs.length ? inputs.map((e) => e[0] + ' = ' + e[1]).join('\n')
         : (current && current.args ? 'the dispatch\'s arguments: ' + current.args.join(', ') : '(none)');
-      $('panel-result').textContent = n.result == null ? (n.status === 'COMPLETED' ? 'null' : '-') : n.result;
+      $('panel-result').textContent = n.result == null ? (n.status === 'COMPLETED' || n.status === 'CACHED' ? 'null' : '-') : n.result;
       $('panel-trace').textContent = n.exception || n.error || '-';
       $('panel-attempts').textContent = n.attempts.length ? n.attempts.map((a) => a.number + '. ' + (a.job || '-') + ' '
         + time(a.started) + ' – ' + time(a.finished) + (a.error ? '  ' + a.error : '')).join('\n') : '-';

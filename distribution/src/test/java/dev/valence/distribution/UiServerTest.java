@@ -147,6 +147,23 @@ class UiServerTest {
     }
 
     @Test
+    void cachedNodesCountAsDoneAndShowTheirValue() throws Exception {
+        Settings settings = Settings.builder().environment(java.util.Map.of()).userHome(home).cacheDir(home.resolve("cache"))
+                .dataStore(home.resolve("store").toString()).set("cache", true).build();
+        try (LocalExecutor caching = new LocalExecutor(new dev.valence.store.local.LocalStoreFactory().create(settings),
+                settings)) {
+            finished(chain(caching), "c");
+            String again = finished(chain(caching), "c");
+            String list = get("/api/dispatches").body();
+            assertTrue(list.contains("\"id\": \"" + again + "\",") && list.contains("\"nodes\": 3,\n    \"completed\": 3"), list);
+            String first = get("/api/dispatches/" + again).body()
+                    .replaceAll("(?s).*\"id\": \"([^\"]+)\",\\s+\"task\": \"first\".*", "$1");
+            String node = get("/api/dispatches/" + again + "/nodes/" + first).body();
+            assertTrue(node.contains("\"status\": \"CACHED\"") && node.contains("\"result\": \"c1\""), node);
+        }
+    }
+
+    @Test
     void aDispatchHasItsNodesPlacedByTheLayoutAndItsEdges() throws Exception {
         String id = finished(chain(local), "a");
         HttpResponse<String> r = get("/api/dispatches/" + id);

@@ -31,7 +31,7 @@ final class DispatchViews {
         m.put("finished", r.finishedAt().map(Instant::toString));
         m.put("duration_ms", Duration.between(r.startedAt(), r.finishedAt().orElse(now)).toMillis());
         m.put("nodes", r.nodes().size());
-        m.put("completed", r.nodes().stream().filter(n -> n.status() == TaskStatus.COMPLETED).count());
+        m.put("completed", r.nodes().stream().filter(n -> n.status().succeeded()).count());
         m.put("error", r.error());
         return m;
     }
@@ -106,7 +106,7 @@ final class DispatchViews {
                     .orElse("(no value recorded)"));
         }
         m.put("inputs", inputs);
-        m.put("result", n.status() == TaskStatus.COMPLETED ? n.value().map(DispatchViews::shortText) : Optional.empty());
+        m.put("result", n.status().succeeded() ? n.value().map(DispatchViews::shortText) : Optional.empty());
         m.put("error", n.error());
         m.put("exception", n.exception().map(e -> String.join("\n", e.trace(Integer.MAX_VALUE))));
         m.put("attempts", n.attempts().stream().map(a -> {
