@@ -5,7 +5,6 @@ import dev.valence.api.NamedExecutors;
 import dev.valence.api.Settings;
 import dev.valence.core.KubernetesExecutor;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,12 +36,8 @@ final class NamedExecutorPool implements NamedExecutors {
     public synchronized Executor get(String name) {
         KubernetesExecutor e = built.get(Settings.checkedName(name));
         if (e == null) {
+            // a store from the plugins folder goes into the task image by its own class loader
             KubernetesExecutor.Builder builder = source.named(name).executorBuilder(plugins.plugins());
-            if (!plugins.jars().isEmpty()) {
-                List<Path> classpath = new ArrayList<>(KubernetesExecutor.currentClasspath());
-                classpath.addAll(plugins.jars());
-                builder.classpath(classpath);
-            }
             e = closer.register(builder.build());
             LOG.debug("named executor {} built: {}", name, e);
             built.put(name, e);

@@ -10,6 +10,8 @@ import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
+import dev.valence.core.plugin.PluginClassLoader;
+import dev.valence.core.plugin.PluginFolder;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.CredentialProvider;
@@ -77,8 +79,12 @@ public final class KubernetesExecutor implements Executor {
         this.store = storeFactory.create(settings);
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
+        // a store from the plugins folder goes into the image as a plugin of its own, not on the class path
+        Optional<PluginFolder.Plugin> storePlugin = storeFactory.getClass().getClassLoader() instanceof PluginClassLoader p
+                ? Optional.of(new PluginFolder.Plugin(p.pluginName(), p.jars())) : Optional.empty();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds,
-                TaskClassPath.keep(classpath, jarOf(storeFactory.getClass())));
+                TaskClassPath.keep(classpath, storePlugin.isPresent() ? storePlugin.get().jars().stream().findFirst()
+                        : jarOf(storeFactory.getClass())), storePlugin);
         // a named executor is called by its name (progress lines, records); else k8s[:context]
         this.name = settings.executorName()
                 .orElseGet(() -> "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse(""));
