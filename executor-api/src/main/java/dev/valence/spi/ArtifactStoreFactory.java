@@ -23,6 +23,16 @@ public interface ArtifactStoreFactory extends PluginFactory {
     ArtifactStore create(Settings settings);
 
     /**
+     * The store as a dry run ({@code valence render}) needs it, connecting to nothing: its
+     * {@link ArtifactStore#location()} and {@link ArtifactStore#podAccess(String)} from the settings alone,
+     * no bucket check, no request; its reads and writes may fail. The default is {@link #create(Settings)}:
+     * a store that talks to a server on create overrides this, so a dry run works while the server is down.
+     */
+    default ArtifactStore describe(Settings settings) {
+        return create(settings);
+    }
+
+    /**
      * Opens the store inside a task's pod (the launcher), where its start is on every task's critical
      * path: a store may leave out what only helps a user at the client — a check that the bucket exists
      * (the first read fails as clearly), probing chains for what the pod's settings already give. The

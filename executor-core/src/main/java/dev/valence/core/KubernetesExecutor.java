@@ -73,10 +73,11 @@ public final class KubernetesExecutor implements Executor {
     private final ThreadPoolExecutor ioPool = DaemonPools.of(MAP_IO, "valence-k8s-io-");
     private final MapRuns mapRuns;
 
-    private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
+    private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath, boolean dryRun) {
         this.settings = settings;
         var storeFactory = plugins.artifactStore(settings.dataStore());
-        this.store = storeFactory.create(settings);
+        // a dry run (render) connects to no store: its Jobs need only the store's location and pod access
+        this.store = dryRun ? storeFactory.describe(settings) : storeFactory.create(settings);
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
         // a store from the plugins folder goes into the image as a plugin of its own, not on the class path
@@ -110,7 +111,7 @@ public final class KubernetesExecutor implements Executor {
 
     /** An executor for settings already built, with the given adapters; the class path of this JVM. */
     public static KubernetesExecutor create(Settings settings, Plugins plugins) {
-        return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath());
+        return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath(), false);
     }
 
     /**
@@ -484,6 +485,7 @@ public final class KubernetesExecutor implements Executor {
         private Path home = Path.of(System.getProperty("user.home"));
         private Plugins plugins;
         private List<Path> classpath;
+        private boolean dryRun;
         private Consumer<Settings.Builder> changes = b -> { };
 
         private Builder() {
@@ -540,6 +542,16 @@ public final class KubernetesExecutor implements Executor {
         /** The adapters to use (default: found with ServiceLoader on the context class loader). */
         public Builder plugins(Plugins plugins) {
             this.plugins = plugins;
+            return this;
+        }
+
+        /**
+         * An executor for dry runs ({@code valence render}): the store is described, not opened
+         * ({@link dev.valence.spi.ArtifactStoreFactory#describe}), so a store that is down does not matter;
+         * its Jobs render as a run would submit them. Submitting to it fails at the store.
+         */
+        public Builder dryRun(boolean v) {
+            this.dryRun = v;
             return this;
         }
 
@@ -750,7 +762,7 @@ public final class KubernetesExecutor implements Executor {
         /** Validates the settings and connects the adapters. */
         public KubernetesExecutor build() {
             return new KubernetesExecutor(buildSettings(), plugins(),
-                    classpath != null ? classpath : TaskImages.currentClasspath());
+                    classpath != null ? classpath : TaskImages.currentClasspath(), dryRun);
         }
 
         private Plugins plugins() {

@@ -73,6 +73,16 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
 
     @Override
     public ArtifactStore create(Settings settings) {
+        return open(settings, true);
+    }
+
+    /** The clients without the first listing: nothing is sent until the store is used. */
+    @Override
+    public ArtifactStore describe(Settings settings) {
+        return open(settings, false);
+    }
+
+    private ArtifactStore open(Settings settings, boolean check) {
         StoreLocation where = AzureLocation.parse(settings.dataStore());
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http(settings))
                 .addPolicy(new UntrustedCertificate.Policy());
@@ -123,6 +133,12 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         AzureErrors errors = new AzureErrors(where, account, endpoint, secrets);
         BlobContainerClient container = service.getBlobContainerClient(where.root());
         try {
+            if (!check) {
+                LOG.debug("Azure Blob data store {} described, not opened (dry run)", where);
+                return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(
+                        where.root()), where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)),
+                        settings.caBundle());
+            }
             // Listing needs only the permission the store needs anyway (a container SAS with 'l' will do).
             container.listBlobs(new ListBlobsOptions().setPrefix(where.folder("")).setMaxResultsPerPage(1), null)
                     .iterator().hasNext();
