@@ -40,15 +40,8 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     /** Plugin setting: the blob endpoint; default {@code https://<account>.blob.core.windows.net}. */
     static final String ENDPOINT = "azure_blob_endpoint";
 
-    private final Map<String, String> env;
-
-    /** A factory reading the process environment for {@code AZURE_STORAGE_*} defaults. */
+    /** A factory; the {@code AZURE_STORAGE_*} defaults come from {@link Settings#environmentVariable}. */
     public AzureBlobStoreFactory() {
-        this(System.getenv());
-    }
-
-    AzureBlobStoreFactory(Map<String, String> env) {
-        this.env = Map.copyOf(env);
     }
 
     @Override
@@ -170,7 +163,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     private String value(Settings settings, String key, String envName) {
         String v = settings.getString(key).orElse("").trim();
         if (v.isEmpty() && envName != null) {
-            v = env.getOrDefault(envName, "").trim();
+            v = settings.environmentVariable(envName).orElse("").trim();
         }
         return v;
     }

@@ -107,7 +107,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
      */
     @Override
     public ArtifactStore openInPod(Settings settings) {
-        return openInPod(settings, System.getenv());
+        return openInPod(settings, settings.environment());
     }
 
     /** {@link #openInPod(Settings)} with the pod's env given. */
