@@ -19,6 +19,17 @@ public interface ArtifactStoreFactory extends PluginFactory {
         return Set.of();
     }
 
+    /**
+     * Keys of this store (among {@link #settingKeys()}) whose value the task's pod needs as set: Valence
+     * passes each one that is set as {@code VALENCE_K8S_<KEY>} in the Job's env (its {@code pod_<key>}
+     * value when there is one), so {@link ArtifactStore#podAccess()} need not copy them. A sensitive key
+     * ({@link #sensitiveKeys()}) is never passed as a value: name a Secret holding it instead
+     * ({@link StoreAccess.Builder#envFromSecret}).
+     */
+    default Set<String> podEnvKeys() {
+        return Set.of();
+    }
+
     /** Opens the store at {@link Settings#dataStore()}. */
     ArtifactStore create(Settings settings);
 

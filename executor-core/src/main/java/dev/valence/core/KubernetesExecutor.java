@@ -89,13 +89,25 @@ public final class KubernetesExecutor implements Executor {
         // a named executor is called by its name (progress lines, records); else k8s[:context]
         this.name = settings.executorName()
                 .orElseGet(() -> "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse(""));
-        this.jobs = new TaskJobs(settings, store);
+        this.jobs = new TaskJobs(settings, store, podEnvKeys(storeFactory));
         this.cleanUps = new TaskCleanUps(gateway, store, settings.keepArtifacts(), name);
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
         this.mapRuns = new MapRuns(settings, gateway, store, jobs, new MapJobs(store, ioPool), cleanUps, cancels, pool,
                 () -> jobReference(image()), this::armTimeout);
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
+    }
+
+    /** The store's {@code podEnvKeys()}; one that is a secret is the plugin's error, named with what to do. */
+    private static Set<String> podEnvKeys(dev.valence.spi.ArtifactStoreFactory store) {
+        for (String key : store.podEnvKeys()) {
+            if (store.sensitiveKeys().contains(key)) {
+                throw new ValenceException(ErrorKind.PLUGIN, "store '" + store.name() + "' (" + Plugins.origin(store)
+                        + ") declares the secret key '" + key + "' in podEnvKeys(): a secret never goes into a Job's env"
+                        + " as a value; the store should name a Secret holding it (StoreAccess.Builder.envFromSecret)");
+            }
+        }
+        return store.podEnvKeys();
     }
 
     /** The jar a class was loaded from, when it was loaded from a jar. */
