@@ -61,9 +61,9 @@ final class ClusterConnection {
         return origin;
     }
 
-    /** Connects as the settings say, in this process's environment. */
+    /** Connects as the settings say, in the environment the settings were built from. */
     static ClusterConnection open(Settings settings) {
-        return open(settings, System.getenv(), SERVICE_ACCOUNT_DIR, TOKEN_REFRESH);
+        return open(settings, settings.environment(), SERVICE_ACCOUNT_DIR, TOKEN_REFRESH);
     }
 
     /**

@@ -456,9 +456,12 @@ final class DoctorCommand implements Callable<Integer> {
         Map<ClusterFileRef.Kind, Map<String, String>> wanted = new java.util.EnumMap<>(ClusterFileRef.Kind.class);
         s.envFromSecrets().forEach(n -> wanted.computeIfAbsent(ClusterFileRef.Kind.SECRET, k -> new java.util.TreeMap<>())
                 .put(n, "env_from_secrets"));
-        List<StoreAccess.ObjectVolume> volumes = statusOf("store writable") == Status.PASS
-                ? bounded(OBJECTS, () -> Failures.unwrapped(store::get).podAccess().objectVolumes()).value().orElse(List.of())
-                : List.of();
+        Optional<StoreAccess> access = statusOf("store writable") == Status.PASS
+                ? bounded(OBJECTS, () -> Failures.unwrapped(store::get).podAccess()).value() : Optional.empty();
+        List<StoreAccess.ObjectVolume> volumes = access.map(StoreAccess::objectVolumes).orElse(List.of());
+        // the Secrets the store names for the pod's env (key-based auth): a missing one stops every pod
+        access.map(StoreAccess::envFromSecrets).orElse(List.of()).forEach(n -> wanted.computeIfAbsent(
+                ClusterFileRef.Kind.SECRET, k -> new java.util.TreeMap<>()).putIfAbsent(n, "the store's env"));
         for (StoreAccess.ObjectVolume v : volumes) {
             wanted.computeIfAbsent(v.kind(), k -> new java.util.TreeMap<>()).putIfAbsent(v.objectName(),
                     StoreAccess.CA_BUNDLE_VOLUME.equals(v.volumeName()) ? "ca_bundle" : "the store's volume " + v.volumeName());

@@ -7,13 +7,10 @@ import dev.valence.core.KubernetesExecutor;
 import dev.valence.core.LocalExecutor;
 import dev.valence.api.Settings;
 import dev.valence.spi.ArtifactStore;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The executors: local, and Kubernetes with the adapters the settings select. When the plugins folder
- * has jars, they go into the task image too (a pod needs the store adapter to read its input).
+ * The executors: local, and Kubernetes with the adapters the settings select. A store from the plugins
+ * folder goes into the task image as a plugin of its own (a pod needs the store adapter to read its input).
  */
 final class ExecutorsModule extends AbstractModule {
 
@@ -27,12 +24,6 @@ final class ExecutorsModule extends AbstractModule {
     @Provides
     @Singleton
     KubernetesExecutor kubernetesExecutor(SettingsSource source, LoadedPlugins plugins, Closer closer) {
-        KubernetesExecutor.Builder builder = source.executorBuilder(plugins.plugins());
-        if (!plugins.jars().isEmpty()) {
-            List<Path> classpath = new ArrayList<>(KubernetesExecutor.currentClasspath());
-            classpath.addAll(plugins.jars());
-            builder.classpath(classpath);
-        }
-        return closer.register(builder.build());
+        return closer.register(source.executorBuilder(plugins.plugins()).build());
     }
 }

@@ -1,5 +1,7 @@
 package dev.valence.distribution;
 
+import dev.valence.core.plugin.PluginClassLoader;
+import dev.valence.core.plugin.PluginFolder;
 import dev.valence.spi.ArtifactStoreFactory;
 import dev.valence.spi.ClusterGatewayFactory;
 import dev.valence.spi.CredentialProviderFactory;
@@ -7,13 +9,9 @@ import dev.valence.spi.ImageBuilderFactory;
 import dev.valence.spi.PluginFactory;
 import dev.valence.spi.Plugins;
 import java.io.IOException;
-import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,15 +28,14 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The adapters of this run: those on the application class path plus every jar of the plugins
- * folder, loaded by a dedicated class loader whose parent is the application's. A jar that cannot be
- * read, or a provider that cannot be loaded, is named in {@link #problems()} and left out; the others
- * still load.
+ * The adapters of this run: those on the application class path plus every plugin of the plugins
+ * folder ({@code plugins/<name>/*.jar}, or a loose jar), each on a {@link PluginClassLoader} of its own
+ * that lends it only the API, the SPI and SLF4J. A jar that cannot be read, or a provider that cannot be
+ * loaded, is named in {@link #problems()} and left out; the others still load.
  */
 final class LoadedPlugins implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadedPlugins.class);
@@ -48,40 +45,40 @@ final class LoadedPlugins implements AutoCloseable {
 
     private final Plugins plugins;
     private final Optional<Path> dir;
-    private final List<Path> jars;
+    private final List<PluginClassLoader> loaders;
     private final List<String> problems;
-    private final URLClassLoader loader;
 
-    private LoadedPlugins(Plugins plugins, Optional<Path> dir, List<Path> jars, List<String> problems,
-            URLClassLoader loader) {
+    private LoadedPlugins(Plugins plugins, Optional<Path> dir, List<PluginClassLoader> loaders, List<String> problems) {
         this.plugins = plugins;
         this.dir = dir;
-        this.jars = List.copyOf(jars);
+        this.loaders = List.copyOf(loaders);
         this.problems = List.copyOf(problems);
-        this.loader = loader;
     }
 
     /**
-     * Finds every factory visible to {@code parent} and in the jars of {@code dir} (sorted by file
-     * name); factories named in {@code preferred} come first, so they win a tie.
+     * Finds every factory visible to {@code parent}, then those of each plugin of {@code dir} (file name
+     * order); factories named in {@code preferred} come first, so they win a tie.
      */
     static LoadedPlugins load(Optional<Path> dir, ClassLoader parent, List<String> preferred) {
         List<String> problems = new ArrayList<>();
-        List<Path> jars = new ArrayList<>();
-        if (dir.isPresent()) {
-            jars.addAll(readableJars(dir.get(), problems));
-        }
-        URL[] urls = jars.stream().map(LoadedPlugins::url).toArray(URL[]::new);
-        URLClassLoader loader = new URLClassLoader("valence-plugins", urls, parent);
+        List<PluginFolder.Plugin> folder = dir.map(d -> PluginFolder.scan(d, problems)).orElse(List.of());
         List<PluginFactory> found = new ArrayList<>();
         for (Class<? extends PluginFactory> port : PORTS) {
-            found.addAll(discover(port, loader, jars, problems));
+            found.addAll(discover(port, parent, List.of(), problems));
+        }
+        List<PluginClassLoader> loaders = new ArrayList<>();
+        for (PluginFolder.Plugin plugin : folder) {
+            PluginClassLoader loader = plugin.loader(parent);
+            loaders.add(loader);
+            for (Class<? extends PluginFactory> port : PORTS) {
+                found.addAll(discover(port, loader, plugin.jars(), problems));
+            }
         }
         List<PluginFactory> ordered = new ArrayList<>(found);
         ordered.sort(Comparator.comparingInt(f -> preferred.stream().anyMatch(p -> isNamed(f, p)) ? 0 : 1));
-        LOG.debug("plugins: {} factories ({} jars in {}), {} problems", ordered.size(), jars.size(),
+        LOG.debug("plugins: {} factories ({} plugins in {}), {} problems", ordered.size(), loaders.size(),
                 dir.map(Path::toString).orElse("no plugins folder"), problems.size());
-        return new LoadedPlugins(Plugins.of(ordered), dir, jars, problems, loader);
+        return new LoadedPlugins(Plugins.of(ordered), dir, loaders, problems);
     }
 
     /** The registry the rest of Valence selects adapters from. */
@@ -100,9 +97,14 @@ final class LoadedPlugins implements AutoCloseable {
         return dir;
     }
 
-    /** The jars of the plugins folder that were put on the plugin class loader. */
+    /** The jars of the plugins folder, of every plugin. */
     List<Path> jars() {
-        return jars;
+        return loaders.stream().flatMap(l -> l.jars().stream()).toList();
+    }
+
+    /** The plugins of the plugins folder, each with its own class loader. */
+    List<PluginClassLoader> folderPlugins() {
+        return loaders;
     }
 
     /** What could not be loaded, each naming the jar and what to do. */
@@ -112,7 +114,7 @@ final class LoadedPlugins implements AutoCloseable {
 
     /** Whether a factory came from the plugins folder (rather than the application class path). */
     boolean fromPluginsFolder(PluginFactory factory) {
-        return factory.getClass().getClassLoader() == loader;
+        return loaders.contains(factory.getClass().getClassLoader());
     }
 
     /** The port a factory implements, as a short name ({@code ArtifactStore}). */
@@ -178,37 +180,9 @@ final class LoadedPlugins implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        loader.close();
-    }
-
-    private static List<Path> readableJars(Path dir, List<String> problems) {
-        if (!Files.isDirectory(dir)) {
-            if (Files.exists(dir)) {
-                problems.add("plugins folder " + dir + " is not a directory; point " + CliEnvironment.PLUGINS_DIR_ENV
-                        + " at a directory of adapter jars");
-            } else {
-                LOG.debug("no plugins folder at {}", dir);
-            }
-            return List.of();
+        for (PluginClassLoader loader : loaders) {
+            loader.close();
         }
-        List<Path> candidates;
-        try (Stream<Path> files = Files.list(dir)) {
-            candidates = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
-        } catch (IOException e) {
-            problems.add("plugins folder " + dir + " cannot be listed (" + e + "); check its permissions");
-            return List.of();
-        }
-        List<Path> good = new ArrayList<>();
-        for (Path jar : candidates) {
-            try (JarFile jf = new JarFile(jar.toFile())) {
-                jf.getManifest();
-                good.add(jar);
-            } catch (IOException | SecurityException e) {
-                problems.add(jar + " is not a readable jar (" + e.getMessage() + "); it was left out: replace it with "
-                        + "a good copy or remove it");
-            }
-        }
-        return good;
     }
 
     private static <T extends PluginFactory> List<T> discover(Class<T> port, ClassLoader loader, List<Path> jars,
@@ -255,13 +229,5 @@ final class LoadedPlugins implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    private static URL url(Path jar) {
-        try {
-            return jar.toUri().toURL();
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException(jar.toString(), e);
-        }
     }
 }

@@ -5,7 +5,6 @@ import dev.valence.api.NamedExecutors;
 import dev.valence.api.Settings;
 import dev.valence.core.KubernetesExecutor;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +24,7 @@ final class NamedExecutorPool implements NamedExecutors {
     private final LoadedPlugins plugins;
     private final Closer closer;
     private final Map<String, KubernetesExecutor> built = new LinkedHashMap<>();
+    private boolean dryRun;
 
     @Inject
     NamedExecutorPool(SettingsSource source, LoadedPlugins plugins, Closer closer) {
@@ -37,17 +37,19 @@ final class NamedExecutorPool implements NamedExecutors {
     public synchronized Executor get(String name) {
         KubernetesExecutor e = built.get(Settings.checkedName(name));
         if (e == null) {
+            // a store from the plugins folder goes into the task image by its own class loader
             KubernetesExecutor.Builder builder = source.named(name).executorBuilder(plugins.plugins());
-            if (!plugins.jars().isEmpty()) {
-                List<Path> classpath = new ArrayList<>(KubernetesExecutor.currentClasspath());
-                classpath.addAll(plugins.jars());
-                builder.classpath(classpath);
-            }
-            e = closer.register(builder.build());
+            e = closer.register(builder.dryRun(dryRun).build());
             LOG.debug("named executor {} built: {}", name, e);
             built.put(name, e);
         }
         return e;
+    }
+
+    /** From now on, executors for a dry run (render): each describes its store and opens none. */
+    synchronized NamedExecutorPool dryRun() {
+        this.dryRun = true;
+        return this;
     }
 
     /** The executors built so far, by name, in the order the workflow asked for them. */

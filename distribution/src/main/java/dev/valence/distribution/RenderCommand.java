@@ -60,10 +60,13 @@ final class RenderCommand implements Callable<Integer> {
     private final Provider<NamedExecutorPool> named;
 
     @Inject
-    RenderCommand(Provider<KubernetesExecutor> kubernetes, Provider<LocalExecutor> local, Provider<Settings> settings,
-            CliEnvironment env, Provider<NamedExecutorPool> named) {
-        this.named = named;
-        this.kubernetes = kubernetes;
+    RenderCommand(Provider<SettingsSource> source, Provider<LoadedPlugins> plugins, Closer closer,
+            Provider<LocalExecutor> local, Provider<Settings> settings, CliEnvironment env,
+            Provider<NamedExecutorPool> named) {
+        // a dry run's executors describe their store and open none: render works while the store is down
+        this.named = () -> named.get().dryRun();
+        this.kubernetes = () -> closer.register(source.get().executorBuilder(plugins.get().plugins()).dryRun(true)
+                .build());
         this.local = local;
         this.settings = settings;
         this.env = env;

@@ -29,6 +29,14 @@ final class PluginJars {
      * class, so a write and a read in the same JVM meet. Registered in META-INF/services.
      */
     static Path memoryStore(Path workDir, String name, String scheme) {
+        return memoryStore(workDir, name, scheme, "");
+    }
+
+    /**
+     * As {@link #memoryStore(Path, String, String)}, its pod access built with {@code accessCalls} too (Java
+     * source of {@code StoreAccess.Builder} calls, such as {@code .envFromSecret("creds")}).
+     */
+    static Path memoryStore(Path workDir, String name, String scheme, String accessCalls) {
         String pkg = "example." + name.replace('-', '_');
         String source = """
                 package %s;
@@ -67,11 +75,13 @@ final class PluginJars {
                                 return out;
                             }
                             public void deletePrefix(String p) { BLOBS.keySet().removeIf(k -> k.startsWith(root + "/" + p)); }
-                            public StoreAccess podAccess() { return StoreAccess.env(Map.of("VALENCE_K8S_DATA_STORE", root)); }
+                            public StoreAccess podAccess() {
+                                return StoreAccess.builder().env(Map.of("VALENCE_K8S_DATA_STORE", root))%s.build();
+                            }
                         };
                     }
                 }
-                """.formatted(pkg, name, scheme, scheme, scheme);
+                """.formatted(pkg, name, scheme, scheme, scheme, accessCalls);
         return jar(workDir, name, pkg + ".MemoryStoreFactory", source,
                 "META-INF/services/dev.valence.spi.ArtifactStoreFactory", pkg + ".MemoryStoreFactory\n");
     }

@@ -86,6 +86,21 @@ public final class Settings {
         return new Builder();
     }
 
+    /**
+     * A variable of the process environment these settings were built from: the real one, or the map a
+     * test gave {@link Builder#environment(Map)} (in a pod: the pod's). For a plugin that honours its
+     * library's own variables ({@code AZURE_STORAGE_KEY}, {@code DOCKER_CONFIG}): plugins read the
+     * environment here, never with {@code System.getenv}, so a test can inject it.
+     */
+    public Optional<String> environmentVariable(String name) {
+        return Optional.ofNullable(defaults.env().get(name));
+    }
+
+    /** The whole process environment these settings were built from (see {@link #environmentVariable}). */
+    public Map<String, String> environment() {
+        return defaults.env();
+    }
+
     /** The keys Valence itself knows, in the seed's order then Valence's own. */
     public static List<String> knownKeys() {
         return SettingKeys.names();

@@ -19,8 +19,29 @@ public interface ArtifactStoreFactory extends PluginFactory {
         return Set.of();
     }
 
+    /**
+     * Keys of this store (among {@link #settingKeys()}) whose value the task's pod needs as set: Valence
+     * passes each one that is set as {@code VALENCE_K8S_<KEY>} in the Job's env (its {@code pod_<key>}
+     * value when there is one), so {@link ArtifactStore#podAccess()} need not copy them. A sensitive key
+     * ({@link #sensitiveKeys()}) is never passed as a value: name a Secret holding it instead
+     * ({@link StoreAccess.Builder#envFromSecret}).
+     */
+    default Set<String> podEnvKeys() {
+        return Set.of();
+    }
+
     /** Opens the store at {@link Settings#dataStore()}. */
     ArtifactStore create(Settings settings);
+
+    /**
+     * The store as a dry run ({@code valence render}) needs it, connecting to nothing: its
+     * {@link ArtifactStore#location()} and {@link ArtifactStore#podAccess(String)} from the settings alone,
+     * no bucket check, no request; its reads and writes may fail. The default is {@link #create(Settings)}:
+     * a store that talks to a server on create overrides this, so a dry run works while the server is down.
+     */
+    default ArtifactStore describe(Settings settings) {
+        return create(settings);
+    }
 
     /**
      * Opens the store inside a task's pod (the launcher), where its start is on every task's critical

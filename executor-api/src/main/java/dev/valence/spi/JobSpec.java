@@ -56,7 +56,9 @@ public final class JobSpec {
         this.tolerations = List.copyOf(b.tolerations);
         this.serviceAccount = Optional.ofNullable(b.serviceAccount);
         this.imagePullSecrets = List.copyOf(b.imagePullSecrets);
-        this.envFromSecrets = List.copyOf(b.envFromSecrets);
+        // the settings' env_from_secrets, then the store's: each Secret once
+        this.envFromSecrets = java.util.stream.Stream.concat(b.envFromSecrets.stream(),
+                Objects.requireNonNull(b.storeAccess, "storeAccess").envFromSecrets().stream()).distinct().toList();
         this.backoffLimit = b.backoffLimit;
         this.activeDeadline = Optional.ofNullable(b.activeDeadline);
         this.ttlAfterFinished = Optional.ofNullable(b.ttlAfterFinished);
@@ -116,7 +118,10 @@ public final class JobSpec {
     public List<Toleration> tolerations() { return tolerations; }
     public Optional<String> serviceAccount() { return serviceAccount; }
     public List<String> imagePullSecrets() { return imagePullSecrets; }
-    /** Secrets whose keys become env variables of the container ({@code envFrom}); {@link #env()} wins on a clash. */
+    /**
+     * Secrets whose keys become env variables of the container ({@code envFrom}): those given, then the
+     * store's ({@link StoreAccess#envFromSecrets()}), each once; {@link #env()} wins on a clash.
+     */
     public List<String> envFromSecrets() { return envFromSecrets; }
     public int backoffLimit() { return backoffLimit; }
     public Optional<Duration> activeDeadline() { return activeDeadline; }

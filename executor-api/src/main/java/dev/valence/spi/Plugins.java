@@ -107,7 +107,8 @@ public final class Plugins {
 
     /**
      * Plugin-specific setting keys and their defaults, from every factory; a store's pod-side keys
-     * as {@code pod_<key>} with no default (the client's value applies).
+     * ({@code podSettingKeys()}, {@code podEnvKeys()}) as {@code pod_<key>} with no default (the client's
+     * value applies).
      */
     public Map<String, String> settingKeys() {
         Map<String, String> keys = new LinkedHashMap<>();
@@ -115,6 +116,7 @@ public final class Plugins {
         for (PluginFactory f : factories) {
             if (f instanceof ArtifactStoreFactory store) {
                 store.podSettingKeys().forEach(k -> keys.putIfAbsent(dev.valence.api.Settings.POD_PREFIX + k, null));
+                store.podEnvKeys().forEach(k -> keys.putIfAbsent(dev.valence.api.Settings.POD_PREFIX + k, null));
             }
         }
         return keys;

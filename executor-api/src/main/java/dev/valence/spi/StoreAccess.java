@@ -11,10 +11,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * How a pod reaches the artifact store: env variables (never secrets), hostPath volumes, and Secret or
- * ConfigMap volumes (files with a key's content each, such as a CA bundle or a credentials file).
+ * How a pod reaches the artifact store: env variables (never secrets), hostPath volumes, Secret or
+ * ConfigMap volumes (files with a key's content each, such as a CA bundle or a credentials file), and
+ * Secrets whose keys become env variables ({@code envFrom}: an access key pair, a token). A store names
+ * Secrets; their values never pass through Valence.
  */
-public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes, List<ObjectVolume> objectVolumes) {
+public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes, List<ObjectVolume> objectVolumes,
+        List<String> envFromSecrets) {
 
     /** Volume name of the {@code ca_bundle} mount. */
     public static final String CA_BUNDLE_VOLUME = "valence-ca-bundle";
@@ -53,6 +56,7 @@ public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes,
      */
     public static final class ObjectVolume {
         private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+        static final Pattern DNS_SUBDOMAIN = Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
         private final ClusterFileRef.Kind kind;
         private final String objectName;
         private final String volumeName;
@@ -186,6 +190,18 @@ public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes,
         env = Map.copyOf(env);
         volumes = List.copyOf(volumes);
         objectVolumes = List.copyOf(objectVolumes);
+        envFromSecrets = List.copyOf(envFromSecrets);
+        for (String secret : envFromSecrets) {
+            if (!ObjectVolume.DNS_SUBDOMAIN.matcher(secret).matches()) {
+                throw new IllegalArgumentException("envFromSecrets: '" + secret + "' is not a Secret name (a DNS-1123 "
+                        + "subdomain: lower case letters, digits, '-' and '.')");
+            }
+        }
+    }
+
+    /** Env, hostPath volumes and Secret or ConfigMap volumes; no Secret as env. */
+    public StoreAccess(Map<String, String> env, List<HostPathVolume> volumes, List<ObjectVolume> objectVolumes) {
+        this(env, volumes, objectVolumes, List.of());
     }
 
     /** Env and hostPath volumes, no Secret or ConfigMap volume. */
@@ -208,8 +224,22 @@ public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes,
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<HostPathVolume> volumes = new ArrayList<>();
         private final List<ObjectVolume> objectVolumes = new ArrayList<>();
+        private final List<String> envFromSecrets = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Every key of the Secret {@code name} becomes an env variable of the task's container ({@code envFrom}). */
+        public Builder envFromSecret(String name) { envFromSecrets.add(name); return this; }
+
+        /**
+         * Every key of the Secret {@code name} becomes a read-only file (mode 0400) under {@code mountPath}, in a
+         * volume named {@code volumeName}: a credentials file, a key.
+         */
+        public Builder secretFiles(String name, String volumeName, String mountPath) {
+            objectVolumes.add(ObjectVolume.builder().secret(name).volumeName(volumeName).mountPath(mountPath)
+                    .defaultMode(0400).build());
+            return this;
         }
 
         /** Adds env variables (never secrets). */
@@ -245,6 +275,6 @@ public record StoreAccess(Map<String, String> env, List<HostPathVolume> volumes,
         }
 
         /** The access. */
-        public StoreAccess build() { return new StoreAccess(env, volumes, objectVolumes); }
+        public StoreAccess build() { return new StoreAccess(env, volumes, objectVolumes, envFromSecrets); }
     }
 }

@@ -10,6 +10,8 @@ import dev.valence.api.TaskCall;
 import dev.valence.api.TaskRun;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.ValenceException;
+import dev.valence.core.plugin.PluginClassLoader;
+import dev.valence.core.plugin.PluginFolder;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.CredentialProvider;
@@ -72,18 +74,23 @@ public final class KubernetesExecutor implements Executor {
     private final MapRuns mapRuns;
     private final CallCache cache;
 
-    private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath) {
+    private KubernetesExecutor(Settings settings, Plugins plugins, List<Path> classpath, boolean dryRun) {
         this.settings = settings;
         var storeFactory = plugins.artifactStore(settings.dataStore());
-        this.store = storeFactory.create(settings);
+        // a dry run (render) connects to no store: its Jobs need only the store's location and pod access
+        this.store = dryRun ? storeFactory.describe(settings) : storeFactory.create(settings);
         this.gateway = plugins.clusterGateway(settings).create(settings);
         List<CredentialProvider> creds = plugins.credentialProviders().stream().map(f -> f.create(settings)).toList();
+        // a store from the plugins folder goes into the image as a plugin of its own, not on the class path
+        Optional<PluginFolder.Plugin> storePlugin = storeFactory.getClass().getClassLoader() instanceof PluginClassLoader p
+                ? Optional.of(new PluginFolder.Plugin(p.pluginName(), p.jars())) : Optional.empty();
         this.images = new TaskImages(settings, plugins.imageBuilder(settings.registry()).create(settings), creds,
-                TaskClassPath.keep(classpath, jarOf(storeFactory.getClass())));
+                TaskClassPath.keep(classpath, storePlugin.isPresent() ? storePlugin.get().jars().stream().findFirst()
+                        : jarOf(storeFactory.getClass())), storePlugin);
         // a named executor is called by its name (progress lines, records); else k8s[:context]
         this.name = settings.executorName()
                 .orElseGet(() -> "k8s" + settings.k8sContext().filter(c -> !c.isEmpty()).map(c -> ":" + c).orElse(""));
-        this.jobs = new TaskJobs(settings, store);
+        this.jobs = new TaskJobs(settings, store, podEnvKeys(storeFactory));
         this.cleanUps = new TaskCleanUps(gateway, store, settings.keepArtifacts(), name);
         this.cancels = new TaskCancels(gateway, store, settings.keepArtifacts(), cleanUps);
         this.mapRuns = new MapRuns(settings, gateway, store, jobs, new MapJobs(store, ioPool), cleanUps, cancels, pool,
@@ -92,6 +99,18 @@ public final class KubernetesExecutor implements Executor {
                 images::cacheParts, name);
         LOG.debug("executor {} ready: namespace {}, store {}, registry {}", name, gateway.namespace(), store.location(),
                 settings.registry());
+    }
+
+    /** The store's {@code podEnvKeys()}; one that is a secret is the plugin's error, named with what to do. */
+    private static Set<String> podEnvKeys(dev.valence.spi.ArtifactStoreFactory store) {
+        for (String key : store.podEnvKeys()) {
+            if (store.sensitiveKeys().contains(key)) {
+                throw new ValenceException(ErrorKind.PLUGIN, "store '" + store.name() + "' (" + Plugins.origin(store)
+                        + ") declares the secret key '" + key + "' in podEnvKeys(): a secret never goes into a Job's env"
+                        + " as a value; the store should name a Secret holding it (StoreAccess.Builder.envFromSecret)");
+            }
+        }
+        return store.podEnvKeys();
     }
 
     /** The jar a class was loaded from, when it was loaded from a jar. */
@@ -107,7 +126,7 @@ public final class KubernetesExecutor implements Executor {
 
     /** An executor for settings already built, with the given adapters; the class path of this JVM. */
     public static KubernetesExecutor create(Settings settings, Plugins plugins) {
-        return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath());
+        return new KubernetesExecutor(settings, plugins, TaskImages.currentClasspath(), false);
     }
 
     /**
@@ -486,6 +505,7 @@ public final class KubernetesExecutor implements Executor {
         private Path home = Path.of(System.getProperty("user.home"));
         private Plugins plugins;
         private List<Path> classpath;
+        private boolean dryRun;
         private Consumer<Settings.Builder> changes = b -> { };
 
         private Builder() {
@@ -542,6 +562,16 @@ public final class KubernetesExecutor implements Executor {
         /** The adapters to use (default: found with ServiceLoader on the context class loader). */
         public Builder plugins(Plugins plugins) {
             this.plugins = plugins;
+            return this;
+        }
+
+        /**
+         * An executor for dry runs ({@code valence render}): the store is described, not opened
+         * ({@link dev.valence.spi.ArtifactStoreFactory#describe}), so a store that is down does not matter;
+         * its Jobs render as a run would submit them. Submitting to it fails at the store.
+         */
+        public Builder dryRun(boolean v) {
+            this.dryRun = v;
             return this;
         }
 
@@ -762,7 +792,7 @@ public final class KubernetesExecutor implements Executor {
         /** Validates the settings and connects the adapters. */
         public KubernetesExecutor build() {
             return new KubernetesExecutor(buildSettings(), plugins(),
-                    classpath != null ? classpath : TaskImages.currentClasspath());
+                    classpath != null ? classpath : TaskImages.currentClasspath(), dryRun);
         }
 
         private Plugins plugins() {

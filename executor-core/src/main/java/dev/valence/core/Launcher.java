@@ -3,7 +3,10 @@ package dev.valence.core;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
+import dev.valence.core.plugin.PluginClassLoader;
+import dev.valence.core.plugin.PluginFolder;
 import dev.valence.spi.ArtifactStore;
+import dev.valence.spi.PluginFactory;
 import dev.valence.spi.Plugins;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -14,8 +17,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The task image's entrypoint: reads the task's input from the store named by the pod's
@@ -36,9 +41,13 @@ public final class Launcher {
     private Launcher() {
     }
 
-    /** Runs one task as the pod's environment describes it and exits with its code. */
+    /**
+     * Runs one task as the pod's environment describes it and exits with its code; {@code args[0]}, when
+     * given, is the image's plugins folder (the store plugin, on a class loader of its own).
+     */
     public static void main(String[] args) {
-        System.exit(run(System.getenv(), Thread.currentThread().getContextClassLoader(), System.err));
+        Optional<Path> plugins = args.length > 0 ? Optional.of(Path.of(args[0])) : Optional.empty();
+        System.exit(run(System.getenv(), Thread.currentThread().getContextClassLoader(), System.err, plugins));
     }
 
     /**
@@ -46,6 +55,14 @@ public final class Launcher {
      * {@code log}; returns the exit code. For embedding (and for test stand-ins of a pod).
      */
     public static int run(Map<String, String> env, ClassLoader loader, PrintStream log) {
+        return run(env, loader, log, Optional.empty());
+    }
+
+    /**
+     * As {@link #run(Map, ClassLoader, PrintStream)}, with the adapters of {@code pluginsDir} too: each
+     * plugin on its own {@link PluginClassLoader}, as the CLI loads them.
+     */
+    public static int run(Map<String, String> env, ClassLoader loader, PrintStream log, Optional<Path> pluginsDir) {
         String dispatch = env.get(DISPATCH_ENV);
         String node = env.get(NODE_ENV);
         if (dispatch == null || node == null) {
@@ -53,7 +70,7 @@ public final class Launcher {
             return LAUNCHER_FAILED;
         }
         String prefix = dispatch + "/" + node + "/";
-        Plugins plugins = Plugins.load(loader);
+        Plugins plugins = plugins(loader, pluginsDir, log);
         Settings settings;
         ArtifactStore store;
         try {
@@ -144,6 +161,19 @@ public final class Launcher {
         log.println("[valence] element " + index + (output.ok() && asIs ? " returned" : " failed") + "; written to "
                 + store.describe(output.ok() && asIs ? ok : failed));
         return OK;
+    }
+
+    /** The adapters of the class path, then those of the plugins folder (each on its own loader). */
+    private static Plugins plugins(ClassLoader loader, Optional<Path> pluginsDir, PrintStream log) {
+        List<PluginFactory> all = new ArrayList<>(Plugins.load(loader).all());
+        if (pluginsDir.isPresent()) {
+            List<String> problems = new ArrayList<>();
+            for (PluginFolder.Plugin plugin : PluginFolder.scan(pluginsDir.get(), problems)) {
+                all.addAll(Plugins.load(plugin.loader(loader)).all());
+            }
+            problems.forEach(p -> log.println("[valence] " + p));
+        }
+        return Plugins.of(all);
     }
 
     /** How long ago this process started (JVM start, class loading, store open, input read): "812 ms". */

@@ -3,6 +3,7 @@ package dev.valence.core;
 import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
+import dev.valence.core.plugin.PluginFolder;
 import dev.valence.spi.CredentialProvider;
 import dev.valence.spi.Credentials;
 import dev.valence.spi.ImageBuilder;
@@ -49,11 +50,14 @@ final class TaskImages {
     private static final Logger LOG = LoggerFactory.getLogger(TaskImages.class);
     static final String APP = "/app";
     static final String LAUNCHER = Launcher.class.getName();
+    /** The image's plugins folder: the store plugin's jars in {@code <name>/}, named to the launcher. */
+    static final String PLUGINS = APP + "/plugins";
 
     private final Settings settings;
     private final ImageBuilder builder;
     private final List<CredentialProvider> credentials;
     private final List<Path> classpath;
+    private final Optional<PluginFolder.Plugin> storePlugin;
     /** How long a submit waits for the registry to say whether the cached image is still there. */
     static final Duration CHECK_WAIT = Duration.ofSeconds(10);
     /** After a check that failed or got no answer, how long the cached digest is used without asking. */
@@ -72,10 +76,20 @@ final class TaskImages {
     private volatile Instant trustUntil = Instant.MIN;
 
     TaskImages(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials, List<Path> classpath) {
+        this(settings, builder, credentials, classpath, Optional.empty());
+    }
+
+    /**
+     * With {@code storePlugin}, the store adapter from the plugins folder: its jars go to
+     * {@value #PLUGINS}{@code /<name>/} and the launcher loads them on a class loader of their own.
+     */
+    TaskImages(Settings settings, ImageBuilder builder, List<CredentialProvider> credentials, List<Path> classpath,
+            Optional<PluginFolder.Plugin> storePlugin) {
         this.settings = settings;
         this.builder = builder;
         this.credentials = List.copyOf(credentials);
         this.classpath = List.copyOf(classpath);
+        this.storePlugin = storePlugin;
     }
 
     /**
@@ -247,17 +261,28 @@ final class TaskImages {
         }
         cp.add(APP + "/valence/*");
         cp.add(APP + "/libs/*");
-        return ImageSpec.builder()
+        List<String> launcher = new ArrayList<>(List.of(LAUNCHER));
+        ImageSpec.Builder spec = ImageSpec.builder()
                 .baseImage(settings.baseImage())
                 .layer(new ImageSpec.Layer("dependencies", libs))
                 .layer(new ImageSpec.Layer("valence-runtime", runtime))
-                .layer(new ImageSpec.Layer("classes", classes))
+                .layer(new ImageSpec.Layer("classes", classes));
+        storePlugin.ifPresent(plugin -> {
+            String dir = PLUGINS + "/" + plugin.name() + "/";
+            spec.layer(new ImageSpec.Layer("plugins", plugin.jars().stream()
+                    .map(j -> new ImageSpec.Entry(j, dir + j.getFileName())).toList()));
+            launcher.add(PLUGINS);
+        });
+        List<String> entrypoint = new ArrayList<>(List.of("java", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE,
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp",
+                String.join(":", cp)));
+        entrypoint.addAll(launcher);
+        return spec
                 // the JDK HTTP client (Azure) may set Content-Length itself only when allowed to
                 // the heap gets most of the container's memory limit (the JVM's default is a quarter)
                 // a task is short: C1 only starts faster and costs less CPU under a small limit; the GC is the
                 // JVM's own pick (SerialGC below 2 CPUs or 1792 MB, which covers the default 500m/1G pod)
-                .entrypoint(List.of("java", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE, "-XX:TieredStopAtLevel=1",
-                        "-Xshare:auto", "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp", String.join(":", cp), LAUNCHER))
+                .entrypoint(entrypoint)
                 // no user: the base image's own user stays; the pod's identity comes from run_as_user/run_as_group
                 .target("unset")
                 .build();

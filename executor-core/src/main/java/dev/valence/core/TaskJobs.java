@@ -8,15 +8,23 @@ import dev.valence.spi.JobSpec;
 import dev.valence.spi.StoreAccess;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** The Job of a task call: its name, labels, the settings' pod spec and the store's access to the call's folder. */
 final class TaskJobs {
     private final Settings settings;
     private final ArtifactStore store;
+    private final Set<String> podEnvKeys;
 
     TaskJobs(Settings settings, ArtifactStore store) {
+        this(settings, store, Set.of());
+    }
+
+    /** With {@code podEnvKeys}: the store's keys passed to the pod as {@code VALENCE_K8S_<KEY>} when set. */
+    TaskJobs(Settings settings, ArtifactStore store, Set<String> podEnvKeys) {
         this.settings = settings;
         this.store = store;
+        this.podEnvKeys = Set.copyOf(podEnvKeys);
     }
 
     /** The deterministic Job name of a call (a restarted executor finds its Job by it). */
@@ -106,6 +114,9 @@ final class TaskJobs {
         Settings settings = settingsFor(call);
         StoreAccess access = store.podAccess(prefix(call));
         Map<String, String> env = new LinkedHashMap<>(settings.env());
+        // the store's declared pod keys (never a secret: KubernetesExecutor refused those), then its own access
+        new java.util.TreeSet<>(podEnvKeys).forEach(key -> settings.podString(key).ifPresent(v ->
+                env.put(Settings.ENV_PREFIX + key.toUpperCase(java.util.Locale.ROOT), v)));
         env.putAll(access.env());
         env.put(Launcher.DISPATCH_ENV, call.dispatchId());
         env.put(Launcher.NODE_ENV, runId(call));

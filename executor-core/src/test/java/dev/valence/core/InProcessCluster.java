@@ -38,6 +38,9 @@ public final class InProcessCluster implements ClusterGateway {
     private final Map<String, List<JobListener>> listeners = new ConcurrentHashMap<>();
     /** When set, each submit waits for it before the Job is made, as a slow create would. */
     public volatile java.util.concurrent.CountDownLatch holdSubmits;
+    /** The plugins folder of the pod's file system (the image's {@code /app/plugins}), when it has one. */
+    public volatile java.util.function.Supplier<java.util.Optional<java.nio.file.Path>> pluginsDir =
+            java.util.Optional::empty;
     /** Released once per submit that started (before any hold). */
     public final java.util.concurrent.Semaphore submitsStarted = new java.util.concurrent.Semaphore(0);
 
@@ -170,7 +173,8 @@ public final class InProcessCluster implements ClusterGateway {
         }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         int code;
-        code = Launcher.run(spec.env(), getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        code = Launcher.run(spec.env(), getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8),
+                pluginsDir.get());
         String pod = spec.name() + "-pod";
         return code == 0 ? JobOutcome.succeeded(pod)
                 : JobOutcome.failed("BackoffLimitExceeded", "exit code " + code, pod, log.toString(StandardCharsets.UTF_8));
@@ -194,7 +198,8 @@ public final class InProcessCluster implements ClusterGateway {
             Map<String, String> env = new java.util.HashMap<>(spec.env());
             env.put("JOB_COMPLETION_INDEX", Integer.toString(k));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            if (Launcher.run(env, getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8)) != 0) {
+            if (Launcher.run(env, getClass().getClassLoader(), new PrintStream(log, true, StandardCharsets.UTF_8),
+                    pluginsDir.get()) != 0) {
                 failedPod = pod;
             }
         }

@@ -13,15 +13,31 @@ import dev.valence.spi.PluginFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * The architecture rules for one adapter module: it sees neither the core nor another adapter, and
- * its only public types are its plugin factories (so no backend type can leak through it).
- * An adapter's tests extend this and name the adapter's package.
+ * The architecture rules for one adapter module, Valence's or a third party's, applied to the adapter's
+ * own package: it sees neither the core nor another adapter, its only public types are its plugin
+ * factories, and their public members name no backend type. An adapter's tests extend this and name the
+ * adapter's package ({@link #adapterPackage()}) or one of its factories ({@link #factory()}).
  */
 public abstract class AdapterArchitectureContract {
     private JavaClasses classes;
 
-    /** The adapter's package, such as {@code dev.valence.store.s3}. */
-    protected abstract String adapterPackage();
+    /**
+     * The adapter's package, such as {@code dev.valence.store.s3} or {@code com.example.valence.gcs}: by
+     * default the package of {@link #factory()}.
+     */
+    protected String adapterPackage() {
+        Class<? extends PluginFactory> factory = factory();
+        if (factory == null) {
+            throw new IllegalStateException(getClass().getName() + " names neither its adapter's package nor a factory: "
+                    + "override adapterPackage() or factory()");
+        }
+        return factory.getPackageName();
+    }
+
+    /** One of the adapter's factories, whose package is the adapter's; {@code null} when the package is given. */
+    protected Class<? extends PluginFactory> factory() {
+        return null;
+    }
 
     /** The adapter's production classes (tests left out). */
     protected JavaClasses importClasses(String adapterPackage) {
@@ -50,8 +66,13 @@ public abstract class AdapterArchitectureContract {
 
     @Test
     void seesNeitherTheCoreNorAnotherAdapter() {
-        ArchRules.ADAPTERS_DO_NOT_SEE_CORE.check(adapterClasses());
-        ArchRules.ADAPTERS_DO_NOT_SEE_EACH_OTHER.check(adapterClasses());
+        ArchRules.adapterDoesNotSeeCore(adapterPackage()).check(adapterClasses());
+        ArchRules.adapterDoesNotSeeOtherAdapters(adapterPackage()).check(adapterClasses());
+    }
+
+    @Test
+    void itsPublicMembersExposeNoBackendType() {
+        ArchRules.adapterExposesNoBackendTypes(adapterPackage()).check(adapterClasses());
     }
 
     @Test

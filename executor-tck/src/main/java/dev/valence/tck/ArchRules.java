@@ -77,7 +77,84 @@ public final class ArchRules {
             CORE_DEPENDS_ON_API_ONLY, ADAPTERS_DO_NOT_SEE_CORE, ADAPTERS_DO_NOT_SEE_EACH_OTHER,
             GUICE_ONLY_IN_DISTRIBUTION);
 
+    /** Packages a plugin's public signatures may name: the JDK, the API and SPI, SLF4J. */
+    public static final String[] PLUGIN_SIGNATURE_PACKAGES = {"java..", "dev.valence.api..", "dev.valence.spi..",
+        "org.slf4j.."};
+
     private ArchRules() {
+    }
+
+    /**
+     * The adapter in {@code adapterPackage} (and below) sees neither the core, the distribution nor Guice:
+     * the rule for any adapter, Valence's or a third party's, by its own package.
+     */
+    public static ArchRule adapterDoesNotSeeCore(String adapterPackage) {
+        return noClasses().that().resideInAPackage(adapterPackage + "..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.valence.core..", "dev.valence.distribution..",
+                        "com.google.inject..")
+                .as("the adapter " + adapterPackage + " depends on executor-api and its own library, never on the core "
+                        + "or the distribution");
+    }
+
+    /** The adapter in {@code adapterPackage} depends on none of Valence's other adapters. */
+    public static ArchRule adapterDoesNotSeeOtherAdapters(String adapterPackage) {
+        String[] others = ADAPTER_PACKAGES.values().stream()
+                .filter(p -> !p.equals(adapterPackage + "..") && !(adapterPackage + ".").startsWith(p.replace("..", ".")))
+                .toArray(String[]::new);
+        return noClasses().that().resideInAPackage(adapterPackage + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(others)
+                .as("the adapter " + adapterPackage + " does not depend on another adapter")
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * The public members of the public types of {@code adapterPackage} name only JDK, API/SPI and SLF4J
+     * types (and the adapter's own): its backend's types never leak through a public method, constructor or
+     * field, whatever that backend is.
+     */
+    public static ArchRule adapterExposesNoBackendTypes(String adapterPackage) {
+        return com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members()
+                .that().arePublic().and().areDeclaredInClassesThat().arePublic()
+                .and().areDeclaredInClassesThat().resideInAPackage(adapterPackage + "..")
+                .should(nameOnlyTypesIn(adapterPackage))
+                .as("the public members of " + adapterPackage + " name only JDK, executor-api and SLF4J types")
+                .allowEmptyShould(true);
+    }
+
+    private static com.tngtech.archunit.lang.ArchCondition<com.tngtech.archunit.core.domain.JavaMember> nameOnlyTypesIn(
+            String adapterPackage) {
+        var allowed = com.tngtech.archunit.base.DescribedPredicate.describe("allowed",
+                (com.tngtech.archunit.core.domain.JavaClass c) -> c.isPrimitive() || c.isArray()
+                        && allowedIn(c.getBaseComponentType(), adapterPackage) || allowedIn(c, adapterPackage));
+        return new com.tngtech.archunit.lang.ArchCondition<>("name only JDK, executor-api and SLF4J types") {
+            @Override
+            public void check(com.tngtech.archunit.core.domain.JavaMember member,
+                    com.tngtech.archunit.lang.ConditionEvents events) {
+                java.util.Set<com.tngtech.archunit.core.domain.JavaClass> named = new java.util.LinkedHashSet<>();
+                if (member instanceof com.tngtech.archunit.core.domain.JavaCodeUnit code) {
+                    named.add(code.getRawReturnType());
+                    named.addAll(code.getRawParameterTypes());
+                    code.getReturnType().getAllInvolvedRawTypes().forEach(named::add);
+                    code.getParameterTypes().forEach(t -> named.addAll(t.getAllInvolvedRawTypes()));
+                } else if (member instanceof com.tngtech.archunit.core.domain.JavaField field) {
+                    named.add(field.getRawType());
+                    named.addAll(field.getType().getAllInvolvedRawTypes());
+                }
+                for (var type : named) {
+                    if (!allowed.test(type)) {
+                        events.add(com.tngtech.archunit.lang.SimpleConditionEvent.violated(member, member.getFullName()
+                                + " exposes " + type.getName() + ", a type outside the JDK, executor-api and SLF4J"));
+                    }
+                }
+            }
+        };
+    }
+
+    private static boolean allowedIn(com.tngtech.archunit.core.domain.JavaClass c, String adapterPackage) {
+        String pkg = c.getPackageName();
+        return c.isPrimitive() || pkg.equals(adapterPackage) || pkg.startsWith(adapterPackage + ".")
+                || java.util.Arrays.stream(PLUGIN_SIGNATURE_PACKAGES).map(p -> p.replace("..", ""))
+                        .anyMatch(p -> pkg.equals(p) || pkg.startsWith(p + "."));
     }
 
     private static ArchRule adaptersApart() {

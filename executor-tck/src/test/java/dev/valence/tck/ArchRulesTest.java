@@ -1,5 +1,6 @@
 package dev.valence.tck;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,62 @@ class ArchRulesTest {
         };
         org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::onlyItsPluginFactoriesArePublic);
         org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, bad::seesNeitherTheCoreNorAnotherAdapter);
+    }
+
+    /** The adapter contract of a third-party adapter in {@code pkg} (or found from {@code factory}), on test fixtures. */
+    private static AdapterArchitectureContract contract(String pkg, Class<? extends dev.valence.spi.PluginFactory> factory) {
+        return new AdapterArchitectureContract() {
+            @Override
+            protected String adapterPackage() {
+                return pkg != null ? pkg : super.adapterPackage();
+            }
+
+            @Override
+            protected Class<? extends dev.valence.spi.PluginFactory> factory() {
+                return factory;
+            }
+
+            @Override
+            protected JavaClasses importClasses(String adapterPackage) {
+                return new ClassFileImporter().importPackages(adapterPackage); // the fixtures are test classes
+            }
+        };
+    }
+
+    @Test
+    void aThirdPartyAdapterOutsideValenceThatUsesTheCoreFailsTheContract() {
+        AdapterArchitectureContract bad = contract("com.example.bad", null);
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                bad::seesNeitherTheCoreNorAnotherAdapter);
+        assertTrue(e.getMessage().contains("com.example.bad.BadFactory") && e.getMessage().contains("dev.valence.core"),
+                e.getMessage());
+    }
+
+    @Test
+    void aThirdPartyAdapterExposingItsBackendOnAPublicMemberFailsTheContract() {
+        AdapterArchitectureContract leaky = contract(null, com.example.leaky.LeakyFactory.class);
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                leaky::itsPublicMembersExposeNoBackendType);
+        assertTrue(e.getMessage().contains("LeakyFactory.backendConfig()") && e.getMessage().contains("LeakyFactory.CONFIGS")
+                && e.getMessage().contains("io.fabric8.kubernetes.client.Config"), e.getMessage());
+        leaky.seesNeitherTheCoreNorAnotherAdapter(); // it breaks only the one rule
+        leaky.onlyItsPluginFactoriesArePublic();
+    }
+
+    @Test
+    void aGoodThirdPartyAdapterFoundFromItsFactoryPassesEveryRule() {
+        AdapterArchitectureContract good = contract(null, com.example.good.GoodFactory.class);
+        assertEquals("com.example.good", good.adapterPackage());
+        good.seesNeitherTheCoreNorAnotherAdapter();
+        good.onlyItsPluginFactoriesArePublic();
+        good.itsPublicMembersExposeNoBackendType();
+    }
+
+    @Test
+    void aContractNamingNeitherPackageNorFactorySaysWhatToOverride() {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                contract(null, null)::adapterPackage);
+        assertTrue(e.getMessage().contains("override adapterPackage() or factory()"), e.getMessage());
     }
 
     private static void assertViolation(ArchRule rule, String className) {

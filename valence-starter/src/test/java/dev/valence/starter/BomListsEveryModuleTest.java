@@ -13,8 +13,12 @@ import org.junit.jupiter.api.Test;
 
 /** Every module a user may depend on has its version in valence-bom; a new module cannot be forgotten. */
 class BomListsEveryModuleTest {
-    /** Modules of the reactor that are not libraries: the CLI application, manifests, examples, harnesses. */
-    static final Set<String> NOT_FOR_USERS = Set.of("valence-bom", "distribution", "infra", "examples", "benchmarks");
+    /**
+     * Modules of the reactor that are not libraries: the CLI application, manifests, examples, harnesses, the
+     * adapter archetype.
+     */
+    static final Set<String> NOT_FOR_USERS = Set.of("valence-bom", "distribution", "infra", "examples", "benchmarks",
+            "valence-adapter-archetype");
 
     static Set<String> all(Pattern pattern, String text) {
         Set<String> out = new TreeSet<>();

@@ -348,6 +348,36 @@ public abstract class ClusterGatewayContract {
     }
 
     @Test
+    void aStoresSecretsBecomeEnvFromAndAReadOnlySecretVolume() {
+        JobSpec spec = JobSpec.builder().name("valence-storesecrets-n" + SEQ.incrementAndGet()).image("busybox:1")
+                .label(ClusterGateway.DISPATCH_LABEL, "dstore").label(ClusterGateway.NODE_LABEL, "n1")
+                .envFromSecrets(List.of("team-env", "store-creds"))
+                .storeAccess(StoreAccess.builder().env(Map.of("VALENCE_K8S_DATA_STORE", "gs://b/v"))
+                        .envFromSecret("store-creds").envFromSecret("store-token")
+                        .secretFiles("store-key", "store-key", "/etc/store-key").build())
+                .build();
+        JobRef ref = gateway.submit(spec);
+        try {
+            var pod = stored(ref.name()).getSpec().getTemplate().getSpec();
+            var container = pod.getContainers().get(0);
+            assertEquals(List.of("team-env", "store-creds", "store-token"),
+                    container.getEnvFrom().stream().map(e -> e.getSecretRef().getName()).toList(),
+                    "the settings' Secrets, then the store's, each once");
+            var volume = pod.getVolumes().stream().filter(v -> v.getName().equals("store-key")).findFirst().orElseThrow();
+            assertEquals("store-key", volume.getSecret().getSecretName());
+            assertEquals(0400, volume.getSecret().getDefaultMode());
+            var mount = container.getVolumeMounts().stream().filter(m -> m.getName().equals("store-key")).findFirst()
+                    .orElseThrow();
+            assertEquals("/etc/store-key", mount.getMountPath());
+            assertEquals(Boolean.TRUE, mount.getReadOnly());
+            String yaml = gateway.render(spec);
+            assertTrue(yaml.contains("store-token") && yaml.contains("/etc/store-key"), "render shows the references\n" + yaml);
+        } finally {
+            gateway.cancel(ref);
+        }
+    }
+
+    @Test
     void renderMasksSecretLookingEnvValues() {
         JobSpec spec = JobSpec.builder().name("valence-secret-n1").image("busybox:1")
                 .label(ClusterGateway.DISPATCH_LABEL, "dsecret").label(ClusterGateway.NODE_LABEL, "n1")

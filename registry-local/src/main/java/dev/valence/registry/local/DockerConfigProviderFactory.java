@@ -23,7 +23,7 @@ public final class DockerConfigProviderFactory implements CredentialProviderFact
 
     @Override
     public CredentialProvider create(Settings settings) {
-        return new DockerConfigProvider(DockerConfigProvider.defaultConfigFile(System.getenv(),
+        return new DockerConfigProvider(DockerConfigProvider.defaultConfigFile(settings.environment(),
                 System.getProperty("user.home")));
     }
 }

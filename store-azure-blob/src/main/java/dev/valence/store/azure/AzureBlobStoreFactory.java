@@ -40,15 +40,8 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     /** Plugin setting: the blob endpoint; default {@code https://<account>.blob.core.windows.net}. */
     static final String ENDPOINT = "azure_blob_endpoint";
 
-    private final Map<String, String> env;
-
-    /** A factory reading the process environment for {@code AZURE_STORAGE_*} defaults. */
+    /** A factory; the {@code AZURE_STORAGE_*} defaults come from {@link Settings#environmentVariable}. */
     public AzureBlobStoreFactory() {
-        this(System.getenv());
-    }
-
-    AzureBlobStoreFactory(Map<String, String> env) {
-        this.env = Map.copyOf(env);
     }
 
     @Override
@@ -73,6 +66,16 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
 
     @Override
     public ArtifactStore create(Settings settings) {
+        return open(settings, true);
+    }
+
+    /** The clients without the first listing: nothing is sent until the store is used. */
+    @Override
+    public ArtifactStore describe(Settings settings) {
+        return open(settings, false);
+    }
+
+    private ArtifactStore open(Settings settings, boolean check) {
         StoreLocation where = AzureLocation.parse(settings.dataStore());
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http(settings))
                 .addPolicy(new UntrustedCertificate.Policy());
@@ -123,6 +126,12 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
         AzureErrors errors = new AzureErrors(where, account, endpoint, secrets);
         BlobContainerClient container = service.getBlobContainerClient(where.root());
         try {
+            if (!check) {
+                LOG.debug("Azure Blob data store {} described, not opened (dry run)", where);
+                return new AzureBlobArtifactStore(container, builder.buildAsyncClient().getBlobContainerAsyncClient(
+                        where.root()), where, errors, account, endpoint, endpoint.equals(defaultEndpoint(account)),
+                        settings.caBundle());
+            }
             // Listing needs only the permission the store needs anyway (a container SAS with 'l' will do).
             container.listBlobs(new ListBlobsOptions().setPrefix(where.folder("")).setMaxResultsPerPage(1), null)
                     .iterator().hasNext();
@@ -154,7 +163,7 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     private String value(Settings settings, String key, String envName) {
         String v = settings.getString(key).orElse("").trim();
         if (v.isEmpty() && envName != null) {
-            v = env.getOrDefault(envName, "").trim();
+            v = settings.environmentVariable(envName).orElse("").trim();
         }
         return v;
     }

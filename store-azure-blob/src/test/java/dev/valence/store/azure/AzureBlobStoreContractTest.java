@@ -33,7 +33,7 @@ class AzureBlobStoreContractTest extends ArtifactStoreContract {
 
     @Override
     protected ArtifactStore newStore() {
-        Settings.Builder b = Settings.builder();
+        Settings.Builder b = Settings.builder().environment(Map.of());
         factory().settingKeys().forEach(b::knownKey);
         return factory().create(b.sensitiveKeys(factory().sensitiveKeys())
                 .dataStore("azblob://" + CONTAINER + "/runs/" + UUID.randomUUID())
@@ -45,7 +45,7 @@ class AzureBlobStoreContractTest extends ArtifactStoreContract {
 
     @Override
     protected ArtifactStoreFactory factory() {
-        return new AzureBlobStoreFactory(Map.of());
+        return new AzureBlobStoreFactory();
     }
 
     @Override

@@ -51,15 +51,15 @@ class AzureBlobStorePrivateCaTest {
     }
 
     private static Settings.Builder settings() {
-        AzureBlobStoreFactory f = new AzureBlobStoreFactory(Map.of());
-        Settings.Builder b = Settings.builder().dataStore("azblob://" + CONTAINER + "/p");
+        AzureBlobStoreFactory f = new AzureBlobStoreFactory();
+        Settings.Builder b = Settings.builder().environment(Map.of()).dataStore("azblob://" + CONTAINER + "/p");
         f.settingKeys().forEach(b::knownKey);
         return b.sensitiveKeys(f.sensitiveKeys()).set("azure_account", AzuriteBed.ACCOUNT)
                 .set("azure_account_key", AzuriteBed.KEY).set("azure_blob_endpoint", bed.endpoint());
     }
 
     private static ArtifactStore open(Settings settings) {
-        return new AzureBlobStoreFactory(Map.of()).create(settings);
+        return new AzureBlobStoreFactory().create(settings);
     }
 
     @Test
@@ -132,8 +132,8 @@ class AzureBlobStorePrivateCaTest {
         Map<String, String> podEnv = new java.util.HashMap<>(access.env());
         podEnv.put("VALENCE_K8S_CA_BUNDLE_FILE", mounted.toString());
         podEnv.put("VALENCE_K8S_AZURE_ACCOUNT_KEY", AzuriteBed.KEY);
-        AzureBlobStoreFactory f = new AzureBlobStoreFactory(Map.of());
-        Settings pod = Settings.builder().knownKeys(f.settingKeys().keySet()).sensitiveKeys(f.sensitiveKeys())
+        AzureBlobStoreFactory f = new AzureBlobStoreFactory();
+        Settings pod = Settings.builder().environment(Map.of()).knownKeys(f.settingKeys().keySet()).sensitiveKeys(f.sensitiveKeys())
                 .environmentValues(podEnv).build();
         try (ArtifactStore store = f.create(pod); InputStream in = store.get("d2/n1/input")) {
             assertEquals("from the client", new String(in.readAllBytes(), StandardCharsets.UTF_8));

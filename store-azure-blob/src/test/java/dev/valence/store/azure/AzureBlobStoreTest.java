@@ -50,8 +50,8 @@ class AzureBlobStoreTest {
     }
 
     private static Settings.Builder settings(String dataStore) {
-        AzureBlobStoreFactory f = new AzureBlobStoreFactory(Map.of());
-        Settings.Builder b = Settings.builder().dataStore(dataStore);
+        AzureBlobStoreFactory f = new AzureBlobStoreFactory();
+        Settings.Builder b = Settings.builder().environment(Map.of()).dataStore(dataStore);
         f.settingKeys().forEach(b::knownKey);
         return b.sensitiveKeys(f.sensitiveKeys());
     }
@@ -62,11 +62,11 @@ class AzureBlobStoreTest {
     }
 
     private static ArtifactStore open(Settings.Builder settings) {
-        return new AzureBlobStoreFactory(Map.of()).create(settings.build());
+        return new AzureBlobStoreFactory().create(settings.build());
     }
 
     private static ValenceException failure(Map<String, String> env, Settings.Builder settings) {
-        return assertThrows(ValenceException.class, () -> new AzureBlobStoreFactory(env).create(settings.build()));
+        return assertThrows(ValenceException.class, () -> new AzureBlobStoreFactory().create(settings.environment(env).build()));
     }
 
     @Test
@@ -165,13 +165,13 @@ class AzureBlobStoreTest {
     @Test
     void theStandardAzureStorageVariablesAreHonoured() {
         Map<String, String> env = Map.of("AZURE_STORAGE_ACCOUNT", AzuriteBed.ACCOUNT, "AZURE_STORAGE_KEY", AzuriteBed.KEY);
-        try (ArtifactStore store = new AzureBlobStoreFactory(env).create(settings("azblob://" + CONTAINER + "/env")
-                .set("azure_blob_endpoint", bed.endpoint()).build())) {
+        try (ArtifactStore store = new AzureBlobStoreFactory().create(settings("azblob://" + CONTAINER + "/env")
+                .set("azure_blob_endpoint", bed.endpoint()).environment(env).build())) {
             store.put("d1/n1/input", new byte[] {1});
             assertTrue(store.exists("d1/n1/input"));
         }
-        try (ArtifactStore store = new AzureBlobStoreFactory(Map.of("AZURE_STORAGE_CONNECTION_STRING", bed.connectionString()))
-                .create(settings("azblob://" + CONTAINER + "/env").build())) {
+        try (ArtifactStore store = new AzureBlobStoreFactory().create(settings("azblob://" + CONTAINER + "/env")
+                .environment(Map.of("AZURE_STORAGE_CONNECTION_STRING", bed.connectionString())).build())) {
             assertTrue(store.exists("d1/n1/input"));
         }
     }

@@ -63,12 +63,25 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
 
     @Override
     public ArtifactStore create(Settings settings) {
+        return open(settings, true);
+    }
+
+    /** The client without {@code HeadBucket}: nothing is sent until the store is used. */
+    @Override
+    public ArtifactStore describe(Settings settings) {
+        return open(settings, false);
+    }
+
+    private ArtifactStore open(Settings settings, boolean check) {
         StoreLocation where = S3Location.parse(settings.dataStore());
         String endpoint = endpoint(ENDPOINT_KEY, settings.getString(ENDPOINT_KEY).orElse(""));
         String podEndpoint = endpoint(POD_ENDPOINT.name(), settings.podString(ENDPOINT_KEY).orElse(""));
         String region = settings.region().orElseGet(() -> defaultRegion(where, endpoint));
         S3Client s3 = client(settings, region, endpoint, DefaultCredentialsProvider.builder().build());
         S3Errors errors = new S3Errors(where, region, endpoint);
+        if (!check) {
+            return new S3ArtifactStore(s3, where, region, endpoint, podEndpoint, settings.caBundle());
+        }
         try {
             s3.headBucket(b -> b.bucket(where.root()));
         } catch (S3Exception e) {
@@ -94,7 +107,7 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
      */
     @Override
     public ArtifactStore openInPod(Settings settings) {
-        return openInPod(settings, System.getenv());
+        return openInPod(settings, settings.environment());
     }
 
     /** {@link #openInPod(Settings)} with the pod's env given. */
