@@ -180,8 +180,10 @@ final class S3Requests {
         byte[] payload = body == null ? EMPTY : body;
         int size = body == null ? 0 : length;
         // object data (PutObject, UploadPart) is signed chunk by chunk as it streams (aws-chunked, as the SDK
-        // client sends it): no server has to hold a part to check one hash; S3's small XML bodies are signed whole
-        boolean chunked = method == SdkHttpMethod.PUT && body != null;
+        // client sends it): no server has to hold a part to check one hash; S3's small XML bodies are signed whole.
+        // An empty object is signed whole too: its aws-chunked body (the final chunk) is one a server may answer
+        // and close on without reading, so the write of it raced the answer ("Error writing request body")
+        boolean chunked = method == SdkHttpMethod.PUT && body != null && size > 0;
         Map<String, String> all = new LinkedHashMap<>(headers);
         if (chunked) {
             all.put("Content-Length", String.valueOf(size));
