@@ -297,7 +297,7 @@ final class SettingKeys {
     static String from(Settings.Source source, String origin) {
         return switch (source) {
             case DEFAULT -> " (default)";
-            case BUILDER -> " (from the builder)";
+            case BUILDER -> "builder".equals(origin) ? " (from the builder)" : " (from " + origin + ")";
             default -> " (from " + origin + ")";
         };
     }
@@ -334,6 +334,20 @@ final class SettingKeys {
     }
 
     // ---- defaults ----
+
+    /**
+     * The environment variable a key's default was taken from, when it was: {@code k8s_config_file}
+     * from {@code $KUBECONFIG} (shown as env, not default, since the user set it).
+     */
+    static Optional<String> defaultFromVariable(String key, Defaults d) {
+        if (key.equals("k8s_config_file")) {
+            String kubeconfig = d.env().get("KUBECONFIG");
+            if (kubeconfig != null && !kubeconfig.isBlank()) {
+                return Optional.of("KUBECONFIG");
+            }
+        }
+        return Optional.empty();
+    }
 
     private static Object defaultKubeconfig(Defaults d) {
         String kubeconfig = d.env().get("KUBECONFIG");
