@@ -116,4 +116,12 @@ class CliTest {
         assertEquals(before.out(), after.out());
         assertTrue(before.out().lines().anyMatch(l -> l.matches("vcpu\\s+= 3\\s+# flag --set")), before.out());
     }
+
+    @Test
+    void aSetValueWithoutEqualsSaysTheFormatOnce() {
+        CliFixture.Result r = cli.run("config", "--set", "vcpu");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("valence: Value for option '--set' (KEY=VALUE) should be in KEY=VALUE format but "
+                + "was vcpu\n"), r.err());
+    }
 }
