@@ -293,8 +293,8 @@ public final class Dispatcher implements AutoCloseable {
             return matches.get(0);
         }
         if (matches.isEmpty()) {
-            throw new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + idOrPrefix + "' (nor one whose id starts "
-                    + "with it) is recorded under " + root + "; 'valence dispatches' lists them");
+            throw new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + idOrPrefix + "' under " + root
+                    + " (nor one whose id starts with it); 'valence dispatches' lists them");
         }
         throw new ValenceException(ErrorKind.WORKFLOW, "dispatch id prefix '" + idOrPrefix + "' is ambiguous: it "
                 + "matches " + matches.size() + " dispatches (" + String.join(", ", matches) + "); give more of the id");
