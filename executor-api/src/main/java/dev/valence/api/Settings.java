@@ -86,6 +86,11 @@ public final class Settings {
         return new Builder();
     }
 
+    /** The candidate nearest to {@code word} when one is near enough to be what a typo meant (for "did you mean"). */
+    public static Optional<String> nearest(String word, Collection<String> candidates) {
+        return SettingKeys.nearest(word, candidates);
+    }
+
     /** The keys Valence itself knows, in the seed's order then Valence's own. */
     public static List<String> knownKeys() {
         return SettingKeys.names();

@@ -72,6 +72,16 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     }
 
     @Override
+    public java.util.Optional<String> locationProblem(String dataStore) {
+        try {
+            AzureLocation.parse(dataStore);
+            return java.util.Optional.empty();
+        } catch (ValenceException e) {
+            return java.util.Optional.of(AzureLocation.ACCEPTED);
+        }
+    }
+
+    @Override
     public ArtifactStore create(Settings settings) {
         StoreLocation where = AzureLocation.parse(settings.dataStore());
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http(settings))
