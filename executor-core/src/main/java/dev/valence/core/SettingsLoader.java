@@ -38,6 +38,7 @@ public final class SettingsLoader {
     public static final String SECTION = "executors.k8s";
 
     private static final Logger LOG = LoggerFactory.getLogger(SettingsLoader.class);
+    private static final String DEFAULT_CLUSTER_CLIENT = "fabric8";
     private static final String CREDENTIALS_EXPECTED =
             "expected a TOML file with username = \"...\" and password = \"...\"";
 
@@ -320,8 +321,8 @@ public final class SettingsLoader {
     private static Optional<String> clusterClientProblem(String name, List<ClusterGatewayFactory> clients) {
         Set<String> installed = new TreeSet<>();
         clients.forEach(f -> installed.add(f.name()));
-        if (installed.contains(name)) {
-            return Optional.empty();
+        if (installed.contains(name) || (name.equals(DEFAULT_CLUSTER_CLIENT) && installed.size() == 1)) {
+            return Optional.empty(); // the default, in a distribution with one other client: that one is used
         }
         return Optional.of(Settings.nearest(name, installed).map(n -> "did you mean '" + n + "'? ").orElse("")
                 + "accepted: the name of an installed cluster client (" + String.join(", ", installed)
