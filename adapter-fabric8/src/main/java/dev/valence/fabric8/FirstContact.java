@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Until the API server has answered once, opens a plain TCP connection to it before a request: a
- * refused connection or an unknown host then fails at once, as kubectl does, instead of after the
- * client's retries (which are for a server that answered and went away, e.g. while it restarts).
+ * Until the API server has answered once (or accepted the probe's connection), opens a plain TCP
+ * connection to it before a request: a refused connection or an unknown host then fails at once, as
+ * kubectl does, instead of after the client's retries (which are for a server that was there and
+ * went away, e.g. while it restarts).
  * A connection that is slow to open is left to the request and its timeout; with a proxy nothing
  * is probed.
  */
@@ -51,6 +52,7 @@ final class FirstContact implements Interceptor {
         int port = uri.getPort() > 0 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(uri.getHost(), port), PROBE_MILLIS);
+            answered = true; // it listens: from now on a refusal is a server gone away, which the client retries
         } catch (ConnectException | UnknownHostException e) {
             String why = e instanceof UnknownHostException ? "unknown host " + uri.getHost() : "connection refused";
             throw new ValenceException(ErrorKind.CLUSTER, "cannot reach the Kubernetes API at " + connection.server()
