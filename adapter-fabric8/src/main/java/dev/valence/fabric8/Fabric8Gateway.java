@@ -56,8 +56,12 @@ final class Fabric8Gateway implements ClusterGateway {
     private Fabric8Gateway(KubeconfigLoader.Connection connection, Settings settings) {
         this.connection = connection;
         // the JDK's HTTP client (not Vert.x, whichever is on the class path): no event loop to outlive at exit
+        // a refused connection fails at once until the server has answered (FirstContact), not after the retries
+        FirstContact firstContact = new FirstContact(connection);
         this.client = new KubernetesClientBuilder().withConfig(connection.config())
-                .withHttpClientFactory(new Http11ClientFactory()).build();
+                .withHttpClientFactory(new Http11ClientFactory())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("valence-first-contact", firstContact))
+                .build();
         this.errors = new ApiErrors(connection);
         int n = SEQ.incrementAndGet();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {

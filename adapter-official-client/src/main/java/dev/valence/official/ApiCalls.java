@@ -59,6 +59,9 @@ final class ApiCalls {
 
     private final String server;
     private final String origin;
+    /** Whether the server has answered a call (any HTTP status): until then a refused connection is not retried. */
+    private volatile boolean answered;
+    private volatile boolean refusedAtFirstContact;
 
     ApiCalls(String server, String origin) {
         this.server = server;
@@ -93,8 +96,19 @@ final class ApiCalls {
         Duration backoff = FIRST_BACKOFF;
         for (int attempt = 1; ; attempt++) {
             try {
-                return call.run();
+                T result = call.run();
+                answered = true;
+                return result;
             } catch (ApiException e) {
+                if (e.getCode() > 0) {
+                    answered = true;
+                }
+                if (!answered && refused(e)) {
+                    // nothing has answered yet: a refused connection is reported at once, as kubectl does; the
+                    // retries are for a server that answered and went away (e.g. while it restarts)
+                    refusedAtFirstContact = true;
+                    throw e;
+                }
                 if (!(RETRIED.contains(e.getCode()) || isTransientIo(e)) || attempt == ATTEMPTS) {
                     throw e;
                 }
@@ -110,6 +124,11 @@ final class ApiCalls {
                         + " (" + e.getMessage() + "); is " + server + " a Kubernetes API server of a version client-java knows?", e);
             }
         }
+    }
+
+    /** A refused connection or an unknown host, with no HTTP answer. */
+    private static boolean refused(ApiException e) {
+        return e.getCode() == 0 && (find(e, ConnectException.class) || find(e, UnknownHostException.class));
     }
 
     /**
@@ -200,7 +219,8 @@ final class ApiCalls {
                 : cause instanceof InterruptedIOException ? "timed out"
                 : String.valueOf(cause.getMessage());
         return new ValenceException(ErrorKind.CLUSTER, "cannot reach the Kubernetes API at " + server + " (" + why
-                + (isTransientIo(e) ? ", " + ATTEMPTS + " attempts" : "") + ") when trying to " + op
+                + (isTransientIo(e) && !(refusedAtFirstContact && !answered) ? ", " + ATTEMPTS + " attempts" : "")
+                + ") when trying to " + op
                 + "; check the cluster is running ('kubectl cluster-info') and that "
                 + "k8s_config_file and k8s_context point at it (using " + origin + ")", e);
     }

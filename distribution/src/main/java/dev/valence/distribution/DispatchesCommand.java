@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
                 DispatchesCommand.Cancel.class, DispatchesCommand.Resume.class})
 final class DispatchesCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Show this dispatch.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Show this dispatch (its id or a unique prefix).")
     String id;
 
     @Mixin
@@ -61,16 +61,27 @@ final class DispatchesCommand implements Callable<Integer> {
     static int list(Provider<Dispatcher> dispatcher, CliEnvironment env, OutputFormat output) {
         List<WorkflowResult<Object>> all = Failures.unwrapped(dispatcher::get).list();
         PrintWriter out = env.out();
-        if (output.json()) {
-            out.println(Json.write(all.stream().map(r -> summary(r, false)).toList()));
+        if (output.structured()) {
+            out.print(output.write(all.stream().map(r -> summary(r, false)).toList()));
         } else if (all.isEmpty()) {
             out.println("no dispatches recorded (run one with 'valence run')");
         } else {
-            Table t = Table.of("ID", "WORKFLOW", "STATUS", "NODES", "STARTED", "FINISHED");
+            Table t = output.wide()
+                    ? Table.of("ID", "WORKFLOW", "STATUS", "NODES", "STARTED", "FINISHED", "EXECUTORS", "ERROR")
+                    : Table.of("ID", "WORKFLOW", "STATUS", "NODES", "STARTED", "FINISHED");
             for (WorkflowResult<Object> r : all) {
                 long done = r.nodes().stream().filter(n -> n.status().succeeded()).count();
-                t.row(r.dispatchId(), r.workflowName(), status(r), done + "/" + r.nodes().size(), time(r.startedAt()),
-                        r.finishedAt().map(DispatchesCommand::time).orElse("-"));
+                String finished = r.finishedAt().map(DispatchesCommand::time).orElse("-");
+                if (output.wide()) {
+                    String executors = String.join(",", new java.util.TreeSet<>(r.nodes().stream()
+                            .map(NodeResult::executor).filter(e -> !e.isEmpty()).toList()));
+                    t.row(r.dispatchId(), r.workflowName(), status(r), done + "/" + r.nodes().size(),
+                            time(r.startedAt()), finished, executors.isEmpty() ? "-" : executors,
+                            r.error().map(e -> String.valueOf(e).lines().findFirst().orElse("")).orElse("-"));
+                } else {
+                    t.row(r.dispatchId(), r.workflowName(), status(r), done + "/" + r.nodes().size(),
+                            time(r.startedAt()), finished);
+                }
             }
             t.print(out);
         }
@@ -78,12 +89,13 @@ final class DispatchesCommand implements Callable<Integer> {
         return 0;
     }
 
-    static int show(Provider<Dispatcher> dispatcher, CliEnvironment env, OutputFormat output, String id) {
+    static int show(Provider<Dispatcher> dispatcher, CliEnvironment env, OutputFormat output, String idOrPrefix) {
         Dispatcher d = Failures.unwrapped(dispatcher::get);
+        String id = d.resolveId(idOrPrefix);
         WorkflowResult<Object> r = d.result(id);
         PrintWriter out = env.out();
-        if (output.json()) {
-            out.println(Json.write(summary(r, true)));
+        if (output.structured()) {
+            out.print(output.write(summary(r, true)));
         } else {
             out.println("dispatch " + r.dispatchId() + ": workflow " + r.workflowName() + ", " + status(r));
             out.println("started " + time(r.startedAt()) + r.finishedAt().map(f -> ", finished " + time(f)).orElse(""));
@@ -255,7 +267,7 @@ final class DispatchesCommand implements Callable<Integer> {
     /** {@code valence dispatches show ID}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one dispatch with every node.")
     static final class Show implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id, or a unique prefix of it.")
         String id;
 
         @Mixin
@@ -281,7 +293,7 @@ final class DispatchesCommand implements Callable<Integer> {
             description = "Cancels a dispatch run by another process: deletes its Jobs, so its Kubernetes tasks end "
                     + "as cancelled (tasks that run locally in that process can only be stopped there).")
     static final class Cancel implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id, or a unique prefix of it.")
         String id;
 
         private final Provider<Dispatcher> dispatcher;
@@ -297,7 +309,9 @@ final class DispatchesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            WorkflowResult<Object> r = Failures.unwrapped(dispatcher::get).result(id);
+            Dispatcher d = Failures.unwrapped(dispatcher::get);
+            String id = d.resolveId(this.id);
+            WorkflowResult<Object> r = d.result(id);
             if (r.status().isFinal()) {
                 env.out().println("dispatch " + id + " has already finished: " + r.status());
                 env.out().flush();
@@ -315,7 +329,7 @@ final class DispatchesCommand implements Callable<Integer> {
                     "The record names the workflow class and arguments 'valence run' was given; the tasks run where "
                             + "they ran before (the cluster, or this JVM) unless --executor says otherwise."})
     static final class Resume implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id.")
+        @Parameters(index = "0", paramLabel = "ID", description = "The dispatch id, or a unique prefix of it.")
         String id;
 
         @Option(names = "--executor", paramLabel = "MODE",
@@ -357,6 +371,7 @@ final class DispatchesCommand implements Callable<Integer> {
                         + clusterTimeout);
             }
             Dispatcher d = Failures.unwrapped(dispatcher::get);
+            String id = d.resolveId(this.id);
             WorkflowResult<Object> r = d.result(id);
             PrintWriter err = env.err();
             if (r.status() == TaskStatus.COMPLETED) {

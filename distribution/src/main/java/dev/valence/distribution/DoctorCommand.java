@@ -169,11 +169,11 @@ final class DoctorCommand implements Callable<Integer> {
         pluginsCheck(s);
         boolean failed = checks.stream().anyMatch(c -> c.status() == Status.FAIL);
         PrintWriter out = env.out();
-        if (output.json()) {
+        if (output.structured()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("checks", checks.stream().map(DoctorCommand::json).toList());
             doc.put("failed", failed);
-            out.println(Json.write(doc));
+            out.print(output.write(doc));
         } else {
             out.println(failed ? "some checks failed; fix them from the top, as later checks depend on earlier ones"
                     : "all checks passed (or were skipped, as said)");
@@ -193,7 +193,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     private void add(Check c) {
         checks.add(c);
-        if (output.json()) {
+        if (output.structured()) {
             return;
         }
         PrintWriter out = env.out();

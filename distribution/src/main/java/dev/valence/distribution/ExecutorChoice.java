@@ -11,6 +11,8 @@ import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +20,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Which executor {@code valence run} uses, and why: Kubernetes (the current kube context) when the
- * cluster answers within a short bound, else the local executor, unless the user asked for one.
+ * cluster answers within a short bound, else the local executor, unless the user asked for one; with
+ * {@code auto}, the fallback to local happens only when no cluster setting was given (so a typo in
+ * one fails instead of running locally).
  */
 final class ExecutorChoice {
+    /** The settings that say "use a cluster": set explicitly, {@code auto} fails instead of running locally. */
+    static final List<String> CLUSTER_KEYS = List.of("k8s_config_file", "k8s_context", "namespace", "cluster_client");
 
     /** What {@code --executor} asks for. */
     enum Mode { auto, kubernetes, local }
@@ -106,6 +112,14 @@ final class ExecutorChoice {
     }
 
     private Chosen notUsable(Mode mode, Exception e, String why) {
+        List<String> configured = mode == Mode.auto ? clusterSettings(Failures.unwrapped(settings::get)) : List.of();
+        if (!configured.isEmpty()) {
+            throw new ValenceException(ErrorKind.CLUSTER, "--executor auto cannot use the cluster: " + why
+                    + "; it falls back to the local executor only when nothing cluster-related is configured, and "
+                    + String.join(", ", configured) + (configured.size() == 1 ? " is" : " are") + " set; fix "
+                    + (configured.size() == 1 ? "it" : "them") + " ('valence doctor' checks each step), or run with "
+                    + "--executor local");
+        }
         if (mode == Mode.kubernetes) {
             Throwable cause = Failures.unwrap(e);
             if (cause instanceof RuntimeException r && !(e instanceof TimeoutException)) {
@@ -122,6 +136,19 @@ final class ExecutorChoice {
         return new Chosen(l, l, false, "executor: local, because " + why + "; the tasks run in this JVM"
                 + (why.startsWith("--executor") ? "" : " (--executor kubernetes requires the cluster; 'valence doctor' "
                 + "says what is missing)"));
+    }
+
+    /**
+     * The cluster settings the user gave (by flag, variable, {@code $KUBECONFIG} or file), each with
+     * where it came from: with any of them, {@code auto} does not fall back to local.
+     */
+    static List<String> clusterSettings(Settings s) {
+        List<String> out = new ArrayList<>();
+        for (String key : CLUSTER_KEYS) {
+            s.entry(key).filter(e -> e.source() != Settings.Source.DEFAULT)
+                    .ifPresent(e -> out.add(key + " (" + Settings.label(e) + ")"));
+        }
+        return out;
     }
 
     /** The kube context the settings name, for messages. */

@@ -9,7 +9,10 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** Options every command takes: the settings file, settings overrides, verbosity, plugin preference. */
+/**
+ * Options every command takes: the settings file, settings overrides ({@code --set} and kubectl's
+ * {@code --kubeconfig}, {@code --context}, {@code -n}), verbosity, plugin preference.
+ */
 final class GlobalOptions {
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
@@ -27,6 +30,19 @@ final class GlobalOptions {
             description = "A setting that beats the file and the environment, e.g. --set k8s_context=minikube "
                     + "(repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "The kubeconfig file, as kubectl's flag (the setting k8s_config_file; beats "
+                    + "VALENCE_K8S_K8S_CONFIG_FILE, $KUBECONFIG and the config file).")
+    String kubeconfig;
+
+    @Option(names = "--context", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "The kubeconfig context, as kubectl's flag (the setting k8s_context).")
+    String context;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "The namespace of the Jobs, as kubectl's flag (the setting namespace).")
+    String namespace;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Log Valence's DEBUG details, and print stack traces of errors.")
@@ -47,9 +63,26 @@ final class GlobalOptions {
         return Optional.ofNullable(named);
     }
 
-    /** {@code --set} values, in order. */
-    Map<String, String> overrides() {
-        return overrides == null ? Map.of() : Map.copyOf(overrides);
+    /** A setting given on the command line and the flag that gave it ({@code --set}, {@code --context}, ...). */
+    record CliValue(String value, String origin) {
+    }
+
+    /** {@code --set} values, then the kubectl-style flags over them, by key. */
+    Map<String, CliValue> overrides() {
+        Map<String, CliValue> out = new LinkedHashMap<>();
+        if (overrides != null) {
+            overrides.forEach((k, v) -> out.put(k, new CliValue(v, "--set")));
+        }
+        flag(out, "k8s_config_file", kubeconfig, "--kubeconfig");
+        flag(out, "k8s_context", context, "--context");
+        flag(out, "namespace", namespace, "--namespace");
+        return out;
+    }
+
+    private static void flag(Map<String, CliValue> out, String key, String value, String origin) {
+        if (value != null) {
+            out.put(key, new CliValue(value, origin));
+        }
     }
 
     /** {@code --prefer-plugin} names. */

@@ -95,14 +95,23 @@ final class JobsCommand implements Runnable {
         public Integer call() {
             List<JobInfo> list = jobs.list(Optional.ofNullable(dispatch));
             PrintWriter out = env.out();
-            if (output.json()) {
-                out.println(Json.write(list.stream().map(JobsCommand::row).toList()));
+            if (output.structured()) {
+                out.print(output.write(list.stream().map(JobsCommand::row).toList()));
             } else if (list.isEmpty()) {
                 out.println("no Valence Jobs in namespace " + jobs.gateway().namespace()
                         + (dispatch == null ? "" : " for dispatch " + dispatch));
             } else {
-                Table t = Table.of("NAME", "STATUS", "DISPATCH", "NODE", "AGE");
-                list.forEach(j -> t.row(j.name(), status(j), row(j).get("dispatch"), row(j).get("node"), age(j.created())));
+                Table t = output.wide()
+                        ? Table.of("NAME", "STATUS", "DISPATCH", "NODE", "AGE", "NAMESPACE", "CREATED", "PODS")
+                        : Table.of("NAME", "STATUS", "DISPATCH", "NODE", "AGE");
+                list.forEach(j -> {
+                    if (output.wide()) {
+                        t.row(j.name(), status(j), row(j).get("dispatch"), row(j).get("node"), age(j.created()),
+                                j.namespace(), j.created(), j.progress().map(Object::toString).orElse("-"));
+                    } else {
+                        t.row(j.name(), status(j), row(j).get("dispatch"), row(j).get("node"), age(j.created()));
+                    }
+                });
                 t.print(out);
             }
             out.flush();
@@ -116,6 +125,9 @@ final class JobsCommand implements Runnable {
                     "-f polls the log every --interval seconds (the cluster port reads logs, it does not stream "
                             + "them) and prints new lines until the Job finishes or is deleted."})
     static final class Logs implements Callable<Integer> {
+        /** {@code --tail -1}: every line (kubectl's meaning). */
+        static final int ALL_LINES = -1;
+
         @Parameters(index = "0", paramLabel = "NAME", description = "The Job's name (see 'valence jobs list').")
         String name;
 
@@ -123,7 +135,8 @@ final class JobsCommand implements Runnable {
         boolean follow;
 
         @Option(names = "--tail", paramLabel = "N", defaultValue = "100",
-                description = "How many of the last lines to print (default: ${DEFAULT-VALUE}).")
+                description = "How many of the last lines to print; -1 prints them all, as kubectl "
+                        + "(default: ${DEFAULT-VALUE}).")
         int tail = 100;
 
         @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "2",
@@ -144,9 +157,11 @@ final class JobsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (tail < 1) {
-                throw new ParameterException(spec.commandLine(), "--tail must be 1 or more, was " + tail);
+            if (tail < 1 && tail != ALL_LINES) {
+                throw new ParameterException(spec.commandLine(), "--tail must be 1 or more, or -1 for every line, was "
+                        + tail);
             }
+            int lines = tail == ALL_LINES ? Integer.MAX_VALUE : tail;
             if (interval <= 0) {
                 throw new ParameterException(spec.commandLine(), "--interval must be more than 0, was " + interval);
             }
@@ -157,7 +172,7 @@ final class JobsCommand implements Runnable {
                         + g.namespace() + "; see them with 'valence jobs list'");
             }
             PrintWriter out = env.out();
-            String printed = g.logs(ref, tail);
+            String printed = g.logs(ref, lines);
             out.print(printed);
             out.flush();
             if (printed.isEmpty() && !follow) {
@@ -168,7 +183,7 @@ final class JobsCommand implements Runnable {
             if (!follow) {
                 return 0;
             }
-            int window = Math.max(tail, 10_000);
+            int window = Math.max(lines, 10_000);
             while (true) {
                 Optional<JobInfo> job = jobs.find(name);
                 LockSupport.parkNanos((long) (interval * 1e9));

@@ -57,13 +57,13 @@ final class PluginsCommand implements Callable<Integer> {
             rows.add(row);
         }
         PrintWriter out = env.out();
-        if (output.json()) {
+        if (output.structured()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("plugins_dir", loaded.dir().map(Path::toString).orElse(null));
             doc.put("plugins", rows);
             doc.put("problems", loaded.problems());
             doc.put("conflicts", loaded.conflicts());
-            out.println(Json.write(doc));
+            out.print(output.write(doc));
         } else {
             Table t = Table.of("KIND", "NAME", "SERVES", "FROM", "ORIGIN");
             rows.forEach(r -> t.row(r.get("kind"), r.get("name"), r.get("serves"), r.get("from"), r.get("origin")));

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Per-node progress of a dispatch. On a terminal, one line per node redrawn in place (with elapsed
- * times); otherwise one plain line each time a node's status changes.
+ * times); otherwise one plain line each time a node's status changes, except, in the real command
+ * line, for nodes on Kubernetes, whose steps the executor's INFO lines already say (one line per event).
  */
 final class Progress {
     private static final String UP = "\033[%dA";
@@ -24,9 +25,17 @@ final class Progress {
     private final Map<String, TaskStatus> shown = new HashMap<>();
     private int drawnLines;
 
+    private final boolean stepsLogged;
+
     Progress(PrintWriter out, boolean terminal) {
+        this(out, terminal, Logging.executorStepsLogged());
+    }
+
+    /** {@code stepsLogged}: off a terminal, leave out the nodes whose steps the Kubernetes executor logs. */
+    Progress(PrintWriter out, boolean terminal, boolean stepsLogged) {
         this.out = out;
         this.terminal = terminal;
+        this.stepsLogged = stepsLogged;
     }
 
     /** Shows the dispatch as it stands. */
@@ -35,6 +44,9 @@ final class Progress {
             redraw(r.nodes());
         } else {
             for (NodeResult n : r.nodes()) {
+                if (stepsLogged && n.jobName().isPresent()) {
+                    continue; // the Kubernetes executor's INFO lines say this node's steps, each once
+                }
                 if (shown.put(n.nodeId(), n.status()) != n.status() && n.status() != TaskStatus.NEW) {
                     out.println(line(n, false));
                 }

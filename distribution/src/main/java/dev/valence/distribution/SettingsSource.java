@@ -10,15 +10,16 @@ import java.util.Optional;
 
 /**
  * The settings layers of one invocation: the {@code --config} file (else {@code VALENCE_CONFIG},
- * else the default file), the environment, the home directory, and the {@code --set} values on top;
+ * else the default file), the environment, the home directory, and the command line's values on top
+ * ({@code --set}, {@code --kubeconfig}, {@code --context}, {@code -n}, each labelled with its flag);
  * for {@code --named NAME}, that executor's section and variables over the defaults'.
  */
 record SettingsSource(Optional<Path> configFile, Map<String, String> environment, Path home,
-                      Map<String, String> overrides, Optional<String> executorName) {
+                      Map<String, GlobalOptions.CliValue> overrides, Optional<String> executorName) {
 
     SettingsSource {
         environment = Map.copyOf(environment);
-        overrides = Map.copyOf(overrides);
+        overrides = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(overrides));
         executorName.ifPresent(Settings::checkedName);
     }
 
@@ -36,7 +37,7 @@ record SettingsSource(Optional<Path> configFile, Map<String, String> environment
     Settings settings(Plugins plugins) {
         Settings.Builder b = SettingsLoader.layers(configFile.orElse(null), environment, home, plugins,
                 executorName.orElse(null));
-        overrides.forEach(b::set);
+        overrides.forEach((k, v) -> b.set(k, v.value(), v.origin()));
         return b.build();
     }
 
@@ -46,7 +47,7 @@ record SettingsSource(Optional<Path> configFile, Map<String, String> environment
                 .plugins(plugins);
         configFile.ifPresent(b::configFile);
         executorName.ifPresent(b::named);
-        overrides.forEach(b::set);
+        overrides.forEach((k, v) -> b.settings(s -> s.set(k, v.value(), v.origin())));
         return b;
     }
 }

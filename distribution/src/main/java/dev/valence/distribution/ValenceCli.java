@@ -36,7 +36,8 @@ public final class ValenceCli {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine line = e.getCommandLine();
         PrintWriter err = line.getErr();
-        err.println("valence: " + e.getMessage());
+        // picocli says "Value for option option '--set' ..." of a map option's bad entry
+        err.println("valence: " + String.valueOf(e.getMessage()).replace("option option '", "option '"));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Run '" + line.getCommandSpec().qualifiedName() + " --help' for usage.");
         err.flush();

@@ -74,13 +74,21 @@ class AssembledDistributionIT {
 
     @Test
     void theDemoRunsLocallyWhenTheClusterDoesNotAnswer() throws Exception {
-        Path kubeconfig = new CliFixture(home).kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1");
-        Run r = valence(dist, Map.of("KUBECONFIG", kubeconfig.toString()), "run");
+        // the default kubeconfig: with nothing cluster-related set explicitly, auto may fall back to local
+        new CliFixture(home).kubeconfig(".kube/config", ApiServerBed.closedPortUrl(), "dead", "ns1");
+        Run r = valence(dist, Map.of(), "run");
         assertEquals(0, r.code(), r.toString());
         assertEquals("Hello, World!\n", r.out());
         assertTrue(r.err().startsWith("executor: local, because the cluster"), r.err());
-        assertTrue(r.err().contains(" INFO Dispatcher - dispatched workflow 'simple_workflow'"), "INFO log of dev.valence: "
-                + r.err());
+        // off a terminal, one line per event, in order: a local node's progress lines, not also the local
+        // executor's and the dispatcher's INFO lines of the same events
+        List<String> joinWords = r.err().lines().filter(l -> l.contains("join_words") && !l.startsWith("workflow:"))
+                .toList();
+        assertEquals(2, joinWords.size(), "RUNNING, then COMPLETED: " + r.err());
+        assertTrue(joinWords.get(0).matches("  join_words\\s+RUNNING\\s+on local"), r.err());
+        assertTrue(joinWords.get(1).matches("  join_words\\s+COMPLETED on local \\(\\d+\\.\\d s\\)"), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.contains("COMPLETED") && l.contains("dispatch")).count(),
+                "the dispatch's end once: " + r.err());
         Run listed = valence(dist, Map.of(), "dispatches");
         assertTrue(listed.out().contains("simple_workflow  COMPLETED  2/2"), listed.toString());
     }
@@ -119,6 +127,9 @@ class AssembledDistributionIT {
                 "task 'join_words' finished in \\d+\\.\\d+ s \\(valence-.*\\)",
             };
             assertEquals(expected.length, steps.size(), "one line per step: " + r.err());
+            assertEquals(expected.length, r.err().lines()
+                    .filter(l -> l.contains("join_words") && !l.startsWith("workflow:") && !l.contains("JobTracker")).count(),
+                    "no progress line besides the executor's lines of the same steps: " + r.err());
             for (int i = 0; i < expected.length; i++) {
                 String line = steps.get(i);
                 assertTrue(Pattern.compile(expected[i] + "$").matcher(line).find(), "step " + i + ": " + line);

@@ -87,7 +87,7 @@ class CliTest {
     void aBadOutputFormatNamesTheAcceptedOnes() {
         CliFixture.Result r = cli.run("dispatches", "--output", "xml");
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains("--output") && r.err().contains("[text, json]") && r.err().contains("'xml'"),
+        assertTrue(r.err().contains("--output") && r.err().contains("[text, wide, json, yaml]") && r.err().contains("'xml'"),
                 r.err());
     }
 
@@ -104,7 +104,7 @@ class CliTest {
     void aBadSettingIsAConfigurationErrorNamingKeyValueAndSource() {
         CliFixture.Result r = cli.run("config", "--set", "vcpu=lots");
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().startsWith("valence: vcpu 'lots' (from the builder) is not valid: expected a Kubernetes "
+        assertTrue(r.err().startsWith("valence: vcpu 'lots' (from --set) is not valid: expected a Kubernetes "
                 + "quantity"), r.err());
     }
 
@@ -114,6 +114,14 @@ class CliTest {
         CliFixture.Result after = cli.run("config", "--set", "vcpu=3");
         assertEquals(0, before.code(), before.toString());
         assertEquals(before.out(), after.out());
-        assertTrue(before.out().lines().anyMatch(l -> l.matches("vcpu\\s+= 3\\s+# builder")), before.out());
+        assertTrue(before.out().lines().anyMatch(l -> l.matches("vcpu\\s+= 3\\s+# flag --set")), before.out());
+    }
+
+    @Test
+    void aSetValueWithoutEqualsSaysTheFormatOnce() {
+        CliFixture.Result r = cli.run("config", "--set", "vcpu");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("valence: Value for option '--set' (KEY=VALUE) should be in KEY=VALUE format but "
+                + "was vcpu\n"), r.err());
     }
 }

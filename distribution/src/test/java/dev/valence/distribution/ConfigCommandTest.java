@@ -57,7 +57,7 @@ class ConfigCommandTest {
         assertTrue(lines.get("memory").matches("2G\\s+# file " + java.util.regex.Pattern.quote(file.toString())),
                 lines.get("memory"));
         assertTrue(lines.get("vcpu").matches("750m\\s+# env VALENCE_K8S_VCPU"), lines.get("vcpu"));
-        assertTrue(lines.get("namespace").matches("from-cli\\s+# builder"), lines.get("namespace"));
+        assertTrue(lines.get("namespace").matches("from-cli\\s+# flag --set"), lines.get("namespace"));
         assertTrue(lines.get("poll_freq").matches("10s\\s+# default"), lines.get("poll_freq"));
         assertTrue(lines.get("vault_token").matches("\\*\\*\\*\\*\\s+# file .*"), lines.get("vault_token"));
         assertTrue(lines.get("env").contains("DB_PASSWORD=****") && lines.get("env").contains("USER=app")
@@ -79,7 +79,7 @@ class ConfigCommandTest {
         assertEquals(file.toString(), byKey.get("memory").get("origin").asText());
         assertEquals("env", byKey.get("vcpu").get("source").asText());
         assertEquals("VALENCE_K8S_VCPU", byKey.get("vcpu").get("origin").asText());
-        assertEquals("builder", byKey.get("gpus").get("source").asText());
+        assertEquals("flag", byKey.get("gpus").get("source").asText());
         assertEquals("1", byKey.get("gpus").get("value").asText());
         assertEquals("default", byKey.get("cluster_client").get("source").asText());
         assertEquals("****", byKey.get("vault_token").get("value").asText());

@@ -99,7 +99,7 @@ class PluginsCommandTest {
     }
 
     @Test
-    void anAdapterThatIsNotBuiltYetIsReportedByDoctorAndRunFallsBackToLocal() throws Exception {
+    void anAdapterThatIsNotBuiltYetIsReportedByDoctorAndRunSaysWhy() throws Exception {
         Files.copy(PluginJars.stubGateways(work), pluginsDir.resolve("stub-gateways.jar"));
         cli.env.put("KUBECONFIG", cli.kubeconfig("kube/config", "http://127.0.0.1:9", "ctx", "ns1").toString());
 
@@ -111,11 +111,16 @@ class PluginsCommandTest {
         assertTrue(doctor.out().lines().anyMatch(l -> l.matches("SKIP\\s+API reachable\\s+the cluster client cannot "
                 + "start")), doctor.toString());
 
+        // cluster_client was set: --executor auto says why the cluster cannot be used instead of running locally
         CliFixture.Result run = cli.run("run", "--prefer-plugin", "stub-gateways.jar", "--set", "cluster_client=official");
-        assertEquals(0, run.code(), run.toString());
-        assertTrue(run.err().startsWith("executor: local, because the cluster client cannot start: the stub official "
-                + "adapter is not built yet"), run.err());
-        assertEquals("Hello, World!\n", run.out());
+        assertEquals(1, run.code(), run.toString());
+        assertTrue(run.err().startsWith("valence: --executor auto cannot use the cluster: the cluster client cannot "
+                + "start: the stub official adapter is not built yet"), run.err());
+        assertTrue(run.err().contains("cluster_client (flag --set)"), run.err());
+        CliFixture.Result local = cli.run("run", "--executor", "local", "--prefer-plugin", "stub-gateways.jar", "--set",
+                "cluster_client=official");
+        assertEquals(0, local.code(), local.toString());
+        assertEquals("Hello, World!\n", local.out());
     }
 
     @Test

@@ -37,7 +37,7 @@ class ResumeCommandTest {
     @BeforeEach
     void setUp() {
         cli = new CliFixture(home);
-        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1").toString());
+        cli.kubeconfig(".kube/config", ApiServerBed.closedPortUrl(), "dead", "ns1"); // the default: auto may fall back
         DemoWorkflows.TwoSteps.reset();
     }
 

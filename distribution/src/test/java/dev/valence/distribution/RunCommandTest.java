@@ -22,12 +22,13 @@ class RunCommandTest {
     Path home;
 
     CliFixture cli;
+    Path kubeconfig;
 
     @BeforeEach
     void setUp() {
         cli = new CliFixture(home);
-        // a kubeconfig whose server is a closed loopback port: "the cluster does not answer"
-        cli.env.put("KUBECONFIG", cli.kubeconfig("kube/dead", ApiServerBed.closedPortUrl(), "dead", "ns1").toString());
+        // the default kubeconfig (nothing set explicitly) of a closed loopback port: "the cluster does not answer"
+        kubeconfig = cli.kubeconfig(".kube/config", ApiServerBed.closedPortUrl(), "dead", "ns1");
     }
 
     @Test
@@ -37,7 +38,7 @@ class RunCommandTest {
         assertEquals("Hello, World!\n", r.out());
         String first = r.err().lines().findFirst().orElse("");
         assertTrue(first.startsWith("executor: local, because the cluster (the current context of "
-                + cli.env.get("KUBECONFIG") + ", namespace 'ns1') did not answer"), first);
+                + kubeconfig + ", namespace 'ns1') did not answer"), first);
         assertTrue(first.contains("cannot reach the Kubernetes API at http://127.0.0.1:"), first);
         assertTrue(first.contains("the tasks run in this JVM"), first);
         assertTrue(r.err().contains("workflow: the built-in demo"), r.err());
@@ -45,6 +46,31 @@ class RunCommandTest {
         assertTrue(r.err().lines().anyMatch(l -> l.matches("  join_words\\s+COMPLETED on local \\(\\d+\\.\\d s\\)")), r.err());
         assertTrue(r.err().lines().anyMatch(l -> l.matches("  excitement\\s+COMPLETED on local \\(\\d+\\.\\d s\\)")), r.err());
         assertTrue(!r.all().contains("\033["), "no ANSI codes when not on a terminal");
+    }
+
+    @Test
+    void autoFailsInsteadOfRunningLocallyWhenAClusterSettingWasGiven() {
+        cli.env.put("KUBECONFIG", kubeconfig.toString());
+        CliFixture.Result byEnv = cli.run("run", "--cluster-timeout", "20");
+        assertEquals(1, byEnv.code(), byEnv.toString());
+        assertTrue(byEnv.err().startsWith("valence: --executor auto cannot use the cluster: the cluster (the current "
+                + "context of " + kubeconfig + ", namespace 'ns1') did not answer"), byEnv.err());
+        assertTrue(byEnv.err().contains("it falls back to the local executor only when nothing cluster-related is "
+                + "configured, and k8s_config_file (env KUBECONFIG) is set"), byEnv.err());
+        assertTrue(!byEnv.out().contains("Hello"), "no task ran: " + byEnv.out());
+
+        cli.env.remove("KUBECONFIG");
+        CliFixture.Result byFlags = cli.run("run", "--context", "dead", "-n", "ns1");
+        assertEquals(1, byFlags.code(), byFlags.toString());
+        assertTrue(byFlags.err().contains("k8s_context (flag --context), namespace (flag --namespace) are set; fix "
+                + "them"), byFlags.err());
+
+        CliFixture.Result byFile = cli.run("run", "--set", "cluster_client=official");
+        assertEquals(1, byFile.code(), byFile.toString());
+        assertTrue(byFile.err().contains("cluster_client (flag --set) is set"), byFile.err());
+
+        CliFixture.Result local = cli.run("run", "--executor", "local", "--context", "dead");
+        assertEquals(0, local.code(), local.toString());
     }
 
     @Test
@@ -254,8 +280,8 @@ class RunCommandTest {
     }
 
     @Test
-    void withoutAKubeconfigTheDemoSaysSoAndRunsLocally() {
-        cli.env.remove("KUBECONFIG");
+    void withoutAKubeconfigTheDemoSaysSoAndRunsLocally() throws java.io.IOException {
+        java.nio.file.Files.delete(kubeconfig);
         CliFixture.Result r = cli.run("run");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.err().startsWith("executor: local, because there is no kubeconfig at "

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,6 +66,18 @@ final class SettingKeys {
     private static final Pattern DURATION = Pattern.compile("^(\\d+(\\.\\d+)?|\\.\\d+)(ms|s|m|h)?$");
     private static final Pattern TAINT = Pattern.compile("^([^=:]*)(=([^:]*))?(:(\\w*))?$");
     private static final Pattern REGION = Pattern.compile("^[a-z]{2}(-[a-z]+)+-\\d+$");
+    /**
+     * An image reference as the OCI distribution spec writes one: an optional registry host (with a
+     * '.' or ':', or localhost), a lowercase repository path, an optional tag and digest.
+     */
+    private static final Pattern IMAGE_REFERENCE = Pattern.compile("^((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+            + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+(?::\\d+)?|localhost(?::\\d+)?|[A-Za-z0-9-]+:\\d+)/)?"
+            + "([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+            + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$");
+    /** Official images without a JVM, which the seed's own config used (python:3.8-slim-bullseye). */
+    private static final Set<String> NOT_JAVA_IMAGES = Set.of("python", "pypy", "node", "golang", "ruby", "php", "perl",
+            "rust", "ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "nginx",
+            "httpd", "redis", "postgres", "mysql");
     private static final Pattern STORE_URI = Pattern.compile("^([a-z][a-z0-9+.-]*)://([^/]*)(/.*)?$");
 
     private static final String QUANTITY_ACCEPTED = "expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1G "
@@ -300,7 +313,7 @@ final class SettingKeys {
     static String from(Settings.Source source, String origin) {
         return switch (source) {
             case DEFAULT -> " (default)";
-            case BUILDER -> " (from the builder)";
+            case BUILDER -> "builder".equals(origin) ? " (from the builder)" : " (from " + origin + ")";
             default -> " (from " + origin + ")";
         };
     }
@@ -337,6 +350,20 @@ final class SettingKeys {
     }
 
     // ---- defaults ----
+
+    /**
+     * The environment variable a key's default was taken from, when it was: {@code k8s_config_file}
+     * from {@code $KUBECONFIG} (shown as env, not default, since the user set it).
+     */
+    static Optional<String> defaultFromVariable(String key, Defaults d) {
+        if (key.equals("k8s_config_file")) {
+            String kubeconfig = d.env().get("KUBECONFIG");
+            if (kubeconfig != null && !kubeconfig.isBlank()) {
+                return Optional.of("KUBECONFIG");
+            }
+        }
+        return Optional.empty();
+    }
 
     private static Object defaultKubeconfig(Defaults d) {
         String kubeconfig = d.env().get("KUBECONFIG");
@@ -396,8 +423,17 @@ final class SettingKeys {
     }
 
     private static String image(String s) throws Invalid {
-        if (s.isEmpty() || s.chars().anyMatch(Character::isWhitespace)) {
-            throw new Invalid("expected an image reference such as eclipse-temurin:17-jre");
+        String accepted = "expected an image reference [registry[:port]/]repository[:tag][@sha256:digest] of a "
+                + "Java 17+ JRE image, such as eclipse-temurin:17-jre";
+        Matcher m = IMAGE_REFERENCE.matcher(s);
+        if (!m.matches()) {
+            throw new Invalid(accepted);
+        }
+        String registry = m.group(1) == null ? "docker.io/" : m.group(1);
+        String name = m.group(2).startsWith("library/") ? m.group(2).substring("library/".length()) : m.group(2);
+        if (registry.equals("docker.io/") && NOT_JAVA_IMAGES.contains(name)) {
+            throw new Invalid("'" + name + "' images have no Java, and the task's launcher is a Java program; use a "
+                    + "JRE image such as eclipse-temurin:17-jre (or your own image with java 17+ on its PATH)");
         }
         return s;
     }
@@ -483,6 +519,13 @@ final class SettingKeys {
         if (s.equals("docker") || s.equals("tar")) {
             return s;
         }
+        if (s.equals("localhost")) {
+            // the seed's plugin: "localhost" meant "no registry, load the image into minikube"
+            throw new Invalid("'localhost' (the Python plugin's word for minikube's own image store) has no port: "
+                    + "write registry = \"tar\" to build an image tar for 'minikube image load', or "
+                    + "\"localhost:5000\" for a registry on port 5000 (minikube addons enable registry); "
+                    + REGISTRY_ACCEPTED);
+        }
         if (!HOST_PORT.matcher(s).matches()) {
             throw new Invalid(REGISTRY_ACCEPTED);
         }
@@ -525,9 +568,13 @@ final class SettingKeys {
         return s;
     }
 
+    /** The longest duration a setting takes: Kubernetes' int32 seconds fields (ttlSecondsAfterFinished). */
+    static final long MAX_SECONDS = Integer.MAX_VALUE;
+
     private static Duration duration(Object v, boolean zeroAllowed) throws Invalid {
-        String accepted = "expected " + (zeroAllowed ? "zero or more" : "a positive number of")
-                + " seconds, such as 10, 2.5, or with a unit: 500ms, 30s, 5m, 1h";
+        String accepted = "expected " + (zeroAllowed ? "from 0" : "from 0.001 (1 ms)") + " to " + MAX_SECONDS
+                + " seconds (about 68 years, the most Kubernetes takes), such as 10, 2.5, or with a unit: 500ms, 30s, "
+                + "5m, 1h";
         BigDecimal seconds;
         if (v instanceof Duration d) {
             seconds = BigDecimal.valueOf(d.toMillis()).movePointLeft(3);
@@ -566,7 +613,7 @@ final class SettingKeys {
         } catch (ArithmeticException e) {
             throw new Invalid(accepted);
         }
-        if (millis < 0 || (!zeroAllowed && millis == 0)) {
+        if (millis < 0 || (!zeroAllowed && millis == 0) || millis > MAX_SECONDS * 1000L) {
             throw new Invalid(accepted);
         }
         return Duration.ofMillis(millis);

@@ -101,6 +101,11 @@ public final class Settings {
         return defaults.env();
     }
 
+    /** The candidate nearest to {@code word} when one is near enough to be what a typo meant (for "did you mean"). */
+    public static Optional<String> nearest(String word, Collection<String> candidates) {
+        return SettingKeys.nearest(word, candidates);
+    }
+
     /** The keys Valence itself knows, in the seed's order then Valence's own. */
     public static List<String> knownKeys() {
         return SettingKeys.names();
@@ -451,11 +456,22 @@ public final class Settings {
             if (shown.isEmpty()) {
                 shown = SettingKeys.whenEmpty(e.key()).map(m -> "(" + m + ")").orElse("");
             }
-            String origin = e.source().name().toLowerCase(Locale.ROOT)
-                    + (e.source() == Source.FILE || e.source() == Source.ENV ? " " + e.origin() : "");
-            sb.append(String.format("%-" + width + "s = %-40s # %s%n", e.key(), shown, origin));
+            sb.append(String.format("%-" + width + "s = %-40s # %s%n", e.key(), shown, label(e)));
         }
         return sb.toString();
+    }
+
+    /**
+     * Where a value came from, as {@link #describe()} shows it: {@code default}, {@code file <path>},
+     * {@code env <VARIABLE>}, {@code builder}, or the command line's flag ({@code flag --context}).
+     */
+    public static String label(Entry e) {
+        String source = e.source().name().toLowerCase(Locale.ROOT);
+        return switch (e.source()) {
+            case FILE, ENV -> source + " " + e.origin();
+            case BUILDER -> "builder".equals(e.origin()) ? source : "flag " + e.origin();
+            default -> source;
+        };
     }
 
     /** The values that are not defaults, secrets masked. */
@@ -533,6 +549,18 @@ public final class Settings {
                 return this;
             }
             put(Source.BUILDER, "builder", key, value);
+            return this;
+        }
+
+        /**
+         * Sets any key from code, saying where the value came from in messages and in
+         * {@link #describe()} (a command line's {@code --set} or {@code --context}); highest precedence.
+         */
+        public Builder set(String key, Object value, String origin) {
+            if (value == null) {
+                return set(key, null);
+            }
+            put(Source.BUILDER, Objects.requireNonNull(origin, "origin"), key, value);
             return this;
         }
 
@@ -848,7 +876,9 @@ public final class Settings {
                 Raw raw = top(values.getOrDefault(key, Map.of()));
                 if (raw == null) {
                     Object def = SettingKeys.isKnown(key) ? SettingKeys.defaultValue(key, defaults) : pluginKeys.get(key);
-                    out.put(key, new Entry(key, def, Source.DEFAULT, "default", secret));
+                    Optional<String> variable = SettingKeys.defaultFromVariable(key, defaults);
+                    out.put(key, variable.map(v -> new Entry(key, def, Source.ENV, v, secret))
+                            .orElseGet(() -> new Entry(key, def, Source.DEFAULT, "default", secret)));
                     continue;
                 }
                 try {

@@ -1,6 +1,7 @@
 package dev.valence.spi;
 
 import dev.valence.api.Settings;
+import java.util.Optional;
 import java.util.Set;
 
 /** Creates an {@link ArtifactStore}; selected by the URI scheme of {@code data_store}. */
@@ -28,6 +29,15 @@ public interface ArtifactStoreFactory extends PluginFactory {
      */
     default Set<String> podEnvKeys() {
         return Set.of();
+    }
+
+    /**
+     * What is wrong with a {@code data_store} value of a scheme this store serves (a bucket or
+     * container name its backend refuses), said when the settings load, before anything connects:
+     * what is accepted, or empty when the value is fine. The default checks nothing.
+     */
+    default Optional<String> locationProblem(String dataStore) {
+        return Optional.empty();
     }
 
     /** Opens the store at {@link Settings#dataStore()}. */

@@ -110,7 +110,7 @@ class SettingsParsingTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"localhost:5000", "localhost", "docker", "tar", "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+    @CsvSource({"localhost:5000", "docker", "tar", "123456789012.dkr.ecr.us-east-1.amazonaws.com",
             "127.0.0.1:5000", "ghcr.io"})
     void registries(String registry) {
         assertEquals(registry, env(Map.of("VALENCE_K8S_REGISTRY", registry)).registry());

@@ -23,7 +23,8 @@ class SettingsValidationTest {
     private static final String QUANTITY = "expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1G "
             + "(suffixes m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)";
     private static final String POSITIVE_SECONDS =
-            "expected a positive number of seconds, such as 10, 2.5, or with a unit: 500ms, 30s, 5m, 1h";
+            "expected from 0.001 (1 ms) to 2147483647 seconds (about 68 years, the most Kubernetes takes), such as "
+                    + "10, 2.5, or with a unit: 500ms, 30s, 5m, 1h";
     private static final String DATA_STORE = "expected an absolute path (/tmp/valence, ~/valence), file:/path, "
             + "s3://bucket/prefix or azblob://container/prefix (another scheme works when a store plugin serves it)";
     private static final String REGISTRY = "expected a registry host[:port] "
@@ -162,8 +163,9 @@ class SettingsValidationTest {
 
     @Test
     void negativeTtlAfterFinished() {
-        assertEquals("ttl_after_finished '-1m' (from VALENCE_K8S_TTL_AFTER_FINISHED) is not valid: expected zero "
-                + "or more seconds, such as 10, 2.5, or with a unit: 500ms, 30s, 5m, 1h",
+        assertEquals("ttl_after_finished '-1m' (from VALENCE_K8S_TTL_AFTER_FINISHED) is not valid: expected from 0 "
+                + "to 2147483647 seconds (about 68 years, the most Kubernetes takes), such as 10, 2.5, or with a unit: "
+                + "500ms, 30s, 5m, 1h",
                 configError(fromEnv("ttl_after_finished", "-1m")));
     }
 
@@ -469,8 +471,8 @@ class SettingsValidationTest {
 
     @Test
     void baseImageWithASpace() {
-        assertEquals("base_image 'eclipse temurin' (from the builder) is not valid: expected an image reference such as "
-                + "eclipse-temurin:17-jre", configError(SettingsTestSupport.isolated(home).baseImage("eclipse temurin")));
+        assertEquals("base_image 'eclipse temurin' (from the builder) is not valid: expected an image reference "
+                + "[registry[:port]/]repository[:tag][@sha256:digest] of a Java 17+ JRE image, such as eclipse-temurin:17-jre", configError(SettingsTestSupport.isolated(home).baseImage("eclipse temurin")));
     }
 
     @Test

@@ -270,6 +270,36 @@ public final class Dispatcher implements AutoCloseable {
         return d.cancel();
     }
 
+    /**
+     * The full id of the one recorded dispatch whose id is {@code idOrPrefix} or starts with it (as
+     * {@code git} and {@code docker} take short ids); a prefix that matches none or several is a
+     * {@code WORKFLOW} error listing the candidates.
+     */
+    public String resolveId(String idOrPrefix) {
+        dir(idOrPrefix); // checks the characters
+        if (live.containsKey(idOrPrefix) || Files.isDirectory(root.resolve(idOrPrefix))) {
+            return idOrPrefix;
+        }
+        List<String> matches = new ArrayList<>();
+        if (Files.isDirectory(root)) {
+            try (Stream<Path> dirs = Files.list(root)) {
+                dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
+                        .filter(id -> id.startsWith(idOrPrefix)).sorted().forEach(matches::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (matches.size() == 1) {
+            return matches.get(0);
+        }
+        if (matches.isEmpty()) {
+            throw new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + idOrPrefix + "' under " + root
+                    + " (nor one whose id starts with it); 'valence dispatches' lists them");
+        }
+        throw new ValenceException(ErrorKind.WORKFLOW, "dispatch id prefix '" + idOrPrefix + "' is ambiguous: it "
+                + "matches " + matches.size() + " dispatches (" + String.join(", ", matches) + "); give more of the id");
+    }
+
     /** Every recorded dispatch, newest first. */
     public List<WorkflowResult<Object>> list() {
         if (!Files.isDirectory(root)) {

@@ -4,6 +4,7 @@ import dev.valence.api.ErrorKind;
 import dev.valence.api.Settings;
 import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStoreFactory;
+import dev.valence.spi.ClusterGatewayFactory;
 import dev.valence.spi.Plugins;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +38,7 @@ public final class SettingsLoader {
     public static final String SECTION = "executors.k8s";
 
     private static final Logger LOG = LoggerFactory.getLogger(SettingsLoader.class);
+    private static final String DEFAULT_CLUSTER_CLIENT = "fabric8";
     private static final String CREDENTIALS_EXPECTED =
             "expected a TOML file with username = \"...\" and password = \"...\"";
 
@@ -93,6 +95,10 @@ public final class SettingsLoader {
             }
         });
         builder.check("registry_credentials_file", value -> credentialsProblem((Path) value));
+        List<ClusterGatewayFactory> clients = plugins.of(ClusterGatewayFactory.class);
+        if (!clients.isEmpty()) {
+            builder.check("cluster_client", value -> clusterClientProblem(String.valueOf(value), clients));
+        }
         List<ArtifactStoreFactory> stores = plugins.of(ArtifactStoreFactory.class);
         if (!stores.isEmpty()) {
             builder.check("data_store", value -> storeProblem(String.valueOf(value), stores));
@@ -159,6 +165,7 @@ public final class SettingsLoader {
      */
     public static Map<String, Object> read(Path file) {
         TomlParseResult toml = parse(file, "config file '" + file + "'");
+        misplaced(file, toml);
         if (!toml.isTable(SECTION)) {
             if (toml.contains(SECTION)) {
                 throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': " + SECTION
@@ -187,6 +194,48 @@ public final class SettingsLoader {
             }
         }
         return defaults;
+    }
+
+    /**
+     * Settings Valence would not read: a key outside any table (beside {@code [executors.k8s]}), or a
+     * table whose name is a typo of {@code [executors.k8s]} ({@code [executor.k8s]}, {@code [executors.k8]}).
+     * Each is a {@code CONFIG} error naming the line and what to write; other tables (a Covalent
+     * config's {@code [sdk]}, {@code [executors.dask]}) are left alone.
+     */
+    private static void misplaced(Path file, TomlParseResult toml) {
+        for (String key : toml.keySet()) {
+            Object value = toml.get(List.of(key));
+            if (!(value instanceof TomlTable table)) {
+                throw new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': key '" + key + "' (line "
+                        + toml.inputPositionOf(List.of(key)).line() + ") is outside any table, where Valence does not "
+                        + "read it; put it under the [" + SECTION + "] line (a TOML key belongs to the table above it)");
+            }
+            if (!key.equals("executors") && Settings.nearest(key, List.of("executors")).isPresent()
+                    && table.keySet().stream().anyMatch(k -> k.equals("k8s") || nearK8s(k))) {
+                throw typo(file, toml, key, key + "." + table.keySet().iterator().next());
+            }
+            if (key.equals("executors")) {
+                for (String sub : table.keySet()) {
+                    if (!sub.equals("k8s") && nearK8s(sub) && table.get(List.of(sub)) instanceof TomlTable) {
+                        throw typo(file, toml, key + "." + sub, key + "." + sub);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean nearK8s(String name) {
+        return name.equals("kubernetes") || name.equals("kube") || Settings.nearest(name, List.of("k8s")).isPresent()
+                && name.length() <= 4;
+    }
+
+    private static ValenceException typo(Path file, TomlParseResult toml, String dotted, String shown) {
+        List<String> path = List.of(dotted.split("\\."));
+        int line = toml.inputPositionOf(path) == null ? 0 : toml.inputPositionOf(path).line();
+        return new ValenceException(ErrorKind.CONFIG, "config file '" + file + "': table [" + shown + "]"
+                + (line > 0 ? " (line " + line + ")" : "") + " is not read by Valence: did you mean [" + SECTION + "]? "
+                + "Valence's settings go under [" + SECTION + "] (and a named executor's under [" + SECTION
+                + ".<name>])");
     }
 
     private static TomlParseResult parse(Path file, String what) {
@@ -237,6 +286,10 @@ public final class SettingsLoader {
 
     /** What is wrong with a registry credentials file, without ever showing its values. */
     private static Optional<String> credentialsProblem(Path file) {
+        Optional<String> aws = awsCredentialsFile(file);
+        if (aws.isPresent()) {
+            return aws;
+        }
         TomlParseResult toml;
         try {
             toml = Toml.parse(file);
@@ -261,11 +314,51 @@ public final class SettingsLoader {
         return Optional.empty();
     }
 
-    /** Whether an installed store serves the scheme of {@code data_store}. */
+    /**
+     * One rule for {@code cluster_client}: the name of an installed cluster client ({@code fabric8} and
+     * {@code official} ship with Valence; a plugin in {@code plugins/} adds its own), with a did-you-mean.
+     */
+    private static Optional<String> clusterClientProblem(String name, List<ClusterGatewayFactory> clients) {
+        Set<String> installed = new TreeSet<>();
+        clients.forEach(f -> installed.add(f.name()));
+        if (installed.contains(name) || (name.equals(DEFAULT_CLUSTER_CLIENT) && installed.size() == 1)) {
+            return Optional.empty(); // the default, in a distribution with one other client: that one is used
+        }
+        return Optional.of(Settings.nearest(name, installed).map(n -> "did you mean '" + n + "'? ").orElse("")
+                + "accepted: the name of an installed cluster client (" + String.join(", ", installed)
+                + "; a plugin jar in plugins/ adds its own, see 'valence plugins')");
+    }
+
+    /**
+     * An AWS shared-credentials file ({@code ~/.aws/credentials}: {@code [default]} and
+     * {@code aws_access_key_id}), which the seed's config pointed at: recognised by its key names
+     * alone, never showing a value.
+     */
+    private static Optional<String> awsCredentialsFile(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.empty(); // the TOML check says it cannot be read
+        }
+        boolean profile = lines.stream().map(String::trim).anyMatch(l -> l.matches("\\[(default|profile .+|[^.\\]]+)\\]"));
+        boolean awsKey = lines.stream().map(String::trim)
+                .anyMatch(l -> l.matches("(?i)aws_(access_key_id|secret_access_key|session_token)\\s*=.*"));
+        if (!profile || !awsKey) {
+            return Optional.empty();
+        }
+        return Optional.of("this is an AWS shared-credentials file ([default] with aws_access_key_id), not registry "
+                + "credentials; Valence wants a TOML file with username = \"...\" and password = \"...\" for the "
+                + "registry. For ECR, leave registry_credentials_file unset: the registry-ecr plugin gets a token "
+                + "through the AWS SDK's default chain, which reads this file (AWS_PROFILE picks a profile)");
+    }
+
+    /** Whether an installed store serves the scheme of {@code data_store}, and takes its bucket or container. */
     private static Optional<String> storeProblem(String dataStore, List<ArtifactStoreFactory> stores) {
         String scheme = Plugins.scheme(dataStore);
-        if (stores.stream().anyMatch(f -> f.schemes().contains(scheme))) {
-            return Optional.empty();
+        Optional<ArtifactStoreFactory> serving = stores.stream().filter(f -> f.schemes().contains(scheme)).findFirst();
+        if (serving.isPresent()) {
+            return serving.get().locationProblem(dataStore);
         }
         Set<String> installed = new TreeSet<>();
         stores.forEach(f -> installed.addAll(f.schemes()));

@@ -64,7 +64,7 @@ class SettingsLoaderTest {
         assertEquals("eclipse-temurin:17-jre", s.baseImage());
         assertEquals(Optional.of(kubeconfig), s.k8sConfigFile());
         assertEquals(Optional.of("minikube"), s.k8sContext());
-        assertEquals("localhost", s.registry());
+        assertEquals("localhost:5000", s.registry());
         assertEquals(Optional.empty(), s.registryCredentialsFile());
         assertEquals("/tmp", s.dataStore());
         assertEquals("500m", s.vcpu());
@@ -111,9 +111,26 @@ class SettingsLoaderTest {
     }
 
     @Test
-    void theSeedConfigurationLoadsAsItIs() {
-        Settings s = load(resource("seed.toml"), Map.of());
-        assertEquals("python:3.8-slim-bullseye", s.baseImage());
+    void theSeedConfigurationPastedAsIsSaysWhatToWriteInstead() {
+        Path file = resource("seed.toml");
+        String from = " (from " + file + ")";
+        assertEquals("2 settings are not valid:\n"
+                + "  base_image 'python:3.8-slim-bullseye'" + from + " is not valid: 'python' images have no Java, and "
+                + "the task's launcher is a Java program; use a JRE image such as eclipse-temurin:17-jre (or your own "
+                + "image with java 17+ on its PATH)\n"
+                + "  registry 'localhost'" + from + " is not valid: 'localhost' (the Python plugin's word for "
+                + "minikube's own image store) has no port: write registry = \"tar\" to build an image tar for "
+                + "'minikube image load', or \"localhost:5000\" for a registry on port 5000 (minikube addons enable "
+                + "registry); expected a registry host[:port] (localhost:5000, "
+                + "123456789012.dkr.ecr.us-east-1.amazonaws.com), 'docker' (a local Docker daemon) or 'tar' (an image "
+                + "tar for 'minikube image load')", configError(() -> load(file, Map.of())));
+    }
+
+    @Test
+    void theSeedConfigurationWithWhatValenceWantsLoads() {
+        Settings s = load(resource("seed-as-valence.toml"), Map.of());
+        assertEquals("eclipse-temurin:17-jre", s.baseImage());
+        assertEquals("tar", s.registry());
         assertEquals(Optional.of("minikube"), s.k8sContext());
         assertEquals("/tmp", s.dataStore());
         assertEquals(Path.of("/home/user/.cache/covalent"), s.cacheDir());
@@ -135,7 +152,7 @@ class SettingsLoaderTest {
 
     @Test
     void configFromTheValenceConfigVariable() {
-        Path file = resource("seed.toml");
+        Path file = resource("seed-as-valence.toml");
         Settings s = load(null, Map.of("VALENCE_CONFIG", file.toString()));
         assertEquals(file.toString(), s.entry("vcpu").orElseThrow().origin());
         assertEquals(Optional.of(file), SettingsLoader.configFile(null, Map.of("VALENCE_CONFIG", file.toString()), home));
@@ -188,8 +205,9 @@ class SettingsLoaderTest {
     @Test
     void settingsWrittenOutsideTheSection() {
         Path file = resource("outside-section.toml");
-        assertEquals("config file '" + file + "' has settings outside [executors.k8s] (memory, vcpu); put them under a "
-                + "[executors.k8s] line", configError(() -> load(file, Map.of())));
+        assertEquals("config file '" + file + "': key 'vcpu' (line 2) is outside any table, where Valence does not "
+                + "read it; put it under the [executors.k8s] line (a TOML key belongs to the table above it)",
+                configError(() -> load(file, Map.of())));
     }
 
     @Test
@@ -207,8 +225,8 @@ class SettingsLoaderTest {
                 + "  unknown key 'memroy'" + from + ": did you mean 'memory'?\n"
                 + "  base_image '17'" + from + " is not valid: expected a string, got a number\n"
                 + "  vcpu 'true'" + from + " is not valid: expected a string, got a boolean\n"
-                + "  poll_freq 'ten'" + from + " is not valid: expected a positive number of seconds, such as 10, 2.5, "
-                + "or with a unit: 500ms, 30s, 5m, 1h\n"
+                + "  poll_freq 'ten'" + from + " is not valid: expected from 0.001 (1 ms) to 2147483647 seconds (about "
+                + "68 years, the most Kubernetes takes), such as 10, 2.5, or with a unit: 500ms, 30s, 5m, 1h\n"
                 + "  node_selector 'gpu'" + from + " is not valid: expected key=value pairs separated by commas, "
                 + "such as a=1,b=2\n"
                 + "  keep_artifacts 'yes'" + from + " is not valid: accepted: true, false",
@@ -286,7 +304,7 @@ class SettingsLoaderTest {
 
     @Test
     void environmentOfTheBuilderAlsoNamesTheConfigFile() {
-        Path file = resource("seed.toml");
+        Path file = resource("seed-as-valence.toml");
         Settings s = KubernetesExecutor.builder()
                 .environment(Map.of("VALENCE_CONFIG", file.toString(), "VALENCE_K8S_MEMORY", "2G"))
                 .userHome(home)

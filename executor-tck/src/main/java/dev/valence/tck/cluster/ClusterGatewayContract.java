@@ -1159,6 +1159,24 @@ public abstract class ClusterGatewayContract {
         assertTrue(e.getMessage().contains(url.replace("http://", "")), e.getMessage());
     }
 
+    /**
+     * Issue 26: a refused connection before the server ever answered is said at once (kubectl takes
+     * 0.08 s), not after the client's retries; the retries stay for a server that answered and went
+     * away. The time is measured in benchmarks/, not here.
+     */
+    @Test
+    void aRefusedConnectionAtFirstContactIsSaidAtOnceAsConnectionRefused() {
+        String url = ApiServerBed.closedPortUrl();
+        Path kc = bed.writeKubeconfig("refused-" + SEQ.incrementAndGet(), "refused",
+                new ApiServerBed.KubeContext("refused", url, "valence-test"));
+        ClusterGateway g = open(settings(kc).build());
+        ValenceException e = assertThrows(ValenceException.class, () -> g.list(java.util.Map.of()));
+        assertEquals(ErrorKind.CLUSTER, e.kind());
+        assertTrue(e.getMessage().contains("cannot reach the Kubernetes API at " + url), e.getMessage());
+        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("attempts"), "not retried: " + e.getMessage());
+    }
+
     @Test
     void checkFailsWhenTheNamespaceDoesNotExist() {
         ClusterGateway g = open(settings(kubeconfig()).namespace("no-such-ns").build());

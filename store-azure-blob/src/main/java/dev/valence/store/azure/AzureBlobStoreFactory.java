@@ -65,6 +65,16 @@ public final class AzureBlobStoreFactory implements ArtifactStoreFactory {
     }
 
     @Override
+    public java.util.Optional<String> locationProblem(String dataStore) {
+        try {
+            AzureLocation.parse(dataStore);
+            return java.util.Optional.empty();
+        } catch (ValenceException e) {
+            return java.util.Optional.of(AzureLocation.ACCEPTED);
+        }
+    }
+
+    @Override
     public ArtifactStore create(Settings settings) {
         return open(settings, true);
     }

@@ -62,6 +62,16 @@ public final class S3StoreFactory implements ArtifactStoreFactory {
     }
 
     @Override
+    public java.util.Optional<String> locationProblem(String dataStore) {
+        try {
+            S3Location.parse(dataStore);
+            return java.util.Optional.empty();
+        } catch (ValenceException e) {
+            return java.util.Optional.of(S3Location.ACCEPTED);
+        }
+    }
+
+    @Override
     public ArtifactStore create(Settings settings) {
         return open(settings, true);
     }
