@@ -526,7 +526,8 @@ final class JobTracker implements AutoCloseable {
             scheduler.execute(() -> t.future.complete(ok)); // off the informer thread: callers' stages run here
             return;
         }
-        LOG.info("Job {}/{} failed: {}: {}", namespace, name, f.reason(), f.message());
+        // DEBUG: the executor says a task's failure at INFO; after a task finished early, this is its Job's clean-up
+        LOG.debug("Job {}/{} failed: {}: {}", namespace, name, f.reason(), f.message());
         Instant at = Instant.now();
         scheduler.execute(() -> {
             String tail = f.wantLog() && !f.podName().isEmpty() ? podLogTail.apply(f.podName(), LOG_TAIL_LINES) : "";

@@ -84,15 +84,18 @@ final class JobsCommand implements Runnable {
 
         private final ClusterJobs jobs;
         private final CliEnvironment env;
+        private final jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher;
 
         @Inject
-        ListJobs(ClusterJobs jobs, CliEnvironment env) {
+        ListJobs(ClusterJobs jobs, CliEnvironment env, jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher) {
             this.jobs = jobs;
             this.env = env;
+            this.dispatcher = dispatcher;
         }
 
         @Override
         public Integer call() {
+            String dispatch = this.dispatch == null ? null : fullDispatchId(dispatcher, this.dispatch);
             List<JobInfo> list = jobs.list(Optional.ofNullable(dispatch));
             PrintWriter out = env.out();
             if (output.structured()) {
@@ -234,11 +237,13 @@ final class JobsCommand implements Runnable {
 
         private final ClusterJobs jobs;
         private final CliEnvironment env;
+        private final jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher;
 
         @Inject
-        Cancel(ClusterJobs jobs, CliEnvironment env) {
+        Cancel(ClusterJobs jobs, CliEnvironment env, jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher) {
             this.jobs = jobs;
             this.env = env;
+            this.dispatcher = dispatcher;
         }
 
         @Override
@@ -248,7 +253,7 @@ final class JobsCommand implements Runnable {
             }
             PrintWriter out = env.out();
             if (dispatch != null) {
-                return cancelDispatch(jobs, dispatch, out);
+                return cancelDispatch(jobs, fullDispatchId(dispatcher, dispatch), out);
             }
             if (!jobs.cancel(name)) {
                 throw new ValenceException(ErrorKind.CLUSTER, "no Job '" + name + "' in namespace "
@@ -258,6 +263,14 @@ final class JobsCommand implements Runnable {
             out.flush();
             return 0;
         }
+    }
+
+    /**
+     * A {@code --dispatch} value as a full id: a unique prefix of a dispatch recorded here, as {@code valence
+     * dispatches} takes; a value recorded nowhere here is used as given (the Jobs may come from another machine).
+     */
+    static String fullDispatchId(jakarta.inject.Provider<dev.valence.core.Dispatcher> dispatcher, String given) {
+        return Failures.unwrapped(dispatcher::get).findId(given).orElse(given);
     }
 
     /** Deletes every Job of a dispatch; says how many. */
@@ -327,6 +340,7 @@ final class JobsCommand implements Runnable {
             if (dispatch == null && !allFinished) {
                 throw new ParameterException(spec.commandLine(), "say which Jobs: --all-finished, or --dispatch ID");
             }
+            String dispatch = this.dispatch == null ? null : fullDispatchId(dispatcher, this.dispatch);
             List<JobInfo> chosen = new ArrayList<>();
             java.util.Set<String> over = allFinished ? overDispatches() : java.util.Set.of();
             for (JobInfo j : jobs.list(Optional.ofNullable(dispatch))) {

@@ -180,6 +180,26 @@ class KubectlFlagsTest {
         assertTrue(none.err().contains("no dispatch 'ffffffffffff0'"), none.toString());
     }
 
+    @Test
+    void jobsTakeAUniquePrefixOfARecordedDispatchAndAnUnrecordedIdAsGiven() throws Exception {
+        String ns = cluster.newNamespace();
+        cluster.use(cli, ns);
+        String recorded = "d2bbbbbbbbbb";
+        java.nio.file.Files.createDirectories(home.resolve(".cache/valence/dispatches").resolve(recorded));
+        String job = cluster.submit(home, ns, recorded, "join_words");
+        String elsewhere = cluster.submit(home, ns, "d3cccccccccc", "join_words"); // run from another machine
+
+        CliFixture.Result byPrefix = cli.run("jobs", "list", "--dispatch", "d2bb");
+        assertEquals(0, byPrefix.code(), byPrefix.toString());
+        assertTrue(byPrefix.out().contains(job) && !byPrefix.out().contains(elsewhere), byPrefix.out());
+        CliFixture.Result asGiven = cli.run("jobs", "list", "--dispatch", "d3cccccccccc");
+        assertTrue(asGiven.out().contains(elsewhere), asGiven.out());
+        CliFixture.Result cancelled = cli.run("jobs", "cancel", "--dispatch", "d2bb");
+        assertEquals(0, cancelled.code(), cancelled.toString());
+        CliFixture.Result after = cli.run("jobs", "list", "--dispatch", recorded);
+        assertTrue(after.out().contains("no Valence Jobs") && !after.out().contains(job), "cancelled by prefix: " + after);
+    }
+
     private static String dispatchId(CliFixture.Result run) {
         assertEquals(0, run.code(), run.toString());
         Matcher m = Pattern.compile("dispatch ([0-9a-f]{12})").matcher(run.all());

@@ -276,9 +276,19 @@ public final class Dispatcher implements AutoCloseable {
      * {@code WORKFLOW} error listing the candidates.
      */
     public String resolveId(String idOrPrefix) {
+        return findId(idOrPrefix).orElseThrow(() -> new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + idOrPrefix
+                + "' under " + root + " (nor one whose id starts with it); 'valence dispatches' lists them"));
+    }
+
+    /**
+     * The full id of the one recorded dispatch whose id is {@code idOrPrefix} or starts with it; empty when none
+     * is recorded here (its Jobs may come from another machine); a prefix of several is a {@code WORKFLOW} error
+     * listing them.
+     */
+    public Optional<String> findId(String idOrPrefix) {
         dir(idOrPrefix); // checks the characters
         if (live.containsKey(idOrPrefix) || Files.isDirectory(root.resolve(idOrPrefix))) {
-            return idOrPrefix;
+            return Optional.of(idOrPrefix);
         }
         List<String> matches = new ArrayList<>();
         if (Files.isDirectory(root)) {
@@ -289,12 +299,8 @@ public final class Dispatcher implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
-        if (matches.size() == 1) {
-            return matches.get(0);
-        }
-        if (matches.isEmpty()) {
-            throw new ValenceException(ErrorKind.WORKFLOW, "no dispatch '" + idOrPrefix + "' under " + root
-                    + " (nor one whose id starts with it); 'valence dispatches' lists them");
+        if (matches.size() <= 1) {
+            return matches.stream().findFirst();
         }
         throw new ValenceException(ErrorKind.WORKFLOW, "dispatch id prefix '" + idOrPrefix + "' is ambiguous: it "
                 + "matches " + matches.size() + " dispatches (" + String.join(", ", matches) + "); give more of the id");
