@@ -9,7 +9,6 @@ import dev.valence.api.ValenceException;
 import dev.valence.spi.ArtifactStore;
 import dev.valence.spi.StoreAccess;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -152,7 +150,7 @@ final class S3ArtifactStore implements ArtifactStore {
     public InputStream get(String key) {
         String objectKey = where.name(StoreKeys.key(key, location()));
         try {
-            return new AbortOnEarlyClose(s3.getObject(b -> b.bucket(where.root()).key(objectKey)));
+            return AbortOnEarlyClose.of(s3.getObject(b -> b.bucket(where.root()).key(objectKey)));
         } catch (NoSuchKeyException e) {
             throw missing(key);
         } catch (SdkException e) {
@@ -237,39 +235,6 @@ final class S3ArtifactStore implements ArtifactStore {
     public String toString() {
         return "S3ArtifactStore[" + location() + ", region " + region + (endpoint.isEmpty() ? "" : ", endpoint " + endpoint)
                 + "]";
-    }
-
-    /** Closing before the end aborts the request instead of draining the rest of a large object. */
-    private static final class AbortOnEarlyClose extends FilterInputStream {
-        private final ResponseInputStream<?> response;
-        private boolean ended;
-
-        AbortOnEarlyClose(ResponseInputStream<?> response) {
-            super(response);
-            this.response = response;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            ended |= b < 0;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            ended |= n < 0;
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!ended) {
-                response.abort();
-            }
-            super.close();
-        }
     }
 
     private ValenceException missing(String key) {

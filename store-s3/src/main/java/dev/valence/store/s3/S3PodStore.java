@@ -8,7 +8,6 @@ import dev.valence.spi.StoreAccess;
 import dev.valence.spi.StoreKeys;
 import dev.valence.spi.StoreLocation;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -203,7 +202,7 @@ final class S3PodStore implements ArtifactStore {
             }
         }
         try {
-            return new AbortOnEarlyClose(r);
+            return new AbortOnEarlyClose(r.body(), r::abort);
         } catch (IOException e) {
             r.abort();
             throw errors.translate(what, e);
@@ -427,39 +426,6 @@ final class S3PodStore implements ArtifactStore {
             return Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(body));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JRE has no MD5 for S3's Content-MD5", e);
-        }
-    }
-
-    /** Closing before the end drops the connection instead of draining the rest of a large object. */
-    private static final class AbortOnEarlyClose extends FilterInputStream {
-        private final S3Requests.Response response;
-        private boolean ended;
-
-        AbortOnEarlyClose(S3Requests.Response response) throws IOException {
-            super(response.body());
-            this.response = response;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            ended |= b < 0;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            ended |= n < 0;
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!ended) {
-                response.abort();
-            }
-            super.close();
         }
     }
 }
