@@ -1,37 +1,72 @@
 package dev.valence.fabric8;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valence.api.Settings;
 import dev.valence.tck.cluster.ApiServerBed;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gateway talks through the JDK's HTTP client even with Vert.x on the class path (here, through
+ * The gateway talks through fabric8's OkHttp client even with Vert.x on the class path (here, through
  * the mock server): Vert.x's event loop could be shut down under a listener at exit ("rejectedExecution
- * ... Event loop shut down?"), and it brings Netty (24 jars, 8 MB) for nothing Valence needs.
+ * ... Event loop shut down?") and brings Netty; the JDK's client leaves its selector thread waiting in
+ * native code after close, and the JVM waits 0.3 s for such threads at every exit.
  */
 class HttpClientChoiceTest {
     @TempDir
     Path home;
 
     @Test
-    void theGatewayUsesTheJdkHttpClientWhateverIsOnTheClassPath() throws Exception {
+    void theGatewayUsesOkHttpWhateverIsOnTheClassPath() throws Exception {
         try (ApiServerBed bed = ApiServerBed.start()) {
-            Settings s = Settings.builder().environment(Map.of()).userHome(home).k8sConfigFile(bed.kubeconfig())
-                    .k8sContext(ApiServerBed.CONTEXT).build();
-            Fabric8Gateway g = Fabric8Gateway.connect(s);
+            Fabric8Gateway g = Fabric8Gateway.connect(settings(bed));
             try {
                 g.check();
                 HttpClient http = g.httpClient();
-                assertEquals("io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientImpl", http.getClass().getName());
+                assertEquals("io.fabric8.kubernetes.client.okhttp.OkHttpClientImpl", http.getClass().getName());
             } finally {
                 g.close();
             }
         }
+    }
+
+    @Test
+    void aClosedGatewayLeavesNoThreadWaitingInNativeCode() throws Exception {
+        try (ApiServerBed bed = ApiServerBed.start()) {
+            Set<Thread> before = Thread.getAllStackTraces().keySet();
+            Fabric8Gateway g = Fabric8Gateway.connect(settings(bed));
+            g.check();
+            g.list(Map.of());
+            g.close();
+            // running in a native method (epoll_wait, a socket read) is what holds the exit; parked threads do not.
+            // Threads wind down on their own schedule: wait for them (bounded), then name what is left
+            List<String> inNative = List.of();
+            for (int i = 0; i < 50; i++) {
+                inNative = Thread.getAllStackTraces().entrySet().stream()
+                        .filter(e -> !before.contains(e.getKey()) && e.getKey().getState() == Thread.State.RUNNABLE)
+                        .filter(e -> e.getValue().length > 0 && e.getValue()[0].isNativeMethod())
+                        .map(e -> e.getKey().getName() + " in " + e.getValue()[0])
+                        .collect(Collectors.toList());
+                if (inNative.isEmpty()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(inNative.isEmpty(), "threads the gateway left in native code (each holds the JVM's exit): "
+                    + inNative);
+        }
+    }
+
+    private Settings settings(ApiServerBed bed) {
+        return Settings.builder().environment(Map.of()).userHome(home).k8sConfigFile(bed.kubeconfig())
+                .k8sContext(ApiServerBed.CONTEXT).build();
     }
 }
