@@ -39,12 +39,13 @@ final class Fabric8Gateway implements ClusterGateway {
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     private final KubeconfigLoader.Connection connection;
-    private final KubernetesClient client;
+    private final Settings settings;
+    private final FirstContact firstContact;
     private final ApiErrors errors;
     private final ScheduledExecutorService scheduler;
-    private final JobTracker tracker;
-    /** Present when {@code check_node_capacity}: refuses a task no node can hold. */
-    private final java.util.Optional<NodeCapacity> capacity;
+    /** The client and what follows Jobs through it: built on first use, after the API server accepted a connection. */
+    private volatile Connected connected;
+    private boolean closed;
     /**
      * Writes (create, delete) in flight at once: thousands of submits at once would otherwise all
      * wait on the API server together and run into the request timeout (first seen with the Vert.x
@@ -55,14 +56,9 @@ final class Fabric8Gateway implements ClusterGateway {
 
     private Fabric8Gateway(KubeconfigLoader.Connection connection, Settings settings) {
         this.connection = connection;
-        // fabric8's OkHttp client (not Vert.x, whichever is on the class path): no event loop to outlive at exit, and
-        // no thread left in native code that holds the JVM's exit (the JDK client's selector cost 0.3 s per command)
+        this.settings = settings;
         // a refused connection fails at once until the server has answered (FirstContact), not after the retries
-        FirstContact firstContact = new FirstContact(connection);
-        this.client = new KubernetesClientBuilder().withConfig(connection.config())
-                .withHttpClientFactory(new Http11ClientFactory())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("valence-first-contact", firstContact))
-                .build();
+        this.firstContact = new FirstContact(connection);
         this.errors = new ApiErrors(connection);
         int n = SEQ.incrementAndGet();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
@@ -70,10 +66,50 @@ final class Fabric8Gateway implements ClusterGateway {
             t.setDaemon(true);
             return t;
         });
-        this.tracker = new JobTracker(client, connection.namespace(), settings.pollFreq(), settings.unschedulableGrace(),
-                scheduler, errors, this::podLogTail);
-        this.capacity = settings.checkNodeCapacity() ? java.util.Optional.of(new NodeCapacity(client))
-                : java.util.Optional.empty();
+    }
+
+    /** The client, its Job tracker and node capacity check. */
+    private record Connected(KubernetesClient client, JobTracker tracker, java.util.Optional<NodeCapacity> capacity) {
+    }
+
+    /**
+     * Builds the client on first use, once the API server accepts a connection: a refused one is said
+     * before any of fabric8's HTTP and TLS machinery is built (half of a refused command's time).
+     */
+    private Connected connected() {
+        Connected c = connected;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (connected == null) {
+                if (closed) {
+                    throw new IllegalStateException("this gateway is closed: " + this);
+                }
+                firstContact.probe(java.net.URI.create(connection.server()));
+                // fabric8's OkHttp client (not Vert.x, whichever is on the class path): no event loop to outlive at
+                // exit, and no thread left in native code that holds the JVM's exit (the JDK client's selector did)
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(connection.config())
+                        .withHttpClientFactory(new Http11ClientFactory())
+                        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("valence-first-contact",
+                                firstContact))
+                        .build();
+                JobTracker tracker = new JobTracker(client, connection.namespace(), settings.pollFreq(),
+                        settings.unschedulableGrace(), scheduler, errors, this::podLogTail);
+                connected = new Connected(client, tracker, settings.checkNodeCapacity()
+                        ? java.util.Optional.of(new NodeCapacity(client)) : java.util.Optional.empty());
+            }
+            return connected;
+        }
+    }
+
+    private KubernetesClient client() {
+        return connected().client();
+    }
+
+    /** Whether the client has been built (for a test that a refusal builds none). */
+    boolean clientBuilt() {
+        return connected != null;
     }
 
     /** Reads the kubeconfig (or in-cluster config) the settings name; talks to the cluster only when used. */
@@ -90,7 +126,7 @@ final class Fabric8Gateway implements ClusterGateway {
 
     @Override
     public JobRef submit(JobSpec spec) {
-        capacity.ifPresent(c -> c.check(spec));
+        connected().capacity().ifPresent(c -> c.check(spec));
         writes.acquireUninterruptibly();
         try {
             return create(spec, true);
@@ -108,7 +144,7 @@ final class Fabric8Gateway implements ClusterGateway {
     private JobRef create(JobSpec spec, boolean resolve) {
         Job job = JobManifest.build(spec, namespace());
         try {
-            client.batch().v1().jobs().inNamespace(namespace()).resource(job).create();
+            client().batch().v1().jobs().inNamespace(namespace()).resource(job).create();
             LOG.debug("created Job {}/{}", namespace(), spec.name());
             return new JobRef(spec.name(), namespace(), false);
         } catch (RuntimeException e) {
@@ -126,7 +162,7 @@ final class Fabric8Gateway implements ClusterGateway {
     private JobRef resolve(JobSpec spec, RuntimeException failed) {
         Job existing;
         try {
-            existing = client.batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
+            existing = client().batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
         } catch (RuntimeException e) {
             ValenceException error = errors.map(failed, "create", "jobs", spec.name());
             error.addSuppressed(e);
@@ -140,7 +176,7 @@ final class Fabric8Gateway implements ClusterGateway {
     private JobRef adopt(JobSpec spec) {
         Job existing;
         try {
-            existing = client.batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
+            existing = client().batch().v1().jobs().inNamespace(namespace()).withName(spec.name()).get();
         } catch (RuntimeException e) {
             throw errors.map(e, "get", "jobs", spec.name());
         }
@@ -169,7 +205,7 @@ final class Fabric8Gateway implements ClusterGateway {
     @Override
     public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
         requireOurNamespace(job);
-        return tracker.follow(job.name(), Objects.requireNonNull(listener, "listener"));
+        return connected().tracker().follow(job.name(), Objects.requireNonNull(listener, "listener"));
     }
 
     @Override
@@ -178,14 +214,14 @@ final class Fabric8Gateway implements ClusterGateway {
         List<StatusDetails> deleted;
         writes.acquireUninterruptibly();
         try {
-            deleted = client.batch().v1().jobs().inNamespace(namespace()).withName(job.name())
+            deleted = client().batch().v1().jobs().inNamespace(namespace()).withName(job.name())
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
         } catch (RuntimeException e) {
             throw errors.map(e, "delete", "jobs", job.name());
         } finally {
             writes.release();
         }
-        tracker.cancelled(job.name());
+        connected().tracker().cancelled(job.name());
         return !deleted.isEmpty();
     }
 
@@ -194,7 +230,7 @@ final class Fabric8Gateway implements ClusterGateway {
         requireOurNamespace(job);
         List<Pod> pods;
         try {
-            pods = client.pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
+            pods = client().pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
         } catch (RuntimeException e) {
             throw errors.map(e, "list", "pods", "");
         }
@@ -216,7 +252,7 @@ final class Fabric8Gateway implements ClusterGateway {
     /** The tail of a pod's log; empty when the container has not started or the log is gone. */
     String podLogTail(String pod, int tailLines) {
         try {
-            String log = client.pods().inNamespace(namespace()).withName(pod).inContainer(JobManifest.CONTAINER)
+            String log = client().pods().inNamespace(namespace()).withName(pod).inContainer(JobManifest.CONTAINER)
                     .tailingLines(tailLines).getLog();
             return log == null ? "" : log;
         } catch (KubernetesClientException e) {
@@ -232,7 +268,7 @@ final class Fabric8Gateway implements ClusterGateway {
     @Override
     public List<JobInfo> list(Map<String, String> labels) {
         try {
-            return client.batch().v1().jobs().inNamespace(namespace()).withLabels(labels).list().getItems().stream()
+            return client().batch().v1().jobs().inNamespace(namespace()).withLabels(labels).list().getItems().stream()
                     .map(this::info).toList();
         } catch (RuntimeException e) {
             throw errors.map(e, "list", "jobs", "");
@@ -261,7 +297,7 @@ final class Fabric8Gateway implements ClusterGateway {
     @Override
     public java.util.Optional<dev.valence.spi.ClusterVersion> serverVersion() {
         try {
-            var v = client.getKubernetesVersion();
+            var v = client().getKubernetesVersion();
             return v == null ? java.util.Optional.empty() : dev.valence.spi.ClusterVersion.parse(v.getMajor(), v.getMinor());
         } catch (RuntimeException e) {
             throw errors.map(e, "get", "the server version", "");
@@ -299,13 +335,13 @@ final class Fabric8Gateway implements ClusterGateway {
     @Override
     public void check() {
         try {
-            client.getKubernetesVersion();
+            client().getKubernetesVersion();
         } catch (RuntimeException e) {
             throw errors.map(e, "get", "the server version", "");
         }
         Object ns;
         try {
-            ns = client.namespaces().withName(namespace()).get();
+            ns = client().namespaces().withName(namespace()).get();
         } catch (RuntimeException e) {
             ValenceException mapped = errors.map(e, "get", "namespaces", namespace());
             if (mapped.kind() != ErrorKind.PERMISSION) {
@@ -313,7 +349,7 @@ final class Fabric8Gateway implements ClusterGateway {
             }
             // a namespaced Role (infra/rbac.yaml) cannot read Namespace objects: check what it can do instead
             try {
-                client.batch().v1().jobs().inNamespace(namespace())
+                client().batch().v1().jobs().inNamespace(namespace())
                         .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
                 return;
             } catch (RuntimeException listing) {
@@ -335,7 +371,7 @@ final class Fabric8Gateway implements ClusterGateway {
                 .withSubresource(subresource.isEmpty() ? null : subresource)
                 .endResourceAttributes().endSpec().build();
         try {
-            var answer = client.authorization().v1().selfSubjectAccessReview().create(review);
+            var answer = client().authorization().v1().selfSubjectAccessReview().create(review);
             return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
         } catch (RuntimeException e) {
             throw errors.map(e, "create", "selfsubjectaccessreviews", "");
@@ -349,8 +385,8 @@ final class Fabric8Gateway implements ClusterGateway {
             String resource = kind == dev.valence.api.ClusterFileRef.Kind.SECRET ? "secrets" : "configmaps";
             try {
                 Object found = kind == dev.valence.api.ClusterFileRef.Kind.SECRET
-                        ? client.secrets().inNamespace(namespace()).withName(name).get()
-                        : client.configMaps().inNamespace(namespace()).withName(name).get();
+                        ? client().secrets().inNamespace(namespace()).withName(name).get()
+                        : client().configMaps().inNamespace(namespace()).withName(name).get();
                 if (found == null) {
                     missing.add(name);
                 }
@@ -383,19 +419,28 @@ final class Fabric8Gateway implements ClusterGateway {
 
     /** The HTTP client under fabric8 (for a test of which one it is). */
     io.fabric8.kubernetes.client.http.HttpClient httpClient() {
-        return client.adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient();
+        return client().adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient();
     }
 
     @Override
     public void close() {
-        tracker.close();
+        Connected c;
+        synchronized (this) {
+            closed = true;
+            c = connected;
+        }
+        if (c != null) {
+            c.tracker().close();
+        }
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
+        if (c != null) {
+            c.client().close();
+        }
     }
 
     @Override

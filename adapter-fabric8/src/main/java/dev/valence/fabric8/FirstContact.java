@@ -45,10 +45,17 @@ final class FirstContact implements Interceptor {
 
     @Override
     public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+        probe(request.uri());
+    }
+
+    /**
+     * Unless the server has answered already, opens a plain TCP connection to {@code uri}'s host and
+     * port; throws the {@link ErrorKind#CLUSTER} error at once when it is refused or the host unknown.
+     */
+    void probe(URI uri) {
         if (answered || proxied) {
             return;
         }
-        URI uri = request.uri();
         int port = uri.getPort() > 0 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(uri.getHost(), port), PROBE_MILLIS);

@@ -65,6 +65,32 @@ class HttpClientChoiceTest {
         }
     }
 
+    @Test
+    void aRefusedFirstContactBuildsNoClientAndAnAnsweringServerGetsOne() throws Exception {
+        try (ApiServerBed bed = ApiServerBed.start()) {
+            Path refused = bed.writeKubeconfig("refused", "refused",
+                    new ApiServerBed.KubeContext("refused", ApiServerBed.closedPortUrl(), "default"));
+            Fabric8Gateway g = Fabric8Gateway.connect(Settings.builder().environment(Map.of()).userHome(home)
+                    .k8sConfigFile(refused).k8sContext("refused").build());
+            try {
+                dev.valence.api.ValenceException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.valence.api.ValenceException.class, () -> g.list(Map.of()));
+                assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+                assertTrue(!g.clientBuilt(), "a refused first contact built the client");
+            } finally {
+                g.close();
+            }
+            Fabric8Gateway answered = Fabric8Gateway.connect(settings(bed));
+            try {
+                assertTrue(!answered.clientBuilt(), "connect() alone talks to no server and builds no client");
+                answered.list(Map.of());
+                assertTrue(answered.clientBuilt());
+            } finally {
+                answered.close();
+            }
+        }
+    }
+
     private Settings settings(ApiServerBed bed) {
         return Settings.builder().environment(Map.of()).userHome(home).k8sConfigFile(bed.kubeconfig())
                 .k8sContext(ApiServerBed.CONTEXT).build();
