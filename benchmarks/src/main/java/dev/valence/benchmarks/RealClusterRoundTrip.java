@@ -202,7 +202,7 @@ public final class RealClusterRoundTrip {
     }
 
     /** {@code bin/valence} of the assembled distribution: {@code --valence-bin}, else looked for from here. */
-    private static Optional<Path> valenceBin(Options o) {
+    static Optional<Path> valenceBin(Options o) {
         String given = o.string("valence-bin", "");
         if (given.equals("none")) {
             return Optional.empty();

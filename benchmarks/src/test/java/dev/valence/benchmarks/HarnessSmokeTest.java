@@ -128,4 +128,11 @@ class HarnessSmokeTest {
         assertTrue(r.contains("| 10 nodes (baseline) |") && r.contains("| 40 nodes "), r);
         assertTrue(r.contains("40 nodes: first render ") && r.contains("× the 10-node page"), r);
     }
+
+    @Test
+    void cliStartTimesEachCommandAgainstJavaVersion() throws Exception {
+        String r = report(out -> CliStart.run(Options.parse("--runs=1"), out));
+        assertTrue(r.contains("valence jobs list, refused, fabric8") && r.contains("java -version (baseline)"), r);
+        assertTrue(r.contains("refused connection, whole command: fabric8 "), r);
+    }
 }
