@@ -184,6 +184,24 @@ class AssembledDistributionIT {
         String log = Files.readString(loaded, StandardCharsets.UTF_8);
         assertTrue(log.contains("dev.valence.distribution.Main source: shared objects file"),
                 "the CLI's classes come from the archive: " + log.lines().filter(l -> l.contains("dev.valence")).limit(5).toList());
+
+        // the first run touched no cluster, yet the archive holds each cluster client (the lists in lib/cds/)
+        Path kubeconfig = work.resolve("refused.yaml");
+        Files.writeString(kubeconfig, String.join("\n", "apiVersion: v1", "kind: Config",
+                "clusters: [{name: refused, cluster: {server: 'https://127.0.0.1:1'}}]",
+                "contexts: [{name: refused, context: {cluster: refused, user: u, namespace: default}}]",
+                "current-context: refused", "users: [{name: u, user: {token: t}}]", ""));
+        for (Map.Entry<String, String> client : Map.of("fabric8", "io.fabric8.kubernetes.client.Config",
+                "official", "io.kubernetes.client.util.KubeConfig").entrySet()) {
+            Path clientLog = work.resolve("class-load-" + client.getKey() + ".log");
+            Run jobs = valence(dist, Map.of("JAVA_OPTS", "-Duser.home=" + home + " -Xlog:class+load:file=" + clientLog),
+                    "jobs", "list", "--kubeconfig", kubeconfig.toString(), "--set", "cluster_client=" + client.getKey());
+            assertEquals(1, jobs.code(), jobs.toString());
+            assertTrue(jobs.err().contains("connection refused"), jobs.toString());
+            String clientClasses = Files.readString(clientLog, StandardCharsets.UTF_8);
+            assertTrue(clientClasses.contains(client.getValue() + " source: shared objects file"), client.getKey()
+                    + ": " + clientClasses.lines().filter(l -> l.contains(client.getValue())).toList());
+        }
     }
 
     /** What one process printed and returned. */
