@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Valence on a fresh Debian machine: installs what the tests start on loopback
 # (CNCF registry, htpasswd, Azurite, an HCL parser for the Terraform checks, runc for real pods,
-# chromium + chromium-driver for valence ui's page) when
+# chromium + chromium-driver for valence ui's page, zsh for the completion script) when
 # missing — quick when already there — then runs `mvn -B verify` (as root: pods are runc containers).
 # Extra arguments go to Maven.
 set -euo pipefail
@@ -21,6 +21,8 @@ command -v setfacl >/dev/null || apt_missing+=(acl)
 # valence ui's browser test: headless Chromium driven by Selenium through Debian's chromedriver
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || apt_missing+=(chromium-driver)
+# valence completion zsh, loaded in a real zsh
+[ -x /usr/bin/zsh ] || apt_missing+=(zsh)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "installing: ${apt_missing[*]}"
   as_root apt-get update -qq
@@ -36,5 +38,5 @@ if [ ${#npm_missing[@]} -gt 0 ]; then
 fi
 
 # the tests that need a browser fail, not skip, when it is missing here (the packages above install it)
-export VALENCE_REQUIRE_BROWSER=1
+export VALENCE_REQUIRE_BROWSER=1 VALENCE_REQUIRE_ZSH=1
 exec mvn -B verify "$@"
