@@ -45,8 +45,6 @@ public final class StoreThroughput {
 
     static void run(Options o, PrintStream out) throws Exception {
         o.only("size-mib", "runs", "stores");
-        // the Azure SDK warns on every request that the JDK client sets Content-Length itself
-        System.setProperty("org.slf4j.simpleLogger.log.com.azure.core.http.jdk.httpclient.JdkHttpClient", "error");
         int sizeMib = o.integer("size-mib", 64);
         int runs = o.integer("runs", 3);
         List<String> stores = o.list("stores", "local,s3,azblob");

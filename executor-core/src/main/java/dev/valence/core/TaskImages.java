@@ -274,11 +274,10 @@ final class TaskImages {
             launcher.add(PLUGINS);
         });
         List<String> entrypoint = new ArrayList<>(List.of("java", "-XX:MaxRAMPercentage=" + MAX_RAM_PERCENTAGE,
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Djdk.httpclient.allowRestrictedHeaders=content-length", "-cp",
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
                 String.join(":", cp)));
         entrypoint.addAll(launcher);
         return spec
-                // the JDK HTTP client (Azure) may set Content-Length itself only when allowed to
                 // the heap gets most of the container's memory limit (the JVM's default is a quarter)
                 // a task is short: C1 only starts faster and costs less CPU under a small limit; the GC is the
                 // JVM's own pick (SerialGC below 2 CPUs or 1792 MB, which covers the default 500m/1G pod)

@@ -7,7 +7,7 @@ import static dev.valence.store.azure.AzureBlobStoreFactory.ENDPOINT;
 import static dev.valence.store.azure.AzureBlobStoreFactory.SAS_TOKEN;
 
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.okhttp.OkHttpAsyncHttpClientBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
@@ -101,20 +101,21 @@ final class AzureClients {
     }
 
     /**
-     * The JDK HTTP client: the shared one, or with {@code ca_bundle_file} one of the store's own whose TLS
-     * trusts the bundle's CAs besides the JRE's (the file is read now, so a bad one fails at open).
+     * The OkHttp client: the shared one, or with {@code ca_bundle_file} one of the store's own whose TLS
+     * trusts the bundle's CAs besides the JRE's (the file is read now, so a bad one fails at open). Not
+     * the JDK's client: its selector thread waits in native code, and the JVM waits 0.3 s for such a
+     * thread at every exit — every command on this store, and every task pod's exit.
      */
     private static HttpClient http(Settings settings) {
         return settings.caBundleFile().map(pem -> {
             LOG.debug("the Azure Blob client trusts the CAs in {} and the JRE's", pem);
-            return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(CaBundleTrust.context(pem)))
-                    .build();
+            return new OkHttpAsyncHttpClientBuilder(CaBundleTrust.okHttp(pem)).build();
         }).orElseGet(() -> SharedHttp.CLIENT);
     }
 
-    /** One JDK HTTP client for every store (its connection pool and selector thread are shared), made on first use. */
+    /** One OkHttp client for every store (its connection pool and threads are shared), made on first use. */
     private static final class SharedHttp {
-        static final HttpClient CLIENT = new JdkHttpClientBuilder().build();
+        static final HttpClient CLIENT = new OkHttpAsyncHttpClientBuilder().build();
     }
 
     private static String value(Settings settings, String key, String envName) {

@@ -11,7 +11,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The TLS context of the store's JDK HTTP client with {@code ca_bundle_file}: the PEM file's CAs in
+ * The TLS of the store's HTTP client with {@code ca_bundle_file}: the PEM file's CAs in
  * addition to the JRE's, so a private CA's bundle does not stop the client from trusting Azure's public
  * endpoints. The bundle is read by {@link CaBundles} (executor-api, shared with store-s3); these few
  * lines of {@code javax.net.ssl}, which executor-api's architecture rule keeps out of the API, are the
@@ -23,16 +23,37 @@ final class CaBundleTrust {
 
     /** A TLS context trusting the CAs in {@code pem} and the JRE's; a file without a certificate is a CONFIG error. */
     static SSLContext context(Path pem) {
+        return context(trustManager(pem), pem);
+    }
+
+    /** An OkHttp client whose TLS trusts the CAs in {@code pem} and the JRE's. */
+    static okhttp3.OkHttpClient okHttp(Path pem) {
+        X509TrustManager both = trustManager(pem);
+        return new okhttp3.OkHttpClient.Builder().sslSocketFactory(context(both, pem).getSocketFactory(), both).build();
+    }
+
+    private static X509TrustManager trustManager(Path pem) {
         try {
             X509TrustManager jre = x509(null);
-            X509TrustManager both = x509(CaBundles.trustStore(pem, jre.getAcceptedIssuers()));
+            return x509(CaBundles.trustStore(pem, jre.getAcceptedIssuers()));
+        } catch (GeneralSecurityException e) {
+            throw invalid(pem, e);
+        }
+    }
+
+    private static SSLContext context(X509TrustManager trust, Path pem) {
+        try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {both}, null);
+            context.init(null, new TrustManager[] {trust}, null);
             return context;
         } catch (GeneralSecurityException e) {
-            throw ValenceException.config("ca_bundle_file", pem.toString(), "a PEM file of CA certificates ("
-                    + e.getMessage() + ")");
+            throw invalid(pem, e);
         }
+    }
+
+    private static ValenceException invalid(Path pem, GeneralSecurityException e) {
+        return ValenceException.config("ca_bundle_file", pem.toString(), "a PEM file of CA certificates ("
+                + e.getMessage() + ")");
     }
 
     private static X509TrustManager x509(KeyStore store) throws GeneralSecurityException {

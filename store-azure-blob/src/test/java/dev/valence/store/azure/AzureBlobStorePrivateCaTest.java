@@ -40,7 +40,7 @@ class AzureBlobStorePrivateCaTest {
         caPem = Files.writeString(dir.resolve("ca.pem"), pki.ca().certificatePem());
         bed = AzuriteBed.startHttps(Files.writeString(dir.resolve("server.pem"), server.certificatePem()),
                 Files.writeString(dir.resolve("server-key.pem"), server.keyPem()));
-        bed.client(CaBundleTrust.context(caPem)).createBlobContainer(CONTAINER);
+        bed.client(CaBundleTrust.okHttp(caPem)).createBlobContainer(CONTAINER);
     }
 
     @AfterAll

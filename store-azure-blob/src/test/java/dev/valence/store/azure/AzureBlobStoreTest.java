@@ -69,6 +69,36 @@ class AzureBlobStoreTest {
         return assertThrows(ValenceException.class, () -> new AzureBlobStoreFactory().create(settings.environment(env).build()));
     }
 
+    /**
+     * The JVM waits up to 0.3 s at exit for every thread running in native code: an HTTP client whose
+     * thread sits in epoll_wait (the JDK client's selector) adds that to every command and task pod.
+     */
+    @Test
+    void usingTheStoreLeavesNoHttpClientThreadWaitingInNativeCode() throws Exception {
+        ArtifactStore store = open(withKey("azblob://" + CONTAINER + "/threads"));
+        store.put("k", new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+        try (var in = store.get("k")) {
+            assertArrayEquals(new byte[] {1, 2, 3}, in.readAllBytes());
+        }
+        store.close();
+        List<String> inNative = List.of();
+        for (int i = 0; i < 50; i++) {
+            inNative = Thread.getAllStackTraces().entrySet().stream()
+                    .filter(e -> e.getKey().getState() == Thread.State.RUNNABLE && e.getValue().length > 0
+                            && e.getValue()[0].isNativeMethod())
+                    .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().startsWith(
+                            "jdk.internal.net.http.") || f.getClassName().startsWith("okhttp3.")
+                            || f.getClassName().startsWith("com.azure.") || f.getClassName().startsWith("reactor.")))
+                    .map(e -> e.getKey().getName() + " in " + e.getValue()[0])
+                    .collect(java.util.stream.Collectors.toList());
+            if (inNative.isEmpty()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(inNative.isEmpty(), "HTTP client threads in native code (each holds the JVM's exit): " + inNative);
+    }
+
     @Test
     void isDiscoveredForTheAzblobSchemeAndDeclaresItsSettings() {
         AzureBlobStoreFactory f = new AzureBlobStoreFactory();

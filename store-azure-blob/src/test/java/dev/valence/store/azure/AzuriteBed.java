@@ -1,6 +1,6 @@
 package dev.valence.store.azure;
 
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.okhttp.OkHttpAsyncHttpClientBuilder;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import java.io.File;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
 
 /**
  * Test bed: Azurite's blob service ({@code azurite-blob}, npm package {@code azurite}) on
@@ -109,14 +108,13 @@ public final class AzuriteBed implements AutoCloseable {
     /** A plain SDK client, for the tests' own checks. */
     public BlobServiceClient client() {
         return new BlobServiceClientBuilder().connectionString(connectionString())
-                .httpClient(new JdkHttpClientBuilder().build()).buildClient();
+                .httpClient(new OkHttpAsyncHttpClientBuilder().build()).buildClient();
     }
 
-    /** A plain SDK client whose TLS uses {@code tls}, for the tests' own checks over https. */
-    public BlobServiceClient client(SSLContext tls) {
+    /** A plain SDK client over {@code http} (e.g. one trusting a test CA), for the tests' own checks over https. */
+    public BlobServiceClient client(okhttp3.OkHttpClient http) {
         return new BlobServiceClientBuilder().connectionString(connectionString())
-                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls)).build())
-                .buildClient();
+                .httpClient(new OkHttpAsyncHttpClientBuilder(http).build()).buildClient();
     }
 
     /** Creates a container. */
