@@ -202,8 +202,33 @@
       $('panel-trace').textContent = n.exception || n.error || '-';
       $('panel-attempts').textContent = n.attempts.length ? n.attempts.map((a) => a.number + '. ' + (a.job || '-') + ' '
         + time(a.started) + ' – ' + time(a.finished) + (a.error ? '  ' + a.error : '')).join('\n') : '-';
+      renderPods(dispatchId, n);
       if (withLog || $('follow').checked) loadLog(dispatchId, nodeId);
     }).catch((e) => { $('panel-trace').textContent = e.message; });
+  }
+
+  // the pods of the node's Job, each with its own log tail (loaded when opened)
+  const openPods = new Set();
+  function renderPods(dispatchId, n) {
+    const pods = n.pods || [];
+    $('panel-pods-note').textContent = n.pods_note || '';
+    const box = $('panel-pods');
+    box.innerHTML = pods.map((p) => '<details class="pod" data-name="' + esc(p.name) + '"' + (openPods.has(p.name) ? ' open' : '')
+      + '><summary><span class="pod-name">' + esc(p.name) + '</span> <span class="status st-' + esc(p.phase.toUpperCase())
+      + '">' + esc(p.status) + '</span>' + (p.index != null ? ' index ' + p.index : '') + ' · node ' + esc(p.node || '-')
+      + (p.exit_code != null ? ' · exit ' + p.exit_code : '') + (p.restarts ? ' · restarts ' + p.restarts : '')
+      + ' · started ' + time(p.started) + '</summary>' + (p.message ? '<p class="note">' + esc(p.message) + '</p>' : '')
+      + '<pre class="log pod-log"></pre></details>').join('');
+    for (const d of box.querySelectorAll('details.pod')) {
+      const load = () => api('dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(n.id) + '/pods/'
+        + encodeURIComponent(d.dataset.name) + '/log?tail=200')
+        .then((l) => { d.querySelector('pre').textContent = l.text || l.note || '(empty)'; })
+        .catch((e) => { d.querySelector('pre').textContent = e.message; });
+      d.addEventListener('toggle', () => {
+        if (d.open) { openPods.add(d.dataset.name); load(); } else { openPods.delete(d.dataset.name); }
+      });
+      if (d.open) load();
+    }
   }
 
   function loadLog(dispatchId, nodeId) {

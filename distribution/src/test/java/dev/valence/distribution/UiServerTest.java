@@ -231,6 +231,60 @@ class UiServerTest {
         assertTrue(log.contains("no Job: the node ran on executor"), log);
     }
 
+    /** A running dispatch whose node {@code work} runs on the cluster as Job {@code job}, as its record says. */
+    private void recordClusterNode(String dispatch, String job) throws IOException {
+        Path dir = dispatcher.recordsDir().resolve(dispatch);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("record.properties"), """
+                workflow=cluster_flow
+                started=2026-01-01T00\\:00\\:00Z
+                status=RUNNING
+                nodes=work
+                node.work.task=work
+                node.work.status=RUNNING
+                node.work.executor=kubernetes
+                node.work.job=%s
+                node.work.started=2026-01-01T00\\:00\\:01Z
+                node.work.depends_on=
+                """.formatted(job));
+    }
+
+    @Test
+    void aClusterThatCannotListTheNodesPodsIsSaidInTheAnswerNotA500AndOnlyNodesWithAJobAsk() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        ClusterJobs unreachable = new ClusterJobs(() -> {
+            asked.incrementAndGet();
+            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CLUSTER,
+                    "cannot reach https://10.9.9.9:6443 (connection refused) with token " + SECRET);
+        }, () -> null);
+        server.close();
+        Settings settings = Settings.builder().knownKey("store_secret_key", "").sensitiveKeys(List.of("store_secret_key"))
+                .set("store_secret_key", SECRET).build();
+        server = UiServer.start(new DispatcherUiBackend(() -> dispatcher, unreachable, () -> settings, id -> ""),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+        String localId = finished(chain(local), "a");
+        String first = get("/api/dispatches/" + localId).body()
+                .replaceAll("(?s).*\"id\": \"([^\"]+)\",\\s+\"task\": \"first\".*", "$1");
+        String localNode = get("/api/dispatches/" + localId + "/nodes/" + first).body();
+        assertTrue(localNode.contains("\"pods\": []") && localNode.contains("no Job: the node ran on executor"), localNode);
+        assertEquals(0, asked.get(), "a node without a Job does not ask the cluster");
+
+        recordClusterNode("c0ffee000002", "valence-c0ffee000002-work");
+        HttpResponse<String> node = get("/api/dispatches/c0ffee000002/nodes/work");
+        assertEquals(200, node.statusCode(), node.body());
+        assertTrue(node.body().contains("the pods of Job valence-c0ffee000002-work could not be listed: cannot reach "
+                + "https://10.9.9.9:6443 (connection refused)"), node.body());
+        assertTrue(asked.get() > 0, "a node with a Job asks the cluster");
+        HttpResponse<String> podLog = get("/api/dispatches/c0ffee000002/nodes/work/pods/valence-c0ffee000002-work-x1/log");
+        assertEquals(200, podLog.statusCode(), podLog.body());
+        assertTrue(podLog.body().contains("could not be read: cannot reach"), podLog.body());
+        for (String answer : List.of(node.body(), podLog.body())) {
+            assertFalse(answer.contains(SECRET), answer);
+            assertTrue(answer.contains("with token ****"), answer);
+        }
+    }
+
     @Test
     void anUnknownDispatchIsA404PageAndA404Answer() throws Exception {
         HttpResponse<String> page = get("/dispatch/nosuch123");

@@ -3,6 +3,7 @@ package dev.valence.distribution.ui;
 import dev.valence.api.NodeResult;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.WorkflowResult;
+import dev.valence.spi.PodInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,6 +119,23 @@ final class DispatchViews {
             am.put("error", a.error().map(e -> e.lines().findFirst().orElse("")));
             return am;
         }).toList());
+        return m;
+    }
+
+    /** One pod of a node's Job, as {@code kubectl get pods} shows it. */
+    static Map<String, Object> pod(PodInfo p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", p.name());
+        m.put("status", p.status());
+        m.put("phase", p.phase());
+        m.put("node", p.nodeName());
+        m.put("started", p.startedAt().map(Instant::toString));
+        m.put("container", p.containerState().name());
+        m.put("reason", p.reason());
+        m.put("message", p.message().map(DispatchViews::shortText));
+        m.put("exit_code", p.exitCode().isPresent() ? Optional.of(p.exitCode().getAsInt()) : Optional.empty());
+        m.put("restarts", p.restarts());
+        m.put("index", p.completionIndex().isPresent() ? Optional.of(p.completionIndex().getAsInt()) : Optional.empty());
         return m;
     }
 

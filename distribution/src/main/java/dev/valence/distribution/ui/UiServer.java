@@ -6,6 +6,7 @@ import dev.valence.api.NodeResult;
 import dev.valence.api.ValenceException;
 import dev.valence.api.WorkflowResult;
 import dev.valence.distribution.Json;
+import dev.valence.spi.PodInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -231,9 +232,13 @@ public final class UiServer implements AutoCloseable {
             if (n.isEmpty()) {
                 json(ex, 404, Map.of("error", "dispatch " + id + " has no node '" + path.get(3) + "'"));
             } else if (path.size() == 4) {
-                json(ex, 200, DispatchViews.node(r, n.get()));
+                Map<String, Object> m = DispatchViews.node(r, n.get());
+                m.putAll(pods(n.get()));
+                json(ex, 200, m);
             } else if (path.size() == 5 && path.get(4).equals("log")) {
                 json(ex, 200, log(n.get(), query(ex.getRequestURI())));
+            } else if (path.size() == 7 && path.get(4).equals("pods") && path.get(6).equals("log")) {
+                podLog(ex, n.get(), path.get(5), query(ex.getRequestURI()));
             } else {
                 json(ex, 404, Map.of("error", "no API at /api/" + String.join("/", path)));
             }
@@ -253,14 +258,8 @@ public final class UiServer implements AutoCloseable {
                     + "so there is no pod log");
             return m;
         }
-        int tail;
         try {
-            tail = Math.max(1, Math.min(10_000, Integer.parseInt(q.getOrDefault("tail", "200"))));
-        } catch (NumberFormatException e) {
-            tail = 200;
-        }
-        try {
-            UiBackend.JobLog l = backend.logs(n.jobName().get(), tail);
+            UiBackend.JobLog l = backend.logs(n.jobName().get(), tail(q));
             m.put("text", l.text());
             m.put("running", l.running());
             m.put("note", l.note());
@@ -270,6 +269,65 @@ public final class UiServer implements AutoCloseable {
             m.put("note", "the log could not be read: " + e.getMessage());
         }
         return m;
+    }
+
+    /**
+     * The pods of the node's Job ({@code pods}), or why there are none to show ({@code pods_note}): only a node
+     * with a Job asks the cluster, and a cluster that cannot answer is said in the note, not a failed request.
+     */
+    private Map<String, Object> pods(NodeResult n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (n.jobName().isEmpty()) {
+            m.put("pods", List.of());
+            m.put("pods_note", noJob(n));
+            return m;
+        }
+        try {
+            List<PodInfo> pods = backend.pods(n.jobName().get());
+            m.put("pods", pods.stream().map(DispatchViews::pod).toList());
+            m.put("pods_note", pods.isEmpty() ? "Job " + n.jobName().get() + " has no pod (not yet, or no more)" : "");
+        } catch (RuntimeException e) {
+            LOG.debug("pods of Job {} could not be listed", n.jobName().get(), e);
+            m.put("pods", List.of());
+            m.put("pods_note", "the pods of Job " + n.jobName().get() + " could not be listed: " + e.getMessage());
+        }
+        return m;
+    }
+
+    /** One pod's log tail, for a pod of the node's Job only (not any pod of the namespace). */
+    private void podLog(HttpExchange ex, NodeResult n, String pod, Map<String, String> q) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pod", pod);
+        if (n.jobName().isEmpty()) {
+            json(ex, 404, Map.of("error", noJob(n)));
+            return;
+        }
+        try {
+            if (backend.pods(n.jobName().get()).stream().noneMatch(p -> p.name().equals(pod))) {
+                json(ex, 404, Map.of("error", "Job " + n.jobName().get() + " has no pod '" + pod + "'"));
+                return;
+            }
+            m.put("text", backend.podLog(pod, tail(q)));
+            m.put("note", "");
+        } catch (RuntimeException e) {
+            LOG.debug("log of pod {} could not be read", pod, e);
+            m.put("text", "");
+            m.put("note", "the log of pod " + pod + " could not be read: " + e.getMessage());
+        }
+        json(ex, 200, m);
+    }
+
+    private static String noJob(NodeResult n) {
+        return n.executor().isEmpty() || n.startedAt().isEmpty() ? "no Job: the node has not run"
+                : "no Job: the node ran on executor '" + n.executor() + "' in the dispatching process, so there is no pod";
+    }
+
+    private static int tail(Map<String, String> q) {
+        try {
+            return Math.max(1, Math.min(10_000, Integer.parseInt(q.getOrDefault("tail", "200"))));
+        } catch (NumberFormatException e) {
+            return 200;
+        }
     }
 
     /** A dispatch read as it stands; the last good copy when the record cannot be parsed. */
