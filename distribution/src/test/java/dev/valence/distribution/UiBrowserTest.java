@@ -193,6 +193,11 @@ class UiBrowserTest {
         waiting().until(d -> "COMPLETED".equals(node("report").getAttribute("data-status")));
         waiting().until(ExpectedConditions.textToBe(By.id("dispatch-status"), "COMPLETED"));
         assertTrue(browser.findElements(By.cssSelector("#timeline rect.bar")).size() >= 5, "a bar per node run");
+        // pushed, not polled: the page read the dispatch from its event stream only
+        Object fetched = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/dispatches/'))");
+        assertEquals(List.of(), fetched, "no request for the dispatch but its stream (which shows once it ends)");
+        assertEquals("stream", browser.findElement(By.tagName("body")).getAttribute("data-live"));
 
         // the failed dispatch: the failed node's trace in the panel
         browser.get(server.uri().resolve("/dispatch/" + failed).toString());

@@ -75,6 +75,7 @@ class UiCommandTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void servesANodesJobLogAndCancelsTheDispatchsJobs() throws Exception {
         CliFixture cli = new CliFixture(home);
         String ns = cluster.newNamespace();
@@ -104,6 +105,19 @@ class UiCommandTest {
         assertTrue(podLog.contains("\"text\": \"step 3\\n\""), "that pod's last line: " + podLog);
         assertEquals(404, get(base, "/api/dispatches/c0ffee000001/nodes/work/pods/kube-apiserver-x/log").statusCode(),
                 "only a pod of the node's Job");
+
+        // follow as a stream: the tail first, then only the lines the pod wrote since, read from the cluster
+        try (Events follow = Events.open(http, base.resolve("/api/dispatches/c0ffee000001/nodes/work/log/events?tail=2"))) {
+            assertEquals(200, follow.response.statusCode());
+            Events.Event first = follow.next();
+            assertEquals("log", first.name());
+            assertTrue(first.data().contains("\"reset\": true") && first.data().contains("\"text\": \"step 2\\nstep 3\\n\""),
+                    first.data());
+            cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\nstep 3b\n");
+            Events.Event next = follow.until("log", "\"reset\": false");
+            assertTrue(next.data().contains("\"text\": \"step 3b\\n\""), "only the new line: " + next.data());
+        }
+        cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\n");
 
         // the page: the node's panel shows its Job, its pod and the log tail, and follow shows what the pod writes next
         if (UiBrowserTest.browserUsable()) {

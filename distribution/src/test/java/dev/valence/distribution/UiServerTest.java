@@ -117,10 +117,14 @@ class UiServerTest {
 
     /** A request with a Host header of our choosing (java.net.http will not send another Host): the status code. */
     private int rawStatus(String host, String origin) throws IOException {
+        return rawStatus("/api/dispatches", host, origin);
+    }
+
+    private int rawStatus(String path, String host, String origin) throws IOException {
         URI u = server.uri();
         try (Socket s = new Socket(u.getHost(), u.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(("GET /api/dispatches HTTP/1.1\r\nHost: " + host + "\r\n" + (origin == null ? "" : "Origin: "
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + (origin == null ? "" : "Origin: "
                     + origin + "\r\n") + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
@@ -282,6 +286,70 @@ class UiServerTest {
         for (String answer : List.of(node.body(), podLog.body())) {
             assertFalse(answer.contains(SECRET), answer);
             assertTrue(answer.contains("with token ****"), answer);
+        }
+    }
+
+    private Events events(String path) throws Exception {
+        return Events.open(http, server.uri().resolve(path));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDispatchsEventStreamPushesANodeChangeAsTheRecordChanges() throws Exception {
+        hold = new CountDownLatch(1);
+        String id = dispatcher.dispatch(chain(local), List.of("a"));
+        while (dispatcher.result(id).nodes().stream().noneMatch(n -> n.taskName().equals("second")
+                && n.status() == TaskStatus.RUNNING)) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+        try (Events events = events("/api/dispatches/" + id + "/events")) {
+            assertEquals(200, events.response.statusCode());
+            assertTrue(events.response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+            Events.Event first = events.next();
+            assertEquals("dispatch", first.name(), first.data());
+            assertTrue(first.data().contains("\"nodes_list\"") && first.data().contains("\"edges\""), first.data());
+            assertTrue(first.data().matches("(?s).*\"task\": \"second\",\\s+\"status\": \"RUNNING\".*"), first.data());
+
+            hold.countDown();
+            Events.Event change = events.until("nodes", "\"task\": \"second\",\\s+\"status\": \"COMPLETED\"");
+            assertFalse(change.data().contains("\"task\": \"first\""), "only the nodes that changed: " + change.data());
+            String done = "\"summary\": \\{\\s+\"id\": \"[^\"]+\",\\s+\"workflow\": \"chain\",\\s+\"status\": \"COMPLETED\"";
+            if (!Pattern.compile(done).matcher(change.data()).find()) {
+                events.until("nodes", done); // the dispatch's end came in a later event
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void eventStreamsAreCheckedForHostAndOriginBoundedInNumberAndEndWhenTheServerStops() throws Exception {
+        String id = finished(chain(local), "a");
+        String path = "/api/dispatches/" + id + "/events";
+        int port = server.uri().getPort();
+        assertEquals(403, rawStatus(path, "evil.example:" + port, null), "a rebound DNS name");
+        assertEquals(403, rawStatus(path, "127.0.0.1:" + port, "http://evil.example"), "a page of another origin");
+        assertEquals(404, get("/api/dispatches/nosuch123/events").statusCode());
+
+        List<Events> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 32; i++) {
+                Events e = events(path);
+                assertEquals(200, e.response.statusCode());
+                assertEquals("dispatch", e.next().name());
+                open.add(e);
+            }
+            HttpResponse<String> refused = get(path);
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("too many event streams open (32)"), refused.body());
+            assertEquals(200, get("/api/dispatches/" + id).statusCode(), "held streams do not block other requests");
+
+            server.close();
+            for (Events e : open) {
+                // a finished dispatch sends nothing more: the next read returns only because the stream ended
+                assertEquals(null, e.next(), "the stream ended with the server");
+            }
+        } finally {
+            open.forEach(Events::close);
         }
     }
 
