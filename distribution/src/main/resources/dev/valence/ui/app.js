@@ -256,6 +256,7 @@
       $('panel-inputs').textContent = inputs.length ? inputs.map((e) => e[0] + ' = ' + e[1]).join('\n')
         : (current && current.args ? 'the dispatch\'s arguments: ' + current.args.join(', ') : '(none)');
       $('panel-result').textContent = n.result == null ? (n.status === 'COMPLETED' || n.status === 'CACHED' ? 'null' : '-') : n.result;
+      renderMap(n.map);
       $('panel-trace').textContent = n.exception || n.error || '-';
       $('panel-attempts').textContent = n.attempts.length ? n.attempts.map((a) => a.number + '. ' + (a.job || '-') + ' '
         + time(a.started) + ' – ' + time(a.finished) + (a.error ? '  ' + a.error : '')).join('\n') : '-';
@@ -266,6 +267,17 @@
         loadLog(dispatchId, nodeId);
       }
     }).catch((e) => { $('panel-trace').textContent = e.message; });
+  }
+
+  // a map node: each element's status and result or error
+  function renderMap(map) {
+    $('panel-map').hidden = !map;
+    if (!map) return;
+    $('panel-map-counts').textContent = map.succeeded + ' of ' + map.elements + ' elements succeeded';
+    $('panel-map-table').tBodies[0].innerHTML = map.each.map((e) => '<tr class="element st-row-' + esc(e.status) + '"><td>'
+      + e.index + '</td><td><span class="status st-' + esc(e.status) + '">' + esc(e.status) + '</span></td><td>'
+      + esc(e.status === 'SUCCEEDED' ? e.result : e.error) + '</td></tr>').join('');
+    $('panel-map-cut').textContent = map.each_cut ? map.each_cut + ' more elements not listed' : '';
   }
 
   // the pods of the node's Job, each with its own log tail (loaded when opened)

@@ -353,6 +353,36 @@ class UiServerTest {
         }
     }
 
+    /** Element 2 throws (with the secret in its message); the others give their square, element 4 a long text. */
+    static String squareButNotTwo(Integer x) {
+        if (x == 2) {
+            throw new IllegalStateException("two is not welcome, key " + SECRET);
+        }
+        return x == 4 ? "x".repeat(1000) : Integer.toString(x * x);
+    }
+
+    @Test
+    void aMapNodeShowsEachElementsStatusResultOrErrorShortenedAndRedacted() throws Exception {
+        Task1<Integer, List<Integer>> upTo = Task.of("up_to", (Integer n) -> new java.util.ArrayList<>(
+                java.util.stream.IntStream.range(0, n).boxed().toList()), local);
+        Task1<Integer, String> square = Task.of("square", UiServerTest::squareButNotTwo, local)
+                .with(o -> o.minSuccessRatio(0.5));
+        String id = finished(Workflow.of("squares", (Node<Integer> n) -> square.map(upTo.call(n))), 5);
+        String node = get("/api/dispatches/" + id + "/nodes/square").body();
+        assertTrue(node.contains("\"elements\": 5") && node.contains("\"succeeded\": 4"), node);
+        Matcher each = Pattern.compile("\"index\": (\\d+),\\s+\"status\": \"(\\w+)\",\\s+\"result\": (null|\"[^\"]*\"),"
+                + "\\s+\"error\": (null|\"[^\"]*\")").matcher(node);
+        List<String> rows = new java.util.ArrayList<>();
+        while (each.find()) {
+            rows.add(each.group(1) + " " + each.group(2) + " " + each.group(3) + " " + each.group(4));
+        }
+        assertEquals(5, rows.size(), node);
+        assertEquals("0 SUCCEEDED \"0\" null", rows.get(0));
+        assertEquals("2 FAILED null \"java.lang.IllegalStateException: two is not welcome, key ****\"", rows.get(2));
+        assertTrue(rows.get(4).contains("… (700 more characters)"), "shortened: " + rows.get(4));
+        assertFalse(node.contains(SECRET), node);
+    }
+
     @Test
     void anUnknownDispatchIsA404PageAndA404Answer() throws Exception {
         HttpResponse<String> page = get("/dispatch/nosuch123");

@@ -3,6 +3,7 @@ package dev.valence.distribution.ui;
 import dev.valence.api.NodeResult;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.WorkflowResult;
+import dev.valence.distribution.MapElements;
 import dev.valence.spi.PodInfo;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,8 @@ import java.util.Optional;
 final class DispatchViews {
     /** Longest text of an input or a result shown (the rest is cut, saying how much). */
     static final int SHORT = 300;
+    /** Elements of a map listed one by one in a node's answer; the rest are counted. */
+    static final int MAP_ELEMENTS = 1000;
 
     private DispatchViews() {
     }
@@ -108,6 +111,9 @@ final class DispatchViews {
         }
         m.put("inputs", inputs);
         m.put("result", n.status().succeeded() ? n.value().map(DispatchViews::shortText) : Optional.empty());
+        // a map: each element's status, result or error (shortened; the first MAP_ELEMENTS)
+        m.put("map", MapElements.of(n).map(mr -> MapElements.view(mr, e -> shortText(String.valueOf(e)),
+                DispatchViews::shortText, MAP_ELEMENTS)));
         m.put("error", n.error());
         m.put("exception", n.exception().map(e -> String.join("\n", e.trace(Integer.MAX_VALUE))));
         m.put("attempts", n.attempts().stream().map(a -> {
