@@ -150,6 +150,14 @@ class UiBrowserTest {
         });
     }
 
+    /** Element 2 throws; the others give their square. */
+    static Integer squareButNotTwo(Integer x) {
+        if (x == 2) {
+            throw new IllegalStateException("two is not welcome");
+        }
+        return x * x;
+    }
+
     private WebDriverWait waiting() {
         return new WebDriverWait(browser, Duration.ofSeconds(20));
     }
@@ -230,6 +238,24 @@ class UiBrowserTest {
                 dispatcher.result(nested).nodes().size()));
         assertEquals(1, browser.findElements(By.cssSelector("#graph g.node.wf")).size(), "one sub-workflow box");
         screenshot("ui-nested.png");
+
+        // a map: each element's status and result or error in the panel
+        Task1<Integer, List<Integer>> upTo = Task.of("up_to", (Integer n) -> new java.util.ArrayList<>(
+                java.util.stream.IntStream.range(0, n).boxed().toList()), local);
+        Task1<Integer, Integer> square = Task.of("square", UiBrowserTest::squareButNotTwo, local)
+                .with(o -> o.minSuccessRatio(0.5));
+        String mapped = dispatcher.dispatch(Workflow.of("squares", (Node<Integer> n) -> square.map(upTo.call(n))), List.of(4));
+        assertEquals(TaskStatus.COMPLETED, dispatcher.result(mapped, true).status());
+        browser.get(server.uri().resolve("/dispatch/" + mapped).toString());
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#graph g.node"), 2));
+        node("square").click();
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#panel-map-table tbody tr"), 4));
+        assertEquals("3 of 4 elements succeeded", browser.findElement(By.id("panel-map-counts")).getText());
+        List<String> rows = browser.findElements(By.cssSelector("#panel-map-table tbody tr")).stream()
+                .map(WebElement::getText).toList();
+        assertEquals("1 SUCCEEDED 1", rows.get(1));
+        assertEquals("2 FAILED java.lang.IllegalStateException: two is not welcome", rows.get(2));
+        screenshot("ui-map.png");
 
         // an unknown dispatch: the 404 page
         browser.get(server.uri().resolve("/dispatch/nosuch42").toString());
