@@ -9,8 +9,12 @@ import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
+import dev.valence.spi.PodInfo;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
@@ -236,6 +240,75 @@ final class Fabric8Gateway implements ClusterGateway {
         }
         return pods.stream().max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp())))
                 .map(p -> podLogTail(p.getMetadata().getName(), tailLines)).orElse("");
+    }
+
+    @Override
+    public List<PodInfo> pods(JobRef job) {
+        requireOurNamespace(job);
+        List<Pod> pods;
+        try {
+            pods = client.pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
+        } catch (RuntimeException e) {
+            throw errors.map(e, "list", "pods", "");
+        }
+        return pods.stream().sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
+                .thenComparing(p -> p.getMetadata().getName()).reversed()).map(Fabric8Gateway::podInfo).toList();
+    }
+
+    /** A pod as the port shows it: phase, node, start, the task container's state, restarts, completion index. */
+    static PodInfo podInfo(Pod pod) {
+        PodInfo.Builder b = PodInfo.builder().name(pod.getMetadata().getName());
+        if (pod.getSpec() != null) {
+            b.nodeName(pod.getSpec().getNodeName());
+        }
+        String index = java.util.Optional.ofNullable(pod.getMetadata().getAnnotations())
+                .map(a -> a.get(COMPLETION_INDEX)).orElseGet(() -> java.util.Optional.ofNullable(pod.getMetadata().getLabels())
+                        .map(l -> l.get(COMPLETION_INDEX)).orElse(null));
+        if (index != null && index.matches("\\d{1,9}")) {
+            b.completionIndex(Integer.parseInt(index));
+        }
+        PodStatus status = pod.getStatus();
+        if (status == null) {
+            return b.build();
+        }
+        b.phase(status.getPhase()).reason(status.getReason()).message(status.getMessage());
+        if (status.getStartTime() != null) {
+            b.startedAt(parseTime(status.getStartTime()));
+        }
+        java.util.Optional<ContainerStatus> task = java.util.Optional.ofNullable(status.getContainerStatuses())
+                .flatMap(cs -> cs.stream().filter(c -> JobManifest.CONTAINER.equals(c.getName())).findFirst()
+                        .or(() -> cs.stream().findFirst()));
+        task.ifPresent(c -> {
+            b.restarts(c.getRestartCount() == null ? 0 : c.getRestartCount());
+            ContainerState st = c.getState();
+            if (st == null) {
+                return;
+            }
+            if (st.getTerminated() != null) {
+                b.containerState(PodInfo.ContainerState.TERMINATED).exitCode(st.getTerminated().getExitCode());
+                if (st.getTerminated().getReason() != null) {
+                    b.reason(st.getTerminated().getReason()).message(st.getTerminated().getMessage());
+                }
+            } else if (st.getWaiting() != null) {
+                b.containerState(PodInfo.ContainerState.WAITING);
+                if (st.getWaiting().getReason() != null) {
+                    b.reason(st.getWaiting().getReason()).message(st.getWaiting().getMessage());
+                }
+            } else if (st.getRunning() != null) {
+                b.containerState(PodInfo.ContainerState.RUNNING);
+            }
+        });
+        return b.build();
+    }
+
+    private static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+
+    private static Instant parseTime(String s) {
+        try {
+            return java.time.OffsetDateTime.parse(s).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     @Override

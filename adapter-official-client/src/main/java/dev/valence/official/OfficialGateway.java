@@ -11,11 +11,16 @@ import dev.valence.spi.JobListener;
 import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
+import dev.valence.spi.PodInfo;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.AuthorizationV1Api;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ContainerState;
+import io.kubernetes.client.openapi.models.V1ContainerStatus;
 import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodStatus;
 import io.kubernetes.client.openapi.models.V1JobCondition;
 import io.kubernetes.client.openapi.models.V1JobList;
 import io.kubernetes.client.openapi.models.V1Namespace;
@@ -176,6 +181,61 @@ final class OfficialGateway implements ClusterGateway {
                 .map(p -> reads.logTail(job.namespace(), p.getMetadata().getName(), tailLines))
                 .orElse("");
     }
+
+    @Override
+    public List<PodInfo> pods(JobRef job) {
+        ensureOpen();
+        return reads.job(job.namespace(), job.name()).map(j -> reads.podsOf(j).stream().map(OfficialGateway::podInfo)
+                .toList()).orElse(List.of());
+    }
+
+    /** A pod as the port shows it: phase, node, start, the task container's state, restarts, completion index. */
+    static PodInfo podInfo(V1Pod pod) {
+        PodInfo.Builder b = PodInfo.builder().name(pod.getMetadata().getName());
+        if (pod.getSpec() != null) {
+            b.nodeName(pod.getSpec().getNodeName());
+        }
+        String index = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(COMPLETION_INDEX))
+                .orElseGet(() -> Optional.ofNullable(pod.getMetadata().getLabels()).map(l -> l.get(COMPLETION_INDEX))
+                        .orElse(null));
+        if (index != null && index.matches("\\d{1,9}")) {
+            b.completionIndex(Integer.parseInt(index));
+        }
+        V1PodStatus status = pod.getStatus();
+        if (status == null) {
+            return b.build();
+        }
+        b.phase(status.getPhase()).reason(status.getReason()).message(status.getMessage());
+        if (status.getStartTime() != null) {
+            b.startedAt(status.getStartTime().toInstant());
+        }
+        Optional<V1ContainerStatus> task = Optional.ofNullable(status.getContainerStatuses())
+                .flatMap(cs -> cs.stream().filter(c -> JobManifest.CONTAINER.equals(c.getName())).findFirst()
+                        .or(() -> cs.stream().findFirst()));
+        task.ifPresent(c -> {
+            b.restarts(c.getRestartCount() == null ? 0 : c.getRestartCount());
+            V1ContainerState st = c.getState();
+            if (st == null) {
+                return;
+            }
+            if (st.getTerminated() != null) {
+                b.containerState(PodInfo.ContainerState.TERMINATED).exitCode(st.getTerminated().getExitCode());
+                if (st.getTerminated().getReason() != null) {
+                    b.reason(st.getTerminated().getReason()).message(st.getTerminated().getMessage());
+                }
+            } else if (st.getWaiting() != null) {
+                b.containerState(PodInfo.ContainerState.WAITING);
+                if (st.getWaiting().getReason() != null) {
+                    b.reason(st.getWaiting().getReason()).message(st.getWaiting().getMessage());
+                }
+            } else if (st.getRunning() != null) {
+                b.containerState(PodInfo.ContainerState.RUNNING);
+            }
+        });
+        return b.build();
+    }
+
+    private static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
 
     @Override
     public String podLogs(String namespace, String pod, int tailLines) {

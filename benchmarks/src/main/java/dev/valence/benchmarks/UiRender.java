@@ -204,6 +204,16 @@ public final class UiRender {
         }
 
         @Override
+        public List<dev.valence.spi.PodInfo> pods(String jobName) {
+            return List.of();
+        }
+
+        @Override
+        public String podLog(String podName, int tail) {
+            return "";
+        }
+
+        @Override
         public Map<String, String> settings() {
             return Map.of();
         }

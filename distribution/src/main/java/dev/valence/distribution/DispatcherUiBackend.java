@@ -10,6 +10,7 @@ import dev.valence.distribution.ui.UiBackend;
 import dev.valence.spi.ClusterGateway;
 import dev.valence.spi.JobInfo;
 import dev.valence.spi.JobRef;
+import dev.valence.spi.PodInfo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -96,6 +97,18 @@ final class DispatcherUiBackend implements UiBackend {
         String note = job.isEmpty() ? "Job " + jobName + " is gone from namespace " + g.namespace()
                 : "Job " + jobName + ": " + job.get().phase();
         return new JobLog(text, job.isPresent() && !ClusterJobs.finished(job.get()), note);
+    }
+
+    @Override
+    public List<PodInfo> pods(String jobName) {
+        ClusterGateway g = jobs.gateway();
+        return g.pods(new JobRef(JobNames.requireValid(jobName), g.namespace(), false));
+    }
+
+    @Override
+    public String podLog(String podName, int tail) {
+        ClusterGateway g = jobs.gateway();
+        return g.podLogs(g.namespace(), podName, tail);
     }
 
     @Override

@@ -122,10 +122,8 @@ final class DispatchesCommand implements Callable<Integer> {
             });
             r.nodes().forEach(n -> mapResult(n).filter(m -> !m.allSucceeded()).ifPresent(m -> {
                 out.println();
-                out.println("node " + n.nodeId() + " map: " + m.succeededCount() + " of " + m.size()
-                        + " elements succeeded; failed elements:");
-                m.failures().forEach(e -> out.println("  [" + e.index() + "] " + e.error().map(x -> String.valueOf(x)
-                        .lines().findFirst().orElse("")).orElse("")));
+                out.println("node " + n.nodeId() + " map: " + MapElements.counts(m) + "; failed elements:");
+                MapElements.failureLines(m).forEach(line -> out.println("  " + line));
             }));
             r.failures().forEach((node, e) -> {
                 out.println();
@@ -158,13 +156,12 @@ final class DispatchesCommand implements Callable<Integer> {
                 n.startedAt().map(DispatchesCommand::time).orElse("-"),
                 n.finishedAt().map(DispatchesCommand::time).orElse("-"),
                 n.error().map(e -> e.lines().findFirst().orElse(""))
-                        .orElseGet(() -> mapResult(n).filter(m -> !m.allSucceeded()).map(m -> m.succeededCount() + " of "
-                                + m.size() + " elements succeeded").orElse("")));
+                        .orElseGet(() -> mapResult(n).filter(m -> !m.allSucceeded()).map(MapElements::counts).orElse("")));
     }
 
     /** The per-element result of a map node, when its value is at hand. */
     static java.util.Optional<dev.valence.api.MapResult<?>> mapResult(NodeResult n) {
-        return n.value().filter(v -> v instanceof dev.valence.api.MapResult<?>).map(v -> (dev.valence.api.MapResult<?>) v);
+        return MapElements.of(n);
     }
 
     /** An instant to the second, for tables. */
@@ -210,18 +207,7 @@ final class DispatchesCommand implements Callable<Integer> {
         m.put("parent", n.parent());
         m.put("workflow", n.workflow());
         m.put("reused_from", n.reusedFrom());
-        mapResult(n).ifPresent(r -> {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("elements", r.size());
-            map.put("succeeded", r.succeededCount());
-            map.put("failed", r.failures().stream().map(e -> {
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("index", e.index());
-                f.put("error", e.error().map(String::valueOf).orElse(""));
-                return f;
-            }).toList());
-            m.put("map", map);
-        });
+        mapResult(n).ifPresent(r -> m.put("map", MapElements.view(r, String::valueOf, String::valueOf, 0)));
         m.put("attempts", n.attempts().stream().map(a -> {
             Map<String, Object> am = new LinkedHashMap<>();
             am.put("number", a.number());

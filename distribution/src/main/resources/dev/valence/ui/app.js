@@ -1,4 +1,5 @@
-// valence ui: the dispatch list and one dispatch's graph, polled from this server's JSON API every second.
+// valence ui: the dispatch list (polled) and one dispatch's graph, pushed by this server as server-sent events
+// (EventSource; polling the JSON API only where a stream cannot be had).
 'use strict';
 (function () {
   const TOKEN = document.querySelector('meta[name="valence-token"]').content;
@@ -54,14 +55,67 @@
   let selected = null;     // the node in the panel
   let logTimer = null;
 
+  let pollTimer = null;     // set while the dispatch is polled instead of streamed
+  let logStream = null;    // the EventSource following the selected node's log
+  let receivedAt = 0;      // when the last summary arrived (the running duration counts on from it)
+
   function showDispatch(id) {
     $('dispatch-view').hidden = false;
     $('cancel').addEventListener('click', () => act(id, 'cancel', 'Cancel dispatch ' + id + '? Its running nodes are stopped.'));
     $('resume').addEventListener('click', () => act(id, 'resume', 'Resume dispatch ' + id + '? Failed and unfinished nodes run again.'));
-    $('follow').addEventListener('change', () => { if (selected) loadLog(id, selected); });
-    const tick = () => api('dispatches/' + encodeURIComponent(id)).then((d) => render(d))
+    $('follow').addEventListener('change', () => { if (selected) followLog(id, selected); });
+    if (window.EventSource) stream(id); else startPolling(id);
+    // the clock runs on between events: a running dispatch's duration and its running bars
+    setInterval(() => {
+      if (!current || current.finished) return;
+      $('dispatch-progress').textContent = current.completed + '/' + current.nodes + ' nodes done · '
+        + duration(current.duration_ms + Date.now() - receivedAt);
+      drawTimeline(current);
+    }, 1000);
+  }
+
+  // how the page is kept live (body[data-live]): 'stream' or 'poll'
+  function live(how) {
+    if (how === 'stream') stopPolling();
+    document.body.dataset.live = how;
+  }
+
+  function startPolling(id) {
+    if (pollTimer) return;
+    live('poll');
+    const tick = () => api('dispatches/' + encodeURIComponent(id)).then((d) => render(d, true))
       .catch((e) => { $('dispatch-error').textContent = e.message; });
-    tick().then(() => setInterval(tick, POLL_MS));
+    tick();
+    pollTimer = setInterval(tick, POLL_MS);
+  }
+
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  // the dispatch's event stream: the whole dispatch first, then the nodes that changed
+  function stream(id) {
+    const es = new EventSource('/api/dispatches/' + encodeURIComponent(id) + '/events');
+    es.addEventListener('dispatch', (e) => { live('stream'); render(JSON.parse(e.data), true); });
+    es.addEventListener('nodes', (e) => { live('stream'); applyNodes(JSON.parse(e.data)); });
+    es.addEventListener('gone', (e) => { es.close(); $('dispatch-error').textContent = JSON.parse(e.data).error; });
+    es.onerror = () => {
+      // EventSource reconnects by itself after a dropped stream; a refused one (too many streams) it gives up:
+      // poll meanwhile and try the stream again later
+      if (es.readyState === EventSource.CLOSED) {
+        startPolling(id);
+        setTimeout(() => stream(id), 10000);
+      }
+    };
+  }
+
+  function applyNodes(ev) {
+    if (!current) return;
+    Object.assign(current, ev.summary);
+    const changed = new Map(ev.nodes.map((n) => [n.id, n]));
+    current.nodes_list = current.nodes_list.map((n) => changed.get(n.id) || n);
+    render(current, changed.has(selected));
   }
 
   function act(id, what, question) {
@@ -72,8 +126,9 @@
       .catch((e) => { $('action-message').textContent = e.message; });
   }
 
-  function render(d) {
+  function render(d, panelChanged) {
     current = d;
+    receivedAt = Date.now();
     document.title = 'Valence: ' + d.workflow + ' ' + d.id;
     $('dispatch-title').textContent = d.workflow + ' · ' + d.id;
     const st = $('dispatch-status');
@@ -91,7 +146,7 @@
       updateGraph(d);
     }
     drawTimeline(d);
-    if (selected) loadNode(d.id, selected, false);
+    if (selected && panelChanged) loadNode(d.id, selected, false);
     if (!document.body.dataset.rendered) {
       // after the frame holding the graph was painted: time to first render, from navigation start
       requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -177,6 +232,8 @@
   // ---- the node panel -----------------------------------------------------------------------------
   function select(dispatchId, nodeId) {
     selected = nodeId;
+    if (logStream) { logStream.close(); logStream = null; }
+    openPods.clear();
     for (const g of $('graph').querySelectorAll('g.node')) g.classList.toggle('selected', g.dataset.id === nodeId);
     $('panel').hidden = false;
     $('panel-log').textContent = '';
@@ -199,11 +256,52 @@
       $('panel-inputs').textContent = inputs.length ? inputs.map((e) => e[0] + ' = ' + e[1]).join('\n')
         : (current && current.args ? 'the dispatch\'s arguments: ' + current.args.join(', ') : '(none)');
       $('panel-result').textContent = n.result == null ? (n.status === 'COMPLETED' || n.status === 'CACHED' ? 'null' : '-') : n.result;
+      renderMap(n.map);
       $('panel-trace').textContent = n.exception || n.error || '-';
       $('panel-attempts').textContent = n.attempts.length ? n.attempts.map((a) => a.number + '. ' + (a.job || '-') + ' '
         + time(a.started) + ' – ' + time(a.finished) + (a.error ? '  ' + a.error : '')).join('\n') : '-';
-      if (withLog || $('follow').checked) loadLog(dispatchId, nodeId);
+      renderPods(dispatchId, n);
+      if (withLog) {
+        if ($('follow').checked) followLog(dispatchId, nodeId); else loadLog(dispatchId, nodeId);
+      } else if (!window.EventSource && $('follow').checked) {
+        loadLog(dispatchId, nodeId);
+      }
     }).catch((e) => { $('panel-trace').textContent = e.message; });
+  }
+
+  // a map node: each element's status and result or error
+  function renderMap(map) {
+    $('panel-map').hidden = !map;
+    if (!map) return;
+    $('panel-map-counts').textContent = map.succeeded + ' of ' + map.elements + ' elements succeeded';
+    $('panel-map-table').tBodies[0].innerHTML = map.each.map((e) => '<tr class="element st-row-' + esc(e.status) + '"><td>'
+      + e.index + '</td><td><span class="status st-' + esc(e.status) + '">' + esc(e.status) + '</span></td><td>'
+      + esc(e.status === 'SUCCEEDED' ? e.result : e.error) + '</td></tr>').join('');
+    $('panel-map-cut').textContent = map.each_cut ? map.each_cut + ' more elements not listed' : '';
+  }
+
+  // the pods of the node's Job, each with its own log tail (loaded when opened)
+  const openPods = new Set();
+  function renderPods(dispatchId, n) {
+    const pods = n.pods || [];
+    $('panel-pods-note').textContent = n.pods_note || '';
+    const box = $('panel-pods');
+    box.innerHTML = pods.map((p) => '<details class="pod" data-name="' + esc(p.name) + '"' + (openPods.has(p.name) ? ' open' : '')
+      + '><summary><span class="pod-name">' + esc(p.name) + '</span> <span class="status st-' + esc(p.phase.toUpperCase())
+      + '">' + esc(p.status) + '</span>' + (p.index != null ? ' index ' + p.index : '') + ' · node ' + esc(p.node || '-')
+      + (p.exit_code != null ? ' · exit ' + p.exit_code : '') + (p.restarts ? ' · restarts ' + p.restarts : '')
+      + ' · started ' + time(p.started) + '</summary>' + (p.message ? '<p class="note">' + esc(p.message) + '</p>' : '')
+      + '<pre class="log pod-log"></pre></details>').join('');
+    for (const d of box.querySelectorAll('details.pod')) {
+      const load = () => api('dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(n.id) + '/pods/'
+        + encodeURIComponent(d.dataset.name) + '/log?tail=200')
+        .then((l) => { d.querySelector('pre').textContent = l.text || l.note || '(empty)'; })
+        .catch((e) => { d.querySelector('pre').textContent = e.message; });
+      d.addEventListener('toggle', () => {
+        if (d.open) { openPods.add(d.dataset.name); load(); } else { openPods.delete(d.dataset.name); }
+      });
+      if (d.open) load();
+    }
   }
 
   function loadLog(dispatchId, nodeId) {
@@ -216,8 +314,32 @@
         pre.textContent = l.text || '';
         if (atEnd) pre.scrollTop = pre.scrollHeight;
         $('panel-log-note').textContent = l.note || '';
-        if ($('follow').checked && l.running) logTimer = setTimeout(() => loadLog(dispatchId, nodeId), 2000);
+        if ($('follow').checked && l.running && !window.EventSource) logTimer = setTimeout(() => loadLog(dispatchId, nodeId), 2000);
       }).catch((e) => { $('panel-log-note').textContent = e.message; });
+  }
+
+  // follow: the server reads the pod's log and pushes the lines added since (a reconnect starts with the tail again)
+  function followLog(dispatchId, nodeId) {
+    if (logStream) { logStream.close(); logStream = null; }
+    if (!$('follow').checked) return;
+    if (!window.EventSource) { loadLog(dispatchId, nodeId); return; }
+    const es = new EventSource('/api/dispatches/' + encodeURIComponent(dispatchId) + '/nodes/' + encodeURIComponent(nodeId)
+      + '/log/events?tail=200');
+    logStream = es;
+    es.addEventListener('log', (e) => {
+      if (selected !== nodeId || logStream !== es) return;
+      const l = JSON.parse(e.data);
+      const pre = $('panel-log');
+      const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      if (l.reset) pre.textContent = l.text || ''; else pre.textContent += l.text;
+      if (atEnd) pre.scrollTop = pre.scrollHeight;
+      $('panel-log-note').textContent = l.note || '';
+    });
+    es.addEventListener('end', (e) => {
+      es.close();
+      if (logStream === es) logStream = null;
+      $('panel-log-note').textContent = JSON.parse(e.data).note || '';
+    });
   }
 
   const m = location.pathname.match(/^\/dispatch\/([^/]+)$/);

@@ -43,9 +43,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * {@code valence ui}'s page in headless Chromium (Debian {@code chromium} + {@code chromium-driver},
  * driven by Selenium): the dispatch list, a running dispatch's graph with every node, a node turning
- * from RUNNING to COMPLETED, a failed node's trace in the panel, and a cancel. The dispatches run on
- * the local executor in this JVM, their tasks held by latches, which gives the page the same states
- * a cluster dispatch does (the page reads records, not executors). Screenshots go to
+ * from RUNNING to COMPLETED with its pod in the panel, a failed node's trace, a map's elements, and a
+ * cancel. The watched dispatch runs on the stand-in cluster, each task a real runc container (held by a
+ * {@code release} file in its store folder); the others on the local executor in this JVM, held by
+ * latches (the page reads records, so their states are those of a cluster dispatch). Screenshots go to
  * {@code target/ui-*.png}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -63,12 +64,51 @@ class UiBrowserTest {
     static UiServer server;
     static WebDriver browser;
 
+    // the stand-in cluster: the mock API server, the Job-controller stand-in running each pod as a runc container
+    static dev.valence.tck.cluster.ApiServerBed api;
+    static dev.valence.tck.cluster.JobControllerStandIn standIn;
+    static dev.valence.tck.pods.RuncPodRunner runner;
+    static dev.valence.core.KubernetesExecutor k8s;
+    static dev.valence.spi.ClusterGateway gateway;
+    static Path storeDir;
+
     @BeforeAll
     static void start() {
         assumeBrowser();
         local = new LocalExecutor();
         dispatcher = new Dispatcher(home.resolve("cache"));
-        DispatcherUiBackend backend = new DispatcherUiBackend(() -> dispatcher, null,
+        api = dev.valence.tck.cluster.ApiServerBed.start();
+        storeDir = dev.valence.tck.pods.HostDirs.writableByAnyUid(home.resolve("store"));
+        runner = dev.valence.tck.pods.RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
+        standIn = new dev.valence.tck.cluster.JobControllerStandIn(api);
+        standIn.runJobsWith(new dev.valence.tck.cluster.JobControllerStandIn.PodRunner() {
+            @Override
+            public dev.valence.tck.cluster.JobControllerStandIn.Result run(dev.valence.tck.cluster.JobControllerStandIn.PodRun pod)
+                    throws Exception {
+                return runner.run(pod);
+            }
+
+            @Override
+            public boolean reportsStart() {
+                return true;
+            }
+
+            @Override
+            public void kill(String namespace, String podName) {
+                runner.kill(namespace, podName);
+            }
+        });
+        k8s = dev.valence.core.KubernetesExecutor.builder().environment(java.util.Map.of()).userHome(home)
+                .k8sConfigFile(api.kubeconfig()).k8sContext(dev.valence.tck.cluster.ApiServerBed.CONTEXT)
+                .registry(dev.valence.tck.pods.SharedBeds.registry().host()).baseImage(dev.valence.tck.pods.SharedBeds.jreImage())
+                .dataStore(storeDir.toString()).set("data_store_mount", "/data").cacheDir(home.resolve("k8s-cache"))
+                .pollFreq(Duration.ofSeconds(1)).build();
+        dev.valence.api.Settings settings = dev.valence.spi.Plugins.load(UiBrowserTest.class.getClassLoader())
+                .declareKeys(dev.valence.api.Settings.builder()).environment(java.util.Map.of()).userHome(home)
+                .k8sConfigFile(api.kubeconfig()).k8sContext(dev.valence.tck.cluster.ApiServerBed.CONTEXT)
+                .namespace(dev.valence.tck.cluster.ApiServerBed.NAMESPACE).build();
+        gateway = dev.valence.spi.Plugins.load(UiBrowserTest.class.getClassLoader()).clusterGateway("fabric8").create(settings);
+        DispatcherUiBackend backend = new DispatcherUiBackend(() -> dispatcher, new ClusterJobs(() -> gateway, () -> null),
                 () -> dev.valence.api.Settings.builder().build(), id -> "resumed " + id);
         server = UiServer.start(backend, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         browser = chromium();
@@ -118,20 +158,32 @@ class UiBrowserTest {
         if (dispatcher != null) {
             dispatcher.close();
         }
+        for (AutoCloseable c : new AutoCloseable[] {k8s, gateway, standIn, runner, api}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // the next one still closes
+                }
+            }
+        }
         if (local != null) {
             local.close();
         }
     }
 
     /**
-     * prepare → (clean, tokenize, count) → report; {@code tokenize} waits for {@link #hold}, unless
-     * {@code failCount}: then {@code count} throws.
+     * prepare → (clean, tokenize, count) → report; {@code tokenize} waits for {@link #hold} (on the cluster: for
+     * its {@code release} file), unless {@code failCount}: then {@code count} throws.
      */
     static Workflow<?> pipeline(Executor e, boolean failCount) {
+        boolean onCluster = e instanceof dev.valence.core.KubernetesExecutor;
         Task1<String, String> prepare = Task.of("prepare", s -> s.trim(), e);
         Task1<String, String> clean = Task.of("clean", s -> s.toLowerCase(Locale.ROOT), e);
         Task1<String, Integer> tokenize = Task.of("tokenize", s -> {
-            if (!failCount) {
+            if (onCluster) {
+                waitForRelease();
+            } else if (!failCount) {
                 hold.await();
             }
             return s.split(" ").length;
@@ -148,6 +200,23 @@ class UiBrowserTest {
             Node<String> p = prepare.call(s);
             return report.call(clean.call(p), tokenize.call(p), count.call(p));
         });
+    }
+
+    /** In the pod: waits until the test writes {@code release} in the node's store folder (at most a minute). */
+    static void waitForRelease() throws InterruptedException {
+        Path release = Path.of(System.getenv("VALENCE_K8S_DATA_STORE"), System.getenv("VALENCE_DISPATCH_ID"),
+                System.getenv("VALENCE_NODE_ID"), "release");
+        for (int i = 0; i < 1200 && !Files.exists(release); i++) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Element 2 throws; the others give their square. */
+    static Integer squareButNotTwo(Integer x) {
+        if (x == 2) {
+            throw new IllegalStateException("two is not welcome");
+        }
+        return x * x;
     }
 
     private WebDriverWait waiting() {
@@ -168,8 +237,7 @@ class UiBrowserTest {
 
     @Test
     void watchesADispatchRunOpensAFailedNodesTraceAndCancelsOne() throws Exception {
-        hold = new CountDownLatch(1);
-        String running = dispatcher.dispatch(pipeline(local, false), List.of(" The quick brown fox "));
+        String running = dispatcher.dispatch(pipeline(k8s, false), List.of(" The quick brown fox "));
         String failed = dispatcher.dispatch(pipeline(local, true), List.of(" jumps over "));
 
         // the list: both dispatches, filterable
@@ -185,14 +253,25 @@ class UiBrowserTest {
         waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#graph g.node"), 5));
         assertEquals(6, browser.findElements(By.cssSelector("#graph path.edge")).size(),
                 "edges: prepare to clean, tokenize, count; those three to report");
-        waiting().until(d -> "RUNNING".equals(node("tokenize").getAttribute("data-status")));
-        assertEquals("COMPLETED", node("clean").getAttribute("data-status"));
+        new WebDriverWait(browser, Duration.ofSeconds(90)) // the first pods wait for the task image to be built
+                .until(d -> "RUNNING".equals(node("tokenize").getAttribute("data-status")));
+        waiting().until(d -> "COMPLETED".equals(node("clean").getAttribute("data-status")));
+        // the running node's pod, a real container on the stand-in cluster
+        node("tokenize").click();
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-pods"), "Running"));
+        assertTrue(browser.findElement(By.id("panel-where")).getText().contains("valence-"), "the node's Job");
         screenshot("ui-running.png");
-        hold.countDown();
+        Files.writeString(storeDir.resolve(running).resolve("tokenize").resolve("release"), "go");
         waiting().until(d -> "COMPLETED".equals(node("tokenize").getAttribute("data-status")));
         waiting().until(d -> "COMPLETED".equals(node("report").getAttribute("data-status")));
         waiting().until(ExpectedConditions.textToBe(By.id("dispatch-status"), "COMPLETED"));
         assertTrue(browser.findElements(By.cssSelector("#timeline rect.bar")).size() >= 5, "a bar per node run");
+        // pushed, not polled: the page read the dispatch from its event stream only
+        Object fetched = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('/api/dispatches/"
+                + running + "'))");
+        assertEquals(List.of(), fetched, "the dispatch was never fetched (polled): its stream (listed once it ends) fed it");
+        assertEquals("stream", browser.findElement(By.tagName("body")).getAttribute("data-live"));
 
         // the failed dispatch: the failed node's trace in the panel
         browser.get(server.uri().resolve("/dispatch/" + failed).toString());
@@ -225,6 +304,24 @@ class UiBrowserTest {
                 dispatcher.result(nested).nodes().size()));
         assertEquals(1, browser.findElements(By.cssSelector("#graph g.node.wf")).size(), "one sub-workflow box");
         screenshot("ui-nested.png");
+
+        // a map: each element's status and result or error in the panel
+        Task1<Integer, List<Integer>> upTo = Task.of("up_to", (Integer n) -> new java.util.ArrayList<>(
+                java.util.stream.IntStream.range(0, n).boxed().toList()), local);
+        Task1<Integer, Integer> square = Task.of("square", UiBrowserTest::squareButNotTwo, local)
+                .with(o -> o.minSuccessRatio(0.5));
+        String mapped = dispatcher.dispatch(Workflow.of("squares", (Node<Integer> n) -> square.map(upTo.call(n))), List.of(4));
+        assertEquals(TaskStatus.COMPLETED, dispatcher.result(mapped, true).status());
+        browser.get(server.uri().resolve("/dispatch/" + mapped).toString());
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#graph g.node"), 2));
+        node("square").click();
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#panel-map-table tbody tr"), 4));
+        assertEquals("3 of 4 elements succeeded", browser.findElement(By.id("panel-map-counts")).getText());
+        List<String> rows = browser.findElements(By.cssSelector("#panel-map-table tbody tr")).stream()
+                .map(WebElement::getText).toList();
+        assertEquals("1 SUCCEEDED 1", rows.get(1));
+        assertEquals("2 FAILED java.lang.IllegalStateException: two is not welcome", rows.get(2));
+        screenshot("ui-map.png");
 
         // an unknown dispatch: the 404 page
         browser.get(server.uri().resolve("/dispatch/nosuch42").toString());

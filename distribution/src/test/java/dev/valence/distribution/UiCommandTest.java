@@ -75,6 +75,7 @@ class UiCommandTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void servesANodesJobLogAndCancelsTheDispatchsJobs() throws Exception {
         CliFixture cli = new CliFixture(home);
         String ns = cluster.newNamespace();
@@ -95,7 +96,30 @@ class UiCommandTest {
         String later = get(base, "/api/dispatches/c0ffee000001/nodes/work/log").body();
         assertTrue(later.contains("step 1\\nstep 2\\nstep 3\\n"), "a follower's next poll: " + later);
 
-        // the page: the node's panel shows its Job and the log tail, and follow shows what the pod writes next
+        // the node's pods, as kubectl get pods shows them, each with its own log tail
+        String pod = cluster.controller.podName(ns, job);
+        String node = get(base, "/api/dispatches/c0ffee000001/nodes/work").body();
+        assertTrue(node.contains("\"name\": \"" + pod + "\"") && node.contains("\"phase\": \"Running\"")
+                && node.contains("\"container\": \"RUNNING\""), node);
+        String podLog = get(base, "/api/dispatches/c0ffee000001/nodes/work/pods/" + pod + "/log?tail=1").body();
+        assertTrue(podLog.contains("\"text\": \"step 3\\n\""), "that pod's last line: " + podLog);
+        assertEquals(404, get(base, "/api/dispatches/c0ffee000001/nodes/work/pods/kube-apiserver-x/log").statusCode(),
+                "only a pod of the node's Job");
+
+        // follow as a stream: the tail first, then only the lines the pod wrote since, read from the cluster
+        try (Events follow = Events.open(http, base.resolve("/api/dispatches/c0ffee000001/nodes/work/log/events?tail=2"))) {
+            assertEquals(200, follow.response.statusCode());
+            Events.Event first = follow.next();
+            assertEquals("log", first.name());
+            assertTrue(first.data().contains("\"reset\": true") && first.data().contains("\"text\": \"step 2\\nstep 3\\n\""),
+                    first.data());
+            cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\nstep 3b\n");
+            Events.Event next = follow.until("log", "\"reset\": false");
+            assertTrue(next.data().contains("\"text\": \"step 3b\\n\""), "only the new line: " + next.data());
+        }
+        cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\n");
+
+        // the page: the node's panel shows its Job, its pod and the log tail, and follow shows what the pod writes next
         if (UiBrowserTest.browserUsable()) {
             followInThePage(base, ns, job);
         }
@@ -123,6 +147,10 @@ class UiCommandTest {
             browser.findElement(By.cssSelector("#graph g.node rect")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-log"), "step 3"));
             assertTrue(browser.findElement(By.id("panel-where")).getText().contains(job), "the node's Job");
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-pods"), cluster.controller.podName(ns, job)));
+            assertTrue(browser.findElement(By.id("panel-pods")).getText().contains("Running"), "the pod's status");
+            browser.findElement(By.cssSelector("#panel-pods details.pod summary")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#panel-pods pre.pod-log"), "step 3"));
             browser.findElement(By.id("follow")).click();
             cluster.controller.writeLog(ns, job, "step 1\nstep 2\nstep 3\nstep 4\n");
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("panel-log"), "step 4"));

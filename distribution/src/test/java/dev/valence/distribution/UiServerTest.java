@@ -117,10 +117,14 @@ class UiServerTest {
 
     /** A request with a Host header of our choosing (java.net.http will not send another Host): the status code. */
     private int rawStatus(String host, String origin) throws IOException {
+        return rawStatus("/api/dispatches", host, origin);
+    }
+
+    private int rawStatus(String path, String host, String origin) throws IOException {
         URI u = server.uri();
         try (Socket s = new Socket(u.getHost(), u.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(("GET /api/dispatches HTTP/1.1\r\nHost: " + host + "\r\n" + (origin == null ? "" : "Origin: "
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + (origin == null ? "" : "Origin: "
                     + origin + "\r\n") + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
@@ -229,6 +233,154 @@ class UiServerTest {
         }
         String log = get("/api/dispatches/" + id + "/nodes/" + node + "/log").body();
         assertTrue(log.contains("no Job: the node ran on executor"), log);
+    }
+
+    /** A running dispatch whose node {@code work} runs on the cluster as Job {@code job}, as its record says. */
+    private void recordClusterNode(String dispatch, String job) throws IOException {
+        Path dir = dispatcher.recordsDir().resolve(dispatch);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("record.properties"), """
+                workflow=cluster_flow
+                started=2026-01-01T00\\:00\\:00Z
+                status=RUNNING
+                nodes=work
+                node.work.task=work
+                node.work.status=RUNNING
+                node.work.executor=kubernetes
+                node.work.job=%s
+                node.work.started=2026-01-01T00\\:00\\:01Z
+                node.work.depends_on=
+                """.formatted(job));
+    }
+
+    @Test
+    void aClusterThatCannotListTheNodesPodsIsSaidInTheAnswerNotA500AndOnlyNodesWithAJobAsk() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        ClusterJobs unreachable = new ClusterJobs(() -> {
+            asked.incrementAndGet();
+            throw new dev.valence.api.ValenceException(dev.valence.api.ErrorKind.CLUSTER,
+                    "cannot reach https://10.9.9.9:6443 (connection refused) with token " + SECRET);
+        }, () -> null);
+        server.close();
+        Settings settings = Settings.builder().knownKey("store_secret_key", "").sensitiveKeys(List.of("store_secret_key"))
+                .set("store_secret_key", SECRET).build();
+        server = UiServer.start(new DispatcherUiBackend(() -> dispatcher, unreachable, () -> settings, id -> ""),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+        String localId = finished(chain(local), "a");
+        String first = get("/api/dispatches/" + localId).body()
+                .replaceAll("(?s).*\"id\": \"([^\"]+)\",\\s+\"task\": \"first\".*", "$1");
+        String localNode = get("/api/dispatches/" + localId + "/nodes/" + first).body();
+        assertTrue(localNode.contains("\"pods\": []") && localNode.contains("no Job: the node ran on executor"), localNode);
+        assertEquals(0, asked.get(), "a node without a Job does not ask the cluster");
+
+        recordClusterNode("c0ffee000002", "valence-c0ffee000002-work");
+        HttpResponse<String> node = get("/api/dispatches/c0ffee000002/nodes/work");
+        assertEquals(200, node.statusCode(), node.body());
+        assertTrue(node.body().contains("the pods of Job valence-c0ffee000002-work could not be listed: cannot reach "
+                + "https://10.9.9.9:6443 (connection refused)"), node.body());
+        assertTrue(asked.get() > 0, "a node with a Job asks the cluster");
+        HttpResponse<String> podLog = get("/api/dispatches/c0ffee000002/nodes/work/pods/valence-c0ffee000002-work-x1/log");
+        assertEquals(200, podLog.statusCode(), podLog.body());
+        assertTrue(podLog.body().contains("could not be read: cannot reach"), podLog.body());
+        for (String answer : List.of(node.body(), podLog.body())) {
+            assertFalse(answer.contains(SECRET), answer);
+            assertTrue(answer.contains("with token ****"), answer);
+        }
+    }
+
+    private Events events(String path) throws Exception {
+        return Events.open(http, server.uri().resolve(path));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDispatchsEventStreamPushesANodeChangeAsTheRecordChanges() throws Exception {
+        hold = new CountDownLatch(1);
+        String id = dispatcher.dispatch(chain(local), List.of("a"));
+        while (dispatcher.result(id).nodes().stream().noneMatch(n -> n.taskName().equals("second")
+                && n.status() == TaskStatus.RUNNING)) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+        try (Events events = events("/api/dispatches/" + id + "/events")) {
+            assertEquals(200, events.response.statusCode());
+            assertTrue(events.response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+            Events.Event first = events.next();
+            assertEquals("dispatch", first.name(), first.data());
+            assertTrue(first.data().contains("\"nodes_list\"") && first.data().contains("\"edges\""), first.data());
+            assertTrue(first.data().matches("(?s).*\"task\": \"second\",\\s+\"status\": \"RUNNING\".*"), first.data());
+
+            hold.countDown();
+            Events.Event change = events.until("nodes", "\"task\": \"second\",\\s+\"status\": \"COMPLETED\"");
+            assertFalse(change.data().contains("\"task\": \"first\""), "only the nodes that changed: " + change.data());
+            String done = "\"summary\": \\{\\s+\"id\": \"[^\"]+\",\\s+\"workflow\": \"chain\",\\s+\"status\": \"COMPLETED\"";
+            if (!Pattern.compile(done).matcher(change.data()).find()) {
+                events.until("nodes", done); // the dispatch's end came in a later event
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void eventStreamsAreCheckedForHostAndOriginBoundedInNumberAndEndWhenTheServerStops() throws Exception {
+        String id = finished(chain(local), "a");
+        String path = "/api/dispatches/" + id + "/events";
+        int port = server.uri().getPort();
+        assertEquals(403, rawStatus(path, "evil.example:" + port, null), "a rebound DNS name");
+        assertEquals(403, rawStatus(path, "127.0.0.1:" + port, "http://evil.example"), "a page of another origin");
+        assertEquals(404, get("/api/dispatches/nosuch123/events").statusCode());
+
+        List<Events> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 32; i++) {
+                Events e = events(path);
+                assertEquals(200, e.response.statusCode());
+                assertEquals("dispatch", e.next().name());
+                open.add(e);
+            }
+            HttpResponse<String> refused = get(path);
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("too many event streams open (32)"), refused.body());
+            assertEquals(200, get("/api/dispatches/" + id).statusCode(), "held streams do not block other requests");
+
+            server.close();
+            for (Events e : open) {
+                // a finished dispatch sends nothing more: the next read returns only because the stream ended
+                assertEquals(null, e.next(), "the stream ended with the server");
+            }
+        } finally {
+            open.forEach(Events::close);
+        }
+    }
+
+    /** Element 2 throws (with the secret in its message); the others give their square, element 4 a long text. */
+    static String squareButNotTwo(Integer x) {
+        if (x == 2) {
+            throw new IllegalStateException("two is not welcome, key " + SECRET);
+        }
+        return x == 4 ? "x".repeat(1000) : Integer.toString(x * x);
+    }
+
+    @Test
+    void aMapNodeShowsEachElementsStatusResultOrErrorShortenedAndRedacted() throws Exception {
+        Task1<Integer, List<Integer>> upTo = Task.of("up_to", (Integer n) -> new java.util.ArrayList<>(
+                java.util.stream.IntStream.range(0, n).boxed().toList()), local);
+        Task1<Integer, String> square = Task.of("square", UiServerTest::squareButNotTwo, local)
+                .with(o -> o.minSuccessRatio(0.5));
+        String id = finished(Workflow.of("squares", (Node<Integer> n) -> square.map(upTo.call(n))), 5);
+        String node = get("/api/dispatches/" + id + "/nodes/square").body();
+        assertTrue(node.contains("\"elements\": 5") && node.contains("\"succeeded\": 4"), node);
+        Matcher each = Pattern.compile("\"index\": (\\d+),\\s+\"status\": \"(\\w+)\",\\s+\"result\": (null|\"[^\"]*\"),"
+                + "\\s+\"error\": (null|\"[^\"]*\")").matcher(node);
+        List<String> rows = new java.util.ArrayList<>();
+        while (each.find()) {
+            rows.add(each.group(1) + " " + each.group(2) + " " + each.group(3) + " " + each.group(4));
+        }
+        assertEquals(5, rows.size(), node);
+        assertEquals("0 SUCCEEDED \"0\" null", rows.get(0));
+        assertEquals("2 FAILED null \"java.lang.IllegalStateException: two is not welcome, key ****\"", rows.get(2));
+        assertTrue(rows.get(4).contains("… (700 more characters)"), "shortened: " + rows.get(4));
+        assertFalse(node.contains(SECRET), node);
     }
 
     @Test

@@ -48,6 +48,14 @@ public interface ClusterGateway extends AutoCloseable {
         throw dev.valence.api.ValenceException.notBuiltYet("reading one pod's log for this cluster client");
     }
 
+    /**
+     * The pods of the Job, newest first, as {@code kubectl get pods -l job-name=<job>} shows them; empty
+     * when it has none (yet, or any more). Used by {@code valence ui}'s node panel.
+     */
+    default List<PodInfo> pods(JobRef job) {
+        throw dev.valence.api.ValenceException.notBuiltYet("listing a Job's pods for this cluster client");
+    }
+
     /** Jobs carrying every given label. */
     List<JobInfo> list(Map<String, String> labels);
 

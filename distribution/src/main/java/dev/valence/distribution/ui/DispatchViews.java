@@ -3,6 +3,8 @@ package dev.valence.distribution.ui;
 import dev.valence.api.NodeResult;
 import dev.valence.api.TaskStatus;
 import dev.valence.api.WorkflowResult;
+import dev.valence.distribution.MapElements;
+import dev.valence.spi.PodInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +18,8 @@ import java.util.Optional;
 final class DispatchViews {
     /** Longest text of an input or a result shown (the rest is cut, saying how much). */
     static final int SHORT = 300;
+    /** Elements of a map listed one by one in a node's answer; the rest are counted. */
+    static final int MAP_ELEMENTS = 1000;
 
     private DispatchViews() {
     }
@@ -107,6 +111,9 @@ final class DispatchViews {
         }
         m.put("inputs", inputs);
         m.put("result", n.status().succeeded() ? n.value().map(DispatchViews::shortText) : Optional.empty());
+        // a map: each element's status, result or error (shortened; the first MAP_ELEMENTS)
+        m.put("map", MapElements.of(n).map(mr -> MapElements.view(mr, e -> shortText(String.valueOf(e)),
+                DispatchViews::shortText, MAP_ELEMENTS)));
         m.put("error", n.error());
         m.put("exception", n.exception().map(e -> String.join("\n", e.trace(Integer.MAX_VALUE))));
         m.put("attempts", n.attempts().stream().map(a -> {
@@ -118,6 +125,23 @@ final class DispatchViews {
             am.put("error", a.error().map(e -> e.lines().findFirst().orElse("")));
             return am;
         }).toList());
+        return m;
+    }
+
+    /** One pod of a node's Job, as {@code kubectl get pods} shows it. */
+    static Map<String, Object> pod(PodInfo p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", p.name());
+        m.put("status", p.status());
+        m.put("phase", p.phase());
+        m.put("node", p.nodeName());
+        m.put("started", p.startedAt().map(Instant::toString));
+        m.put("container", p.containerState().name());
+        m.put("reason", p.reason());
+        m.put("message", p.message().map(DispatchViews::shortText));
+        m.put("exit_code", p.exitCode().isPresent() ? Optional.of(p.exitCode().getAsInt()) : Optional.empty());
+        m.put("restarts", p.restarts());
+        m.put("index", p.completionIndex().isPresent() ? Optional.of(p.completionIndex().getAsInt()) : Optional.empty());
         return m;
     }
 

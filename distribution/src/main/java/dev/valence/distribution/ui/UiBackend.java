@@ -1,6 +1,7 @@
 package dev.valence.distribution.ui;
 
 import dev.valence.api.WorkflowResult;
+import dev.valence.spi.PodInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,12 @@ public interface UiBackend {
 
     /** The last {@code tail} lines of a Job's pod log, read as {@code valence jobs logs} reads them. */
     JobLog logs(String jobName, int tail);
+
+    /** The pods of a Job, newest first, as {@code kubectl get pods -l job-name=JOB} shows them; throws when the cluster cannot say. */
+    List<PodInfo> pods(String jobName);
+
+    /** The last {@code tail} lines of one pod's log (its task container's); empty when there is none. */
+    String podLog(String podName, int tail);
 
     /** The effective settings, secrets masked as {@code valence config} shows them: key → shown value. */
     Map<String, String> settings();

@@ -6,6 +6,7 @@ import dev.valence.api.NodeResult;
 import dev.valence.api.ValenceException;
 import dev.valence.api.WorkflowResult;
 import dev.valence.distribution.Json;
+import dev.valence.spi.PodInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +58,9 @@ public final class UiServer implements AutoCloseable {
     private final Redactor redactor;
     private final Map<String, WorkflowResult<Object>> lastGood = new ConcurrentHashMap<>();
     private final Map<String, Cached> layouts = new ConcurrentHashMap<>();
+    private final EventStreams streams;
+    /** Exchanges handed to {@link #streams} by the request being handled: not closed when the handler returns. */
+    private final Set<HttpExchange> heldStreams = ConcurrentHashMap.newKeySet();
 
     private record Cached(List<String> shape, GraphLayout.Layout layout) {
     }
@@ -68,6 +74,7 @@ public final class UiServer implements AutoCloseable {
         this.token = HexFormat.of().formatHex(random);
         this.hosts = hostsOf(http.getAddress());
         this.redactor = new Redactor(backend.secretValues());
+        this.streams = new EventStreams(redactor::scrub);
     }
 
     /** Starts serving on {@code address} (port 0: any free port). */
@@ -105,6 +112,7 @@ public final class UiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        streams.close();
         http.stop(0);
         pool.shutdownNow();
     }
@@ -128,7 +136,7 @@ public final class UiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
+        try {
             String host = Optional.ofNullable(ex.getRequestHeaders().getFirst("Host")).orElse("");
             String origin = ex.getRequestHeaders().getFirst("Origin");
             if (!hosts.contains(host.toLowerCase(java.util.Locale.ROOT))) {
@@ -145,6 +153,10 @@ public final class UiServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("valence ui: {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
             send(ex, 500, "application/json", Json.write(Map.of("error", String.valueOf(e.getMessage()))));
+        } finally {
+            if (!heldStreams.remove(ex)) {
+                ex.close(); // an event stream's exchange stays open: its stream closes it
+            }
         }
     }
 
@@ -214,7 +226,16 @@ public final class UiServer implements AutoCloseable {
             return;
         }
         WorkflowResult<Object> r = read.get().result();
-        if (path.size() == 2) {
+        if (path.size() == 3 && path.get(2).equals("events")) {
+            stream(ex, DISPATCH_PERIOD, new DispatchEvents(id));
+        } else if (path.size() == 6 && path.get(2).equals("nodes") && path.get(4).equals("log") && path.get(5).equals("events")) {
+            Optional<NodeResult> n = r.node(path.get(3));
+            if (n.isEmpty()) {
+                json(ex, 404, Map.of("error", "dispatch " + id + " has no node '" + path.get(3) + "'"));
+            } else {
+                stream(ex, LOG_PERIOD, new LogEvents(n.get(), tail(query(ex.getRequestURI()))));
+            }
+        } else if (path.size() == 2) {
             Map<String, Object> m = DispatchViews.dispatch(r, layout(r), backend.args(id), Instant.now());
             m.put("stale", read.get().stale());
             json(ex, 200, m);
@@ -231,9 +252,13 @@ public final class UiServer implements AutoCloseable {
             if (n.isEmpty()) {
                 json(ex, 404, Map.of("error", "dispatch " + id + " has no node '" + path.get(3) + "'"));
             } else if (path.size() == 4) {
-                json(ex, 200, DispatchViews.node(r, n.get()));
+                Map<String, Object> m = DispatchViews.node(r, n.get());
+                m.putAll(pods(n.get()));
+                json(ex, 200, m);
             } else if (path.size() == 5 && path.get(4).equals("log")) {
                 json(ex, 200, log(n.get(), query(ex.getRequestURI())));
+            } else if (path.size() == 7 && path.get(4).equals("pods") && path.get(6).equals("log")) {
+                podLog(ex, n.get(), path.get(5), query(ex.getRequestURI()));
             } else {
                 json(ex, 404, Map.of("error", "no API at /api/" + String.join("/", path)));
             }
@@ -253,14 +278,8 @@ public final class UiServer implements AutoCloseable {
                     + "so there is no pod log");
             return m;
         }
-        int tail;
         try {
-            tail = Math.max(1, Math.min(10_000, Integer.parseInt(q.getOrDefault("tail", "200"))));
-        } catch (NumberFormatException e) {
-            tail = 200;
-        }
-        try {
-            UiBackend.JobLog l = backend.logs(n.jobName().get(), tail);
+            UiBackend.JobLog l = backend.logs(n.jobName().get(), tail(q));
             m.put("text", l.text());
             m.put("running", l.running());
             m.put("note", l.note());
@@ -270,6 +289,188 @@ public final class UiServer implements AutoCloseable {
             m.put("note", "the log could not be read: " + e.getMessage());
         }
         return m;
+    }
+
+    /**
+     * The pods of the node's Job ({@code pods}), or why there are none to show ({@code pods_note}): only a node
+     * with a Job asks the cluster, and a cluster that cannot answer is said in the note, not a failed request.
+     */
+    private Map<String, Object> pods(NodeResult n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (n.jobName().isEmpty()) {
+            m.put("pods", List.of());
+            m.put("pods_note", noJob(n));
+            return m;
+        }
+        try {
+            List<PodInfo> pods = backend.pods(n.jobName().get());
+            m.put("pods", pods.stream().map(DispatchViews::pod).toList());
+            m.put("pods_note", pods.isEmpty() ? "Job " + n.jobName().get() + " has no pod (not yet, or no more)" : "");
+        } catch (RuntimeException e) {
+            LOG.debug("pods of Job {} could not be listed", n.jobName().get(), e);
+            m.put("pods", List.of());
+            m.put("pods_note", "the pods of Job " + n.jobName().get() + " could not be listed: " + e.getMessage());
+        }
+        return m;
+    }
+
+    /** One pod's log tail, for a pod of the node's Job only (not any pod of the namespace). */
+    private void podLog(HttpExchange ex, NodeResult n, String pod, Map<String, String> q) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pod", pod);
+        if (n.jobName().isEmpty()) {
+            json(ex, 404, Map.of("error", noJob(n)));
+            return;
+        }
+        try {
+            if (backend.pods(n.jobName().get()).stream().noneMatch(p -> p.name().equals(pod))) {
+                json(ex, 404, Map.of("error", "Job " + n.jobName().get() + " has no pod '" + pod + "'"));
+                return;
+            }
+            m.put("text", backend.podLog(pod, tail(q)));
+            m.put("note", "");
+        } catch (RuntimeException e) {
+            LOG.debug("log of pod {} could not be read", pod, e);
+            m.put("text", "");
+            m.put("note", "the log of pod " + pod + " could not be read: " + e.getMessage());
+        }
+        json(ex, 200, m);
+    }
+
+    private static String noJob(NodeResult n) {
+        return n.executor().isEmpty() || n.startedAt().isEmpty() ? "no Job: the node has not run"
+                : "no Job: the node ran on executor '" + n.executor() + "' in the dispatching process, so there is no pod";
+    }
+
+    private static int tail(Map<String, String> q) {
+        try {
+            return Math.max(1, Math.min(10_000, Integer.parseInt(q.getOrDefault("tail", "200"))));
+        } catch (NumberFormatException e) {
+            return 200;
+        }
+    }
+
+    /** How often a dispatch's event stream checks its record. */
+    static final Duration DISPATCH_PERIOD = Duration.ofMillis(300);
+    /** How often a log's event stream reads the log tail from the cluster. */
+    static final Duration LOG_PERIOD = Duration.ofSeconds(1);
+
+    private void stream(HttpExchange ex, Duration period, EventStreams.Source source) throws IOException {
+        if (ex.getRequestMethod().equals("HEAD")) {
+            send(ex, 200, "text/event-stream; charset=utf-8", "");
+        } else if (streams.open(ex, period, source)) {
+            heldStreams.add(ex);
+        } else {
+            ex.getResponseHeaders().set("Retry-After", "5");
+            json(ex, 503, Map.of("error", "too many event streams open (" + EventStreams.MAX_STREAMS
+                    + "); close a tab of this page or try again"));
+        }
+    }
+
+    /**
+     * A dispatch's stream: first the whole dispatch ({@code dispatch}), then the nodes that changed with the
+     * dispatch's summary ({@code nodes}) each time the record changes; the whole dispatch again when nodes
+     * were added; {@code gone} and the end when the record was removed.
+     */
+    private final class DispatchEvents implements EventStreams.Source {
+        private final String id;
+        private Map<String, String> sentNodes = Map.of();
+        private String sentShape;
+        private String sentSummary = "";
+
+        DispatchEvents(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public boolean tick(EventStreams.Sink out) throws IOException {
+            Optional<Read> read = read(id);
+            if (read.isEmpty()) {
+                out.event("gone", Json.write(Map.of("error", "dispatch " + id + " is no longer recorded")));
+                return false;
+            }
+            WorkflowResult<Object> r = read.get().result();
+            if (r == null) {
+                return true; // being written and never read whole yet: the next tick
+            }
+            boolean full = sentShape == null;
+            Map<String, Object> m = DispatchViews.dispatch(r, layout(r), full ? backend.args(id) : Optional.empty(),
+                    Instant.now());
+            m.put("stale", read.get().stale());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> nodes = (List<Map<String, Object>>) m.get("nodes_list");
+            String shape = nodes.stream().map(n -> String.valueOf(n.get("id"))).collect(Collectors.joining("\n"))
+                    + "|" + Json.write(m.get("edges")).hashCode();
+            Map<String, String> nowNodes = new LinkedHashMap<>();
+            nodes.forEach(n -> nowNodes.put(String.valueOf(n.get("id")), Json.write(n)));
+            Map<String, Object> summary = new LinkedHashMap<>(m);
+            List.of("nodes_list", "edges", "width", "height", "args").forEach(summary::remove);
+            Map<String, Object> compared = new LinkedHashMap<>(summary);
+            compared.remove("duration_ms"); // grows every tick; the page counts it on
+            String summaryNow = Json.write(compared);
+            if (full || !shape.equals(sentShape)) {
+                if (!full) {
+                    m.put("args", backend.args(id));
+                }
+                out.event("dispatch", Json.write(m));
+            } else {
+                List<Map<String, Object>> changed = nodes.stream().filter(n -> !nowNodes.get(String.valueOf(n.get("id")))
+                        .equals(sentNodes.get(String.valueOf(n.get("id"))))).toList();
+                if (changed.isEmpty() && summaryNow.equals(sentSummary)) {
+                    return true;
+                }
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("summary", summary);
+                e.put("nodes", changed);
+                out.event("nodes", Json.write(e));
+            }
+            sentShape = shape;
+            sentNodes = nowNodes;
+            sentSummary = summaryNow;
+            return true;
+        }
+    }
+
+    /**
+     * A node's log followed: the tail first ({@code log} with {@code reset}), then only the lines added since
+     * ({@code log}), read from the cluster every {@link #LOG_PERIOD}; {@code end} and the end of the stream when
+     * the Job is gone or finished.
+     */
+    private final class LogEvents implements EventStreams.Source {
+        private final NodeResult node;
+        private final int tail;
+        private List<String> seen;
+
+        LogEvents(NodeResult node, int tail) {
+            this.node = node;
+            this.tail = tail;
+        }
+
+        @Override
+        public boolean tick(EventStreams.Sink out) throws IOException {
+            Map<String, Object> l = log(node, Map.of("tail", Integer.toString(tail)));
+            List<String> lines = String.valueOf(l.get("text")).lines().toList();
+            Map<String, Object> e = new LinkedHashMap<>();
+            if (seen == null) {
+                e.put("reset", true);
+                e.put("text", l.get("text"));
+            } else {
+                List<String> fresh = EventStreams.newLines(seen, lines);
+                e.put("reset", false);
+                e.put("text", fresh.isEmpty() ? "" : String.join("\n", fresh) + "\n");
+            }
+            e.put("running", l.get("running"));
+            e.put("note", l.get("note"));
+            if (seen == null || !"".equals(e.get("text"))) {
+                out.event("log", Json.write(e));
+            }
+            seen = lines;
+            if (!Boolean.TRUE.equals(l.get("running"))) {
+                out.event("end", Json.write(Map.of("note", String.valueOf(l.get("note")))));
+                return false;
+            }
+            return true;
+        }
     }
 
     /** A dispatch read as it stands; the last good copy when the record cannot be parsed. */

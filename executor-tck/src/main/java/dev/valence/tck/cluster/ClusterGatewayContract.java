@@ -20,6 +20,7 @@ import dev.valence.spi.JobOutcome;
 import dev.valence.spi.JobRef;
 import dev.valence.spi.JobSpec;
 import dev.valence.spi.Plugins;
+import dev.valence.spi.PodInfo;
 import dev.valence.spi.PodStarted;
 import dev.valence.spi.StoreAccess;
 import dev.valence.api.ClusterFileRef;
@@ -1139,6 +1140,49 @@ public abstract class ClusterGatewayContract {
         assertEquals(List.of("zero b", "zero c"), gateway.podLogs(ns(), zero, 2).lines().toList());
         assertEquals(List.of("one a", "one b"), gateway.podLogs(ns(), one, 5).lines().toList());
         assertEquals("", gateway.podLogs(ns(), ref.name() + "-9-gone", 5), "no such pod");
+    }
+
+    @Test
+    void podsShowsEachPodOfTheJobWithPhaseNodeStateAndExitCode() {
+        JobRef ref = gateway.submit(spec("dpods"));
+        assertEquals(List.of(), gateway.pods(ref), "no pod yet");
+        controller.running(ns(), ref.name());
+        String name = controller.podName(ns(), ref.name());
+        List<PodInfo> running = gateway.pods(ref);
+        assertEquals(1, running.size(), running.toString());
+        assertEquals(name, running.get(0).name());
+        assertEquals("Running", running.get(0).phase());
+        assertEquals(PodInfo.ContainerState.RUNNING, running.get(0).containerState());
+        assertTrue(running.get(0).startedAt().isPresent(), running.toString());
+        assertTrue(running.get(0).exitCode().isEmpty(), running.toString());
+        controller.fail(ns(), ref.name(), 3);
+        bed.client().pods().inNamespace(ns()).withName(name).edit(p -> {
+            p.getSpec().setNodeName(JobControllerStandIn.NODE);
+            return p;
+        });
+        PodInfo failed = gateway.pods(ref).get(0);
+        assertEquals("Failed", failed.phase());
+        assertEquals(PodInfo.ContainerState.TERMINATED, failed.containerState());
+        assertEquals(java.util.OptionalInt.of(3), failed.exitCode());
+        assertEquals(Optional.of("Error"), failed.reason());
+        assertEquals("Error", failed.status());
+        assertEquals(Optional.of(JobControllerStandIn.NODE), failed.nodeName());
+        assertEquals(0, failed.restarts());
+        assertTrue(failed.completionIndex().isEmpty());
+        assertEquals(List.of(), gateway.pods(gateway.submit(spec("dpods-other"))), "another Job's pods are not its");
+    }
+
+    @Test
+    void podsOfAnIndexedJobCarryTheirCompletionIndex() {
+        JobRef ref = gateway.submit(indexedSpec("dpodsidx", 2));
+        String zero = controller.indexedPodExited(ns(), ref.name(), 0, 0);
+        String one = controller.indexedPodExited(ns(), ref.name(), 1, 2);
+        Map<String, PodInfo> pods = gateway.pods(ref).stream().collect(Collectors.toMap(PodInfo::name, p -> p));
+        assertEquals(java.util.Set.of(zero, one), pods.keySet());
+        assertEquals(java.util.OptionalInt.of(0), pods.get(zero).completionIndex());
+        assertEquals(java.util.OptionalInt.of(1), pods.get(one).completionIndex());
+        assertEquals(java.util.OptionalInt.of(0), pods.get(zero).exitCode());
+        assertEquals(java.util.OptionalInt.of(2), pods.get(one).exitCode());
     }
 
     // ---- check and kubeconfig ----
