@@ -247,7 +247,7 @@ final class Fabric8Gateway implements ClusterGateway {
         requireOurNamespace(job);
         List<Pod> pods;
         try {
-            pods = client.pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
+            pods = client().pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
         } catch (RuntimeException e) {
             throw errors.map(e, "list", "pods", "");
         }
