@@ -48,8 +48,11 @@ final class DispatchFollower {
         try {
             CompletableFuture<WorkflowResult<Object>> done = CompletableFuture.supplyAsync(() -> d.result(id, true),
                     Daemons.EXECUTOR);
-            ticker.scheduleWithFixedDelay(() -> progress.update(d.result(id)), 0, env.terminal() ? 200 : 50,
-                    TimeUnit.MILLISECONDS);
+            // drawn once now, on this thread: a dispatch done before the ticker's first run still shows its
+            // progress drawn, then redrawn in place with the result (not only the final state)
+            progress.update(d.result(id));
+            long period = env.terminal() ? 200 : 50;
+            ticker.scheduleWithFixedDelay(() -> progress.update(d.result(id)), period, period, TimeUnit.MILLISECONDS);
             WorkflowResult<Object> result = Failures.unwrapped(done::join);
             ticker.shutdown();
             awaitQuietly(ticker);
