@@ -1,4 +1,4 @@
-// valence ui: the dispatch list (polled) and one dispatch's graph, pushed by this server as server-sent events
+// valence ui: the dispatch list and one dispatch's graph, pushed by this server as server-sent events
 // (EventSource; polling the JSON API only where a stream cannot be had).
 'use strict';
 (function () {
@@ -24,17 +24,51 @@
     const params = new URLSearchParams(location.search);
     status.value = params.get('status') || '';
     name.value = params.get('name') || '';
-    const load = () => {
+    let listStream = null;   // the EventSource of the list with the current filters
+    let listTimer = null;    // set while the list is polled instead
+    const query = () => {
       const q = new URLSearchParams();
       if (status.value) q.set('status', status.value);
       if (name.value) q.set('name', name.value);
-      history.replaceState(null, '', q.toString() ? '/?' + q : '/');
-      return api('dispatches' + (q.toString() ? '?' + q : '')).then(renderList).catch(() => {});
+      return q.toString() ? '?' + q : '';
+    };
+    const poll = () => api('dispatches' + query()).then(renderList).catch(() => {});
+    const load = () => {
+      history.replaceState(null, '', query() ? '/' + query() : '/');
+      if (listStream) listStream.close();
+      if (!window.EventSource) {
+        live('poll');
+        poll();
+        if (!listTimer) listTimer = setInterval(poll, POLL_MS * 2);
+        return;
+      }
+      const es = new EventSource('/api/dispatches/events' + query());
+      listStream = es;
+      es.addEventListener('list', (e) => {
+        live('stream');
+        clearInterval(listTimer);
+        listTimer = null;
+        renderList(JSON.parse(e.data));
+      });
+      es.onerror = () => {
+        // a refused stream (too many open) is not retried by EventSource: poll meanwhile, try again later
+        if (es.readyState === EventSource.CLOSED && listStream === es) {
+          live('poll');
+          poll();
+          if (!listTimer) listTimer = setInterval(poll, POLL_MS * 2);
+          setTimeout(() => { if (listStream === es) load(); }, 10000);
+        }
+      };
     };
     status.addEventListener('change', load);
     name.addEventListener('input', load);
     load();
-    setInterval(load, POLL_MS * 2);
+    // running dispatches' durations go on between events
+    setInterval(() => {
+      for (const td of document.querySelectorAll('td.running-duration')) {
+        td.textContent = duration(Date.now() - Date.parse(td.dataset.started));
+      }
+    }, POLL_MS);
   }
 
   function renderList(rows) {
@@ -43,7 +77,9 @@
       '<tr class="dispatch-row" data-id="' + esc(d.id) + '"><td><a href="/dispatch/' + encodeURIComponent(d.id) + '">'
       + esc(d.id) + '</a></td><td>' + esc(d.workflow) + '</td><td><span class="status st-' + esc(d.status) + '">'
       + esc(d.status) + (d.orphaned ? ' (orphaned)' : '') + '</span></td><td>' + d.completed + '/' + d.nodes
-      + '</td><td>' + esc(new Date(d.started).toLocaleString()) + '</td><td>' + duration(d.duration_ms) + '</td></tr>').join('');
+      + '</td><td>' + esc(new Date(d.started).toLocaleString()) + '</td>'
+      + (d.status === 'RUNNING' ? '<td class="running-duration" data-started="' + esc(d.started) + '">' : '<td>')
+      + duration(d.duration_ms) + '</td></tr>').join('');
     for (const tr of document.querySelectorAll('tr.dispatch-row')) {
       tr.addEventListener('click', () => { location.href = '/dispatch/' + encodeURIComponent(tr.dataset.id); });
     }

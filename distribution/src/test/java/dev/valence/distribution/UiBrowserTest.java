@@ -247,6 +247,8 @@ class UiBrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-status"))).selectByValue("RUNNING");
         waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("tr.dispatch-row"), 1));
         assertEquals(running, browser.findElement(By.cssSelector("tr.dispatch-row")).getAttribute("data-id"));
+        assertEquals("stream", browser.findElement(By.tagName("body")).getAttribute("data-live"),
+                "the list is pushed by its event stream, not polled");
 
         // the running dispatch: five boxes, tokenize RUNNING, then COMPLETED once released
         browser.findElement(By.cssSelector("tr.dispatch-row")).click();

@@ -322,6 +322,28 @@ class UiServerTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theListsEventStreamPushesTheFilteredListAgainWhenADispatchIsAddedOrChanges() throws Exception {
+        String failed = finished(failing(local), "x");
+        hold = new CountDownLatch(1);
+        try (Events all = events("/api/dispatches/events");
+             Events onlyChains = events("/api/dispatches/events?name=chain")) {
+            Events.Event first = all.next();
+            assertEquals("list", first.name(), first.data());
+            assertTrue(first.data().contains(failed), first.data());
+            assertEquals("[]", onlyChains.next().data().replaceAll("\\s", ""), "the filter applies to the stream");
+
+            String running = dispatcher.dispatch(chain(local), List.of("a"));
+            all.until("list", "\"id\": \"" + running + "\",\\s+\"workflow\": \"chain\",\\s+\"status\": \"RUNNING\"");
+            Events.Event chains = onlyChains.until("list", running);
+            assertFalse(chains.data().contains(failed), "the filter applies to later events too: " + chains.data());
+
+            hold.countDown();
+            all.until("list", "\"id\": \"" + running + "\",\\s+\"workflow\": \"chain\",\\s+\"status\": \"COMPLETED\"");
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void eventStreamsAreCheckedForHostAndOriginBoundedInNumberAndEndWhenTheServerStops() throws Exception {
         String id = finished(chain(local), "a");
         String path = "/api/dispatches/" + id + "/events";

@@ -209,9 +209,11 @@ public final class UiServer implements AutoCloseable {
         }
         if (path.size() == 1) {
             Map<String, String> q = query(ex.getRequestURI());
-            Instant now = Instant.now();
-            json(ex, 200, backend.list().stream().filter(r -> DispatchViews.matches(r, Optional.ofNullable(q.get("status")),
-                    Optional.ofNullable(q.get("name")))).map(r -> DispatchViews.summary(r, now)).toList());
+            json(ex, 200, listed(q));
+            return;
+        }
+        if (path.size() == 2 && path.get(1).equals("events")) {
+            stream(ex, LIST_PERIOD, new ListEvents(query(ex.getRequestURI())));
             return;
         }
         String id = path.get(1);
@@ -350,6 +352,15 @@ public final class UiServer implements AutoCloseable {
         }
     }
 
+    /** The dispatch list as {@code /api/dispatches} answers it, filtered by the query's status and name. */
+    private List<Map<String, Object>> listed(Map<String, String> q) {
+        Instant now = Instant.now();
+        return backend.list().stream().filter(r -> DispatchViews.matches(r, Optional.ofNullable(q.get("status")),
+                Optional.ofNullable(q.get("name")))).map(r -> DispatchViews.summary(r, now)).toList();
+    }
+
+    /** How often the list's event stream reads the records. */
+    static final Duration LIST_PERIOD = Duration.ofSeconds(1);
     /** How often a dispatch's event stream checks its record. */
     static final Duration DISPATCH_PERIOD = Duration.ofMillis(300);
     /** How often a log's event stream reads the log tail from the cluster. */
@@ -364,6 +375,35 @@ public final class UiServer implements AutoCloseable {
             ex.getResponseHeaders().set("Retry-After", "5");
             json(ex, 503, Map.of("error", "too many event streams open (" + EventStreams.MAX_STREAMS
                     + "); close a tab of this page or try again"));
+        }
+    }
+
+    /**
+     * The dispatch list's stream ({@code /api/dispatches/events}, the list's filters as query): the filtered
+     * list ({@code list}) first, then again each time a dispatch was added, removed or changed (not for the
+     * running ones' growing durations, which the page counts on).
+     */
+    private final class ListEvents implements EventStreams.Source {
+        private final Map<String, String> query;
+        private String sent;
+
+        ListEvents(Map<String, String> query) {
+            this.query = query;
+        }
+
+        @Override
+        public boolean tick(EventStreams.Sink out) throws IOException {
+            List<Map<String, Object>> rows = listed(query);
+            String compared = Json.write(rows.stream().map(r -> {
+                Map<String, Object> m = new LinkedHashMap<>(r);
+                m.remove("duration_ms");
+                return m;
+            }).toList());
+            if (!compared.equals(sent)) {
+                out.event("list", Json.write(rows));
+                sent = compared;
+            }
+            return true;
         }
     }
 
