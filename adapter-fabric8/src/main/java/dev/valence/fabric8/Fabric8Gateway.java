@@ -231,28 +231,24 @@ final class Fabric8Gateway implements ClusterGateway {
 
     @Override
     public String logs(JobRef job, int tailLines) {
-        requireOurNamespace(job);
-        List<Pod> pods;
-        try {
-            pods = client().pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
-        } catch (RuntimeException e) {
-            throw errors.map(e, "list", "pods", "");
-        }
-        return pods.stream().max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp())))
+        return podsOf(job).stream().max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp())))
                 .map(p -> podLogTail(p.getMetadata().getName(), tailLines)).orElse("");
     }
 
     @Override
     public List<PodInfo> pods(JobRef job) {
+        return podsOf(job).stream().sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
+                .thenComparing(p -> p.getMetadata().getName()).reversed()).map(Fabric8Gateway::podInfo).toList();
+    }
+
+    /** The Job's pods (the controller's {@code job-name} label). */
+    private List<Pod> podsOf(JobRef job) {
         requireOurNamespace(job);
-        List<Pod> pods;
         try {
-            pods = client().pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
+            return client().pods().inNamespace(namespace()).withLabel("job-name", job.name()).list().getItems();
         } catch (RuntimeException e) {
             throw errors.map(e, "list", "pods", "");
         }
-        return pods.stream().sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
-                .thenComparing(p -> p.getMetadata().getName()).reversed()).map(Fabric8Gateway::podInfo).toList();
     }
 
     /** A pod as the port shows it: phase, node, start, the task container's state, restarts, completion index. */
