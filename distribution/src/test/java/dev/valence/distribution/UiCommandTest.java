@@ -52,22 +52,7 @@ class UiCommandTest {
 
     /** A dispatch this process runs (as far as the record says): node {@code work} on the cluster, as Job {@code job}. */
     private void record(String dispatch, String job) throws Exception {
-        Path dir = home.resolve(".cache/valence/dispatches/" + dispatch);
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("record.properties"), """
-                workflow=cluster_flow
-                started=2026-01-01T00\\:00\\:00Z
-                pid=%d
-                host=%s
-                status=RUNNING
-                nodes=work
-                node.work.task=work
-                node.work.status=RUNNING
-                node.work.executor=kubernetes
-                node.work.job=%s
-                node.work.started=2026-01-01T00\\:00\\:01Z
-                node.work.depends_on=
-                """.formatted(ProcessHandle.current().pid(), java.net.InetAddress.getLocalHost().getHostName(), job));
+        ClusterNodeRecord.write(home.resolve(".cache/valence/dispatches"), dispatch, job, true);
     }
 
     private HttpResponse<String> get(URI base, String path) throws Exception {

@@ -237,20 +237,7 @@ class UiServerTest {
 
     /** A running dispatch whose node {@code work} runs on the cluster as Job {@code job}, as its record says. */
     private void recordClusterNode(String dispatch, String job) throws IOException {
-        Path dir = dispatcher.recordsDir().resolve(dispatch);
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("record.properties"), """
-                workflow=cluster_flow
-                started=2026-01-01T00\\:00\\:00Z
-                status=RUNNING
-                nodes=work
-                node.work.task=work
-                node.work.status=RUNNING
-                node.work.executor=kubernetes
-                node.work.job=%s
-                node.work.started=2026-01-01T00\\:00\\:01Z
-                node.work.depends_on=
-                """.formatted(job));
+        ClusterNodeRecord.write(dispatcher.recordsDir(), dispatch, job, false);
     }
 
     @Test
