@@ -81,23 +81,7 @@ class UiBrowserTest {
         storeDir = dev.valence.tck.pods.HostDirs.writableByAnyUid(home.resolve("store"));
         runner = dev.valence.tck.pods.RuncPodRunner.builder().client(api.client()).hostPath("/data", storeDir).build();
         standIn = new dev.valence.tck.cluster.JobControllerStandIn(api);
-        standIn.runJobsWith(new dev.valence.tck.cluster.JobControllerStandIn.PodRunner() {
-            @Override
-            public dev.valence.tck.cluster.JobControllerStandIn.Result run(dev.valence.tck.cluster.JobControllerStandIn.PodRun pod)
-                    throws Exception {
-                return runner.run(pod);
-            }
-
-            @Override
-            public boolean reportsStart() {
-                return true;
-            }
-
-            @Override
-            public void kill(String namespace, String podName) {
-                runner.kill(namespace, podName);
-            }
-        });
+        standIn.runJobsWith(runner);
         k8s = dev.valence.core.KubernetesExecutor.builder().environment(java.util.Map.of()).userHome(home)
                 .k8sConfigFile(api.kubeconfig()).k8sContext(dev.valence.tck.cluster.ApiServerBed.CONTEXT)
                 .registry(dev.valence.tck.pods.SharedBeds.registry().host()).baseImage(dev.valence.tck.pods.SharedBeds.jreImage())
