@@ -36,6 +36,8 @@ public final class InProcessCluster implements ClusterGateway {
     public volatile java.time.Duration deleteTakes = java.time.Duration.ZERO;
     private final Map<String, CompletableFuture<JobOutcome>> followers = new ConcurrentHashMap<>();
     private final Map<String, List<JobListener>> listeners = new ConcurrentHashMap<>();
+    /** The pod events of each Job so far, told again to a follower that comes later. */
+    private final Map<String, List<java.util.function.Consumer<JobListener>>> podEvents = new java.util.HashMap<>();
     /** When set, each submit waits for it before the Job is made, as a slow create would. */
     public volatile java.util.concurrent.CountDownLatch holdSubmits;
     /** The plugins folder of the pod's file system (the image's {@code /app/plugins}), when it has one. */
@@ -57,13 +59,23 @@ public final class InProcessCluster implements ClusterGateway {
         if (runLauncher) {
             runLauncher(jobs.get(jobName));
         }
-        listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podSucceeded(podName));
+        podEvent(jobName, l -> l.podSucceeded(podName));
     }
 
     /** A pod of a hanging Indexed Job failed: its followers are told, with its completion index. */
     public void podFailed(String jobName, String podName, int completionIndex) {
-        listeners.getOrDefault(jobName, List.of()).forEach(l -> l.podFailed(podName,
-                java.util.OptionalInt.of(completionIndex)));
+        podEvent(jobName, l -> l.podFailed(podName, java.util.OptionalInt.of(completionIndex)));
+    }
+
+    /**
+     * Tells the Job's followers of a pod event and keeps it for followers that come later, as a real
+     * cluster's pods stay for a later list or watch to see (a follower attached after the pod ended is told too).
+     */
+    private void podEvent(String jobName, java.util.function.Consumer<JobListener> event) {
+        synchronized (podEvents) {
+            podEvents.computeIfAbsent(jobName, n -> new java.util.ArrayList<>()).add(event);
+            listeners.getOrDefault(jobName, List.of()).forEach(event);
+        }
     }
 
     /** Completes a hanging Job by running the launcher now. */
@@ -105,7 +117,11 @@ public final class InProcessCluster implements ClusterGateway {
 
     @Override
     public CompletableFuture<JobOutcome> follow(JobRef job, JobListener listener) {
-        listeners.computeIfAbsent(job.name(), n -> new CopyOnWriteArrayList<>()).add(JobListener.oncePerPod(listener));
+        JobListener once = JobListener.oncePerPod(listener);
+        synchronized (podEvents) {
+            listeners.computeIfAbsent(job.name(), n -> new CopyOnWriteArrayList<>()).add(once);
+            podEvents.getOrDefault(job.name(), List.of()).forEach(e -> e.accept(once));
+        }
         return followers.get(job.name()).copy();
     }
 
