@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valence.api.Settings;
+import dev.valence.tck.ThreadsInNative;
 import dev.valence.tck.cluster.ApiServerBed;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,20 +46,7 @@ class HttpClientChoiceTest {
             g.check();
             g.list(Map.of());
             g.close();
-            // running in a native method (epoll_wait, a socket read) is what holds the exit; parked threads do not.
-            // Threads wind down on their own schedule: wait for them (bounded), then name what is left
-            List<String> inNative = List.of();
-            for (int i = 0; i < 50; i++) {
-                inNative = Thread.getAllStackTraces().entrySet().stream()
-                        .filter(e -> !before.contains(e.getKey()) && e.getKey().getState() == Thread.State.RUNNABLE)
-                        .filter(e -> e.getValue().length > 0 && e.getValue()[0].isNativeMethod())
-                        .map(e -> e.getKey().getName() + " in " + e.getValue()[0])
-                        .collect(Collectors.toList());
-                if (inNative.isEmpty()) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            List<String> inNative = ThreadsInNative.leftBy(e -> !before.contains(e.getKey()));
             assertTrue(inNative.isEmpty(), "threads the gateway left in native code (each holds the JVM's exit): "
                     + inNative);
         }

@@ -81,21 +81,9 @@ class AzureBlobStoreTest {
             assertArrayEquals(new byte[] {1, 2, 3}, in.readAllBytes());
         }
         store.close();
-        List<String> inNative = List.of();
-        for (int i = 0; i < 50; i++) {
-            inNative = Thread.getAllStackTraces().entrySet().stream()
-                    .filter(e -> e.getKey().getState() == Thread.State.RUNNABLE && e.getValue().length > 0
-                            && e.getValue()[0].isNativeMethod())
-                    .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().startsWith(
-                            "jdk.internal.net.http.") || f.getClassName().startsWith("okhttp3.")
-                            || f.getClassName().startsWith("com.azure.") || f.getClassName().startsWith("reactor.")))
-                    .map(e -> e.getKey().getName() + " in " + e.getValue()[0])
-                    .collect(java.util.stream.Collectors.toList());
-            if (inNative.isEmpty()) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        List<String> inNative = dev.valence.tck.ThreadsInNative.leftBy(e -> java.util.Arrays.stream(e.getValue())
+                .anyMatch(f -> f.getClassName().startsWith("jdk.internal.net.http.") || f.getClassName().startsWith(
+                        "okhttp3.") || f.getClassName().startsWith("com.azure.") || f.getClassName().startsWith("reactor.")));
         assertTrue(inNative.isEmpty(), "HTTP client threads in native code (each holds the JVM's exit): " + inNative);
     }
 
